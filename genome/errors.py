@@ -39,7 +39,8 @@ class NotFound(GenomeError):
 class StoreError(GenomeError):
     """The database refused or could not be reached. Keeps the server's code and details."""
 
-    def __init__(self, message: str, code: str | None = None, details: str | None = None,
-                 hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, code: str | None = None, details: str | None = None, hint: str | None = None
+    ) -> None:
         self.code, self.details, self.hint = code, details, hint
         super().__init__(message if code is None else f"{message} [{code}]")

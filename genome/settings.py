@@ -35,37 +35,71 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("GENOME_DATABASE_URL", "sqlite:///genome.db",
-            "Where the genome lives: sqlite:///path, postgresql://…, or a https://<ref>.supabase.co URL."),
+    Setting(
+        "GENOME_DATABASE_URL",
+        "sqlite:///genome.db",
+        "Where the genome lives: sqlite:///path, postgresql://…, or a https://<ref>.supabase.co URL.",
+    ),
     Setting("SUPABASE_URL", "", "Supabase project URL, used when GENOME_DATABASE_URL is not set."),
     Setting("SUPABASE_SECRET_KEY", "", "Supabase secret key for the REST backend (never logged or shown)."),
-    Setting("GENOME_TRACKED_ELEMENTS", ",".join(DEFAULT_TRACKED_ELEMENTS),
-            "Comma-separated element names that are learned; other tags are kept but ignored."),
-    Setting("GENOME_POSTERIOR_MODE", "fractional",
-            "fractional: Beta(α + Σw·r, β + Σw·(1−r)); binary: reward ≥ 0.5 adds w to α, else to β."),
-    Setting("GENOME_DECAY_HALF_LIFE_DAYS", "0",
-            "Half-life in days for down-weighting old ads (w × 0.5^(age/half-life)); 0 turns decay off."),
+    Setting(
+        "GENOME_TRACKED_ELEMENTS",
+        ",".join(DEFAULT_TRACKED_ELEMENTS),
+        "Comma-separated element names that are learned; other tags are kept but ignored.",
+    ),
+    Setting(
+        "GENOME_POSTERIOR_MODE",
+        "fractional",
+        "fractional: Beta(α + Σw·r, β + Σw·(1−r)); binary: reward ≥ 0.5 adds w to α, else to β.",
+    ),
+    Setting(
+        "GENOME_DECAY_HALF_LIFE_DAYS",
+        "0",
+        "Half-life in days for down-weighting old ads (w × 0.5^(age/half-life)); 0 turns decay off.",
+    ),
     Setting("GENOME_IMPORTED_AD_WEIGHT", "0.3", "Weight of an imported (not generated) ad's reward."),
     Setting("GENOME_MIN_IMPRESSIONS", "500", "Impressions an ad needs before any metric is mature."),
     Setting("GENOME_CTR_MATURITY_DAYS", "3", "Days since first delivery before CTR is mature."),
-    Setting("GENOME_CONVERSION_MATURITY_DAYS", "7", "Days since first delivery before conversion rate is mature."),
+    Setting(
+        "GENOME_CONVERSION_MATURITY_DAYS", "7", "Days since first delivery before conversion rate is mature."
+    ),
     Setting("GENOME_ROAS_MATURITY_DAYS", "10", "Days since first delivery before ROAS is mature."),
-    Setting("GENOME_BASELINE_MIN_ADS", "20",
-            "Matured ads a brand needs before its own p25/p75 replace the default baselines."),
+    Setting(
+        "GENOME_BASELINE_MIN_ADS",
+        "20",
+        "Matured ads a brand needs before its own p25/p75 replace the default baselines.",
+    ),
     Setting("GENOME_PRIOR_SHRINKAGE", "0.3", "Cross-brand prior = 1 + shrinkage × (pooled − 1)."),
     Setting("GENOME_PRIOR_FLOOR", "0.5", "Smallest cross-brand prior α or β."),
-    Setting("GENOME_LABEL_MIN_OBSERVATIONS", "5", "Below this many observations a value is labelled Learning."),
+    Setting(
+        "GENOME_LABEL_MIN_OBSERVATIONS", "5", "Below this many observations a value is labelled Learning."
+    ),
     Setting("GENOME_PROB_BEST_DRAWS", "10000", "Monte Carlo draws for P(best)."),
     Setting("GENOME_WINNER_THRESHOLD", "0.7", "A reward at or above this counts as a winner."),
-    Setting("GENOME_HEALTH_WINDOW_DAYS", "30", "Days of ads that approval and generation-success rates look at."),
-    Setting("GENOME_ALERT_APPROVAL_RATE", "0.20,0.10", "Warning,critical: alert when approval rate is below."),
-    Setting("GENOME_ALERT_GENERATION_SUCCESS_RATE", "0.70,0.50",
-            "Warning,critical: alert when generation success rate is below."),
-    Setting("GENOME_ALERT_DATA_FRESHNESS_DAYS", "14,30",
-            "Warning,critical: alert when days since the newest rewarded performance are above."),
-    Setting("GENOME_ALERT_WINNER_RATE", "0.05,0.02", "Warning,critical: alert when the winner rate is below."),
-    Setting("GENOME_ALERT_PREDICTION_ACCURACY", "0.40,0.25",
-            "Warning,critical: alert when Spearman(pre-gen score, reward) is below (needs ≥ 20 pairs)."),
+    Setting(
+        "GENOME_HEALTH_WINDOW_DAYS", "30", "Days of ads that approval and generation-success rates look at."
+    ),
+    Setting(
+        "GENOME_ALERT_APPROVAL_RATE", "0.20,0.10", "Warning,critical: alert when approval rate is below."
+    ),
+    Setting(
+        "GENOME_ALERT_GENERATION_SUCCESS_RATE",
+        "0.70,0.50",
+        "Warning,critical: alert when generation success rate is below.",
+    ),
+    Setting(
+        "GENOME_ALERT_DATA_FRESHNESS_DAYS",
+        "14,30",
+        "Warning,critical: alert when days since the newest rewarded performance are above.",
+    ),
+    Setting(
+        "GENOME_ALERT_WINNER_RATE", "0.05,0.02", "Warning,critical: alert when the winner rate is below."
+    ),
+    Setting(
+        "GENOME_ALERT_PREDICTION_ACCURACY",
+        "0.40,0.25",
+        "Warning,critical: alert when Spearman(pre-gen score, reward) is below (needs ≥ 20 pairs).",
+    ),
     Setting("GENOME_DB_TIMEOUT_SECONDS", "5", "Seconds to wait for a remote database before giving up."),
 )
 
@@ -127,13 +161,17 @@ class Settings:
             imported_ad_weight=_number(raw, "GENOME_IMPORTED_AD_WEIGHT", low=0, high=1),
             min_impressions=int(_number(raw, "GENOME_MIN_IMPRESSIONS", low=0, integer=True)),
             ctr_maturity_days=int(_number(raw, "GENOME_CTR_MATURITY_DAYS", low=0, integer=True)),
-            conversion_maturity_days=int(_number(raw, "GENOME_CONVERSION_MATURITY_DAYS", low=0, integer=True)),
+            conversion_maturity_days=int(
+                _number(raw, "GENOME_CONVERSION_MATURITY_DAYS", low=0, integer=True)
+            ),
             roas_maturity_days=int(_number(raw, "GENOME_ROAS_MATURITY_DAYS", low=0, integer=True)),
             baseline_min_ads=int(_number(raw, "GENOME_BASELINE_MIN_ADS", low=2, integer=True)),
             prior_shrinkage=_number(raw, "GENOME_PRIOR_SHRINKAGE", low=0, high=1),
             prior_floor=_number(raw, "GENOME_PRIOR_FLOOR", low=0.01),
             label_min_observations=_number(raw, "GENOME_LABEL_MIN_OBSERVATIONS", low=0),
-            prob_best_draws=int(_number(raw, "GENOME_PROB_BEST_DRAWS", low=100, high=1_000_000, integer=True)),
+            prob_best_draws=int(
+                _number(raw, "GENOME_PROB_BEST_DRAWS", low=100, high=1_000_000, integer=True)
+            ),
             winner_threshold=_number(raw, "GENOME_WINNER_THRESHOLD", low=0, high=1),
             health_window_days=int(_number(raw, "GENOME_HEALTH_WINDOW_DAYS", low=1, integer=True)),
             alert_thresholds={
@@ -147,8 +185,13 @@ class Settings:
         )
 
 
-def _number(raw: Mapping[str, str], name: str, low: float | None = None, high: float | None = None,
-            integer: bool = False) -> float:
+def _number(
+    raw: Mapping[str, str],
+    name: str,
+    low: float | None = None,
+    high: float | None = None,
+    integer: bool = False,
+) -> float:
     text = raw[name].strip()
     try:
         value = float(text)

@@ -79,13 +79,18 @@ class Store(Protocol):
         """Which of these ad ids exist (for validating performance rows)."""
 
     # --- jobs -----------------------------------------------------------------------------------
-    def refresh(self, brand_ids: Sequence[str] | None, as_of: date,
-                compute: Callable[[RefreshInputs], RefreshOutputs]) -> dict:
+    def refresh(
+        self, brand_ids: Sequence[str] | None, as_of: date, compute: Callable[[RefreshInputs], RefreshOutputs]
+    ) -> dict:
         """Run one refresh transaction; returns the job summary (new/updated/unchanged rewards,
         elements updated, duration_seconds, job_id)."""
 
-    def validate(self, brand_ids: Sequence[str] | None, as_of: date,
-                 compute: Callable[[ValidateInputs], ValidateOutputs]) -> dict:
+    def validate(
+        self,
+        brand_ids: Sequence[str] | None,
+        as_of: date,
+        compute: Callable[[ValidateInputs], ValidateOutputs],
+    ) -> dict:
         """Run one validation transaction; returns the job summary (alerts opened / updated /
         resolved, metrics, job_id)."""
 
@@ -107,8 +112,7 @@ class Store(Protocol):
 
     def alerts(self, status: str | None = None, brand_id: str | None = None) -> pd.DataFrame: ...
 
-    def set_alert_status(self, alert_id: int, status: str, by: str, note: str,
-                         at: datetime) -> dict:
+    def set_alert_status(self, alert_id: int, status: str, by: str, note: str, at: datetime) -> dict:
         """Acknowledge or resolve one alert (NotFound if missing, GenomeError if already
         resolved); returns the updated alert as a dict."""
 

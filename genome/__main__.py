@@ -1,0 +1,5 @@
+import sys
+
+from genome.cli import main
+
+sys.exit(main())

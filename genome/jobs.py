@@ -1,0 +1,42 @@
+"""The pure compute step of each job: store inputs in, store outputs out (no I/O).
+
+The store opens the transaction, reads the inputs, calls these and writes what they return, so the
+whole job is one transaction and the maths stays testable without a database.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from genome import monitoring, posteriors, priors, rewards
+from genome.settings import Settings
+from genome.store.base import RefreshInputs, RefreshOutputs, ValidateInputs, ValidateOutputs
+
+
+def compute_refresh(inputs: RefreshInputs, settings: Settings) -> RefreshOutputs:
+    """Rewards of the refreshed brands, then their posteriors with cross-brand cold-start priors.
+
+    Brands outside the refresh contribute their stored evidence (alpha − prior, beta − prior) to the
+    priors, so a one-brand refresh and an all-brand refresh agree when nothing else changed.
+    """
+    reward_frame = rewards.compute_rewards(inputs.ads, inputs.as_of, settings)
+    ad_facts = inputs.ads[["ad_id", "is_imported", "created_at"]]
+    weighted = reward_frame.merge(ad_facts, on="ad_id", how="left")
+    evidence = posteriors.element_evidence(weighted, inputs.elements, inputs.as_of, settings)
+
+    refreshed = set(inputs.brand_ids)
+    others = inputs.scores[~inputs.scores["brand_id"].isin(refreshed)]
+    all_evidence = pd.concat([evidence, posteriors.evidence_from_scores(others)], ignore_index=True)
+    brand_priors = priors.cold_start_priors(all_evidence, inputs.brands, settings)
+    brand_priors = brand_priors[brand_priors["brand_id"].isin(refreshed)]
+
+    scores = posteriors.posterior_scores(evidence, brand_priors)
+    summary = {"ads_considered": len(inputs.ads), "rewarded_ads": len(reward_frame)}
+    return RefreshOutputs(rewards=reward_frame, scores=scores, summary=summary)
+
+
+def compute_validation(inputs: ValidateInputs, settings: Settings) -> ValidateOutputs:
+    """Health metrics of each brand and the alert actions they call for."""
+    metrics = monitoring.health_metrics(inputs.ads, inputs.rewards, inputs.as_of, settings)
+    actions = monitoring.decide_alerts(metrics, inputs.alerts, settings, inputs.as_of)
+    return ValidateOutputs(metrics=metrics, actions=actions)
