@@ -1,0 +1,102 @@
+-- 0002_functions.sql — the SQL functions every Postgres client shares (postgres backend via psycopg,
+-- supabase backend via .rpc()). Aggregation and multi-row writes live here once.
+--
+-- All functions: language plpgsql/sql, SECURITY INVOKER, SET search_path = '' (tables are written
+-- public.<name>). Jobs take pg_advisory_xact_lock(7240311) so two jobs never interleave.
+-- Errors a client maps: SQLSTATE P0002 -> NotFound, 55000 -> GenomeError (alert already resolved),
+-- 22023 -> bad argument; anything else -> StoreError(code).
+--
+-- JSON conventions for every jsonb payload (build with genome.store.frames.to_json_records):
+--   numbers as JSON numbers (NaN/None -> null), text as strings, bools as true/false,
+--   dates 'YYYY-MM-DD', timestamps ISO 8601 ('2026-11-26T14:00:00Z'; no zone = UTC).
+--   Counts may be sent as 500 or 500.0.
+--
+-- ---------------------------------------------------------------------------------------------------
+-- READ functions (set-returning; rows ordered deterministically so .range() paging is stable)
+--
+-- public.genome_ad_aggregates(p_brand_ids text[] default null, p_as_of date default null)
+--   returns table(ad_id text, brand_id text, is_imported boolean, created_at timestamptz,
+--                 final_status text, pre_gen_score double precision,
+--                 impressions double precision, clicks double precision, conversions double precision,
+--                 spend double precision, revenue double precision,
+--                 first_date date, last_date date, campaign_objective text)
+--   One row per ad of p_brand_ids (null = every brand) from ad_performance rows with date <= p_as_of
+--   (null = no date limit); ads without rows: zero counts, null dates, campaign_objective ''.
+--   campaign_objective = the objective of the latest day that has one. Ordered by ad_id.
+--
+-- public.genome_ad_elements(p_brand_ids text[] default null, p_elements text[] default null)
+--   returns table(ad_id text, brand_id text, element_name text, element_value text)
+--   generated_ads.element_tags exploded; only keys in p_elements (null = all), scalar non-null,
+--   non-empty values (numbers/bools as their JSON text). Ordered by ad_id, element_name.
+--
+-- public.genome_brand_overview(p_winner_threshold double precision default 0.7)
+--   returns table(brand_id text, name text, organization_id text, ads bigint, matured_ads bigint,
+--                 approved bigint, rejected bigint, open_alerts bigint,
+--                 winner_rate double precision, last_refresh timestamptz)
+--   matured_ads = rewards of the brand; winner_rate = share of them with reward_score >= threshold
+--   (null when none); open_alerts = unresolved (open or acknowledged); last_refresh = finished_at of
+--   the latest succeeded refresh job whose summary.brand_ids holds the brand. Ordered by brand_id.
+--
+-- ---------------------------------------------------------------------------------------------------
+-- WRITE functions (each call = one transaction; each records its genome_job_runs row)
+--
+-- public.genome_save_brands(p_brands jsonb) returns integer            -- rows written
+--   p_brands: [{"id": text, "name": text, "organization_id": text|null,
+--               "cross_brand_sharing": bool|null (false), "created_at": ts|null (now)}]
+--   Upsert by id (created_at of an existing brand is kept). Not a job.
+--
+-- public.genome_import_ads(p_ads jsonb, p_started_at timestamptz default null) returns jsonb
+--   p_ads: [{"ad_id": text, "brand_id": text, "element_tags": object | JSON text,
+--            "pre_gen_score": number|null, "final_status": text, "is_imported": bool,
+--            "created_at": ts}]
+--   Upsert by ad_id (last duplicate wins); unknown brands are created (name = id).
+--   -> {"inserted": n, "updated": n, "unchanged": n, "job_id": n}   job_type 'import_ads'
+--
+-- public.genome_import_performance(p_rows jsonb, p_started_at timestamptz default null) returns jsonb
+--   p_rows: [{"ad_id": text, "date": 'YYYY-MM-DD', "impressions": n, "clicks": n, "conversions": n,
+--             "spend": number, "revenue": number, "campaign_objective": text|null}]
+--   Upsert by (ad_id, date). Unknown ad -> 23503.
+--   -> {"inserted": n, "updated": n, "unchanged": n, "job_id": n}   job_type 'import_performance'
+--
+-- public.genome_apply_refresh(p_brand_ids text[], p_as_of date, p_rewards jsonb, p_scores jsonb,
+--                             p_summary jsonb default '{}', p_started_at timestamptz default null)
+--   returns jsonb
+--   p_brand_ids: the refreshed brands (resolved: never null). p_rewards (the rewards frame):
+--     [{"ad_id", "brand_id", "reward_score", "ctr", "conversion_rate", "roas", "ctr_score",
+--       "conversion_score", "roas_score", "ctr_weight", "conversion_weight", "roas_weight",
+--       "campaign_objective", "maturity", "impressions_at_maturity", "matured_at": 'YYYY-MM-DD'}]
+--   p_scores (the scores frame, complete for the refreshed brands):
+--     [{"brand_id", "element_name", "element_value", "alpha", "beta", "prior_alpha", "prior_beta",
+--       "prior_source", "total_observations", "mean_reward"}]
+--   Rewards upserted by ad only where changed (computed_at kept otherwise); rewards of refreshed
+--   brands absent from p_rewards are deleted. Scores of refreshed brands: upsert where changed
+--   (last_updated kept otherwise), absent ones deleted. History snapshot (brand, element, value,
+--   p_as_of) upserted where changed, absent ones of that as_of deleted.
+--   -> p_summary || {"job_id", "brand_ids", "as_of", "rewards_new", "rewards_updated",
+--      "rewards_unchanged", "rewards_removed", "scores", "elements_updated", "duration_seconds"}
+--   job_type 'refresh' (brand_id = the brand when exactly one, else null).
+--
+-- public.genome_apply_validation(p_brand_ids text[], p_as_of date, p_metrics jsonb, p_actions jsonb,
+--                                p_summary jsonb default '{}', p_started_at timestamptz default null)
+--   returns jsonb
+--   p_metrics: [{"brand_id", "metric_name", "metric_value": number|null, "warning", "critical"}]
+--     upserted into health_metric_history by (brand_id, metric_name, p_as_of).
+--   p_actions: [{"action": 'open'|'update'|'resolve', "alert_id": int|null, "brand_id",
+--                "alert_type", "severity": 'warning'|'critical', "metric_value", "threshold_value",
+--                "message"}]
+--     open: new alert (if one is already unresolved for (brand, type) it is updated instead);
+--     update: last_seen_at = now, occurrences + 1, severity only escalates, value/threshold/message;
+--     resolve: status 'resolved', resolved_by 'system', resolution_note = message.
+--   -> p_summary || {"job_id", "brand_ids", "as_of", "metrics", "alerts_opened", "alerts_updated",
+--      "alerts_resolved", "duration_seconds"}   job_type 'validate'
+--
+-- public.genome_set_alert_status(p_alert_id bigint, p_status text, p_by text, p_note text default '',
+--                                p_at timestamptz default null) returns jsonb
+--   p_status 'acknowledged' (from open or acknowledged) or 'resolved' (from open or acknowledged).
+--   -> the updated system_alerts row as a JSON object.  P0002 if missing, 55000 if already resolved.
+--
+-- public.genome_record_job(p_job_type text, p_brand_ids text[], p_status text,
+--                          p_started_at timestamptz, p_summary jsonb default '{}',
+--                          p_error text default null) returns bigint          -- the job id
+--   For a job that failed after its transaction rolled back (status 'failed', error recorded).
+-- ---------------------------------------------------------------------------------------------------
