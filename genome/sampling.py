@@ -1,0 +1,263 @@
+"""Decisions from Beta posteriors: Thompson draws, P(best), credible intervals, labels, recommendations.
+
+Every random draw goes through a `numpy.random.Generator`; functions that take a seed report it,
+so a draw can be replayed. Arguments are validated once here, at the boundary (ValueError).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+from scipy import stats
+
+from genome.settings import Settings
+
+PROB_BEST_SEED = 0  # P(best) without an rng is a fixed function of (alpha, beta, draws)
+CHUNK_CELLS = 1_000_000  # draws × arms per Monte Carlo chunk (≈ 8 MB of float64)
+MAX_SEED = 2**32 - 1  # generated seeds are short enough to read out and type back
+UNIFORM_PRIOR = (1.0, 1.0)  # Beta(1, 1) for a candidate value without a score
+
+# The label rule, in order: the first that matches wins.
+LEARNING = "Learning"  # observations < settings.label_min_observations
+BEST = "Best"  # P(best) within its dimension >= BEST_MIN_P_BEST
+GOOD = "Good"  # posterior mean >= GOOD_MIN_MEAN
+LOW = "Low"  # otherwise
+LABELS = (LEARNING, BEST, GOOD, LOW)
+BEST_MIN_P_BEST = 0.5
+GOOD_MIN_MEAN = 0.5
+LABEL_RULE = (
+    "Learning: fewer than {min_observations:g} observations. Otherwise Best: P(best) in its "
+    f"dimension ≥ {BEST_MIN_P_BEST:.0%}; Good: posterior mean reward ≥ {GOOD_MIN_MEAN:.2f}; Low: the rest."
+)
+
+POSTERIOR_COLUMNS = [
+    "element_name", "element_value", "alpha", "beta", "mean", "ci_low", "ci_high",
+    "p_best", "observations", "label", "prior_source",
+]  # fmt: skip
+
+
+def new_seed() -> int:
+    """A fresh seed from OS entropy (like `SeedSequence().entropy`), short enough to show a person."""
+    return int(np.random.SeedSequence().entropy) % (MAX_SEED + 1)
+
+
+def make_rng(seed: int | None) -> tuple[np.random.Generator, int]:
+    """A generator and the seed that replays it; a seed is drawn when `seed` is None."""
+    if seed is None:
+        seed = new_seed()
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    return np.random.default_rng(int(seed)), int(seed)
+
+
+def _beta_parameters(alpha: ArrayLike, beta: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    a = np.asarray(alpha, dtype=np.float64)
+    b = np.asarray(beta, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"alpha and beta differ in shape: {a.shape} vs {b.shape}")
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b)) and np.all(a > 0) and np.all(b > 0)):
+        raise ValueError("alpha and beta must be finite and positive")
+    return a, b
+
+
+def thompson_sample(alpha: ArrayLike, beta: ArrayLike, rng: np.random.Generator) -> NDArray[np.float64]:
+    """One draw from Beta(alpha_i, beta_i) for every arm i, in one vectorised call."""
+    a, b = _beta_parameters(alpha, beta)
+    return rng.beta(a, b)
+
+
+def prob_best(
+    alpha: ArrayLike,
+    beta: ArrayLike,
+    draws: int = 10_000,
+    rng: np.random.Generator | None = None,
+) -> NDArray[np.float64]:
+    """P(arm i has the highest reward) by Monte Carlo over `draws` joint Thompson draws.
+
+    A draw in which several arms tie for the maximum gives each an equal share, so the result
+    always sums to 1. Draws run in chunks of about CHUNK_CELLS values, so many arms stay
+    memory-safe. Without `rng` a generator seeded with PROB_BEST_SEED is used: the same
+    posteriors then always show the same P(best).
+    """
+    a, b = _beta_parameters(alpha, beta)
+    if a.ndim != 1:
+        raise ValueError("alpha and beta must be one-dimensional (one entry per arm)")
+    if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1:
+        raise ValueError(f"draws must be a positive integer, got {draws!r}")
+    arms = a.size
+    if arms == 0:
+        return np.zeros(0)
+    if arms == 1:
+        return np.ones(1)
+    rng = np.random.default_rng(PROB_BEST_SEED) if rng is None else rng
+    chunk = max(1, CHUNK_CELLS // arms)
+    wins = np.zeros(arms)
+    for start in range(0, int(draws), chunk):
+        rows = min(chunk, int(draws) - start)
+        sample = rng.beta(a, b, size=(rows, arms))
+        is_max = sample == sample.max(axis=1, keepdims=True)
+        wins += (is_max / is_max.sum(axis=1, keepdims=True)).sum(axis=0)
+    return wins / int(draws)
+
+
+def credible_interval(
+    alpha: ArrayLike, beta: ArrayLike, level: float = 0.95
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Equal-tailed `level` credible interval of Beta(alpha, beta): (low, high) arrays."""
+    if not 0 < level < 1:
+        raise ValueError(f"level must be between 0 and 1, got {level!r}")
+    a, b = _beta_parameters(alpha, beta)
+    tail = (1 - level) / 2
+    return stats.beta.ppf(tail, a, b), stats.beta.ppf(1 - tail, a, b)
+
+
+def label_values(
+    mean: ArrayLike, p_best: ArrayLike, observations: ArrayLike, min_observations: float
+) -> NDArray[np.str_]:
+    """Label each value by the published rule (first match wins):
+
+    - "Learning": observations < min_observations (settings.label_min_observations);
+    - "Best": P(best) within its dimension >= BEST_MIN_P_BEST (0.5);
+    - "Good": posterior mean >= GOOD_MIN_MEAN (0.5);
+    - "Low": otherwise.
+    """
+    means = np.asarray(mean, dtype=np.float64)
+    p = np.asarray(p_best, dtype=np.float64)
+    n = np.asarray(observations, dtype=np.float64)
+    conditions = [n < min_observations, p >= BEST_MIN_P_BEST, means >= GOOD_MIN_MEAN]
+    return np.select(conditions, [LEARNING, BEST, GOOD], default=LOW)
+
+
+def _one_brand(scores: pd.DataFrame) -> pd.DataFrame:
+    if "brand_id" in scores.columns and scores["brand_id"].nunique() > 1:
+        raise ValueError("scores must hold one brand; filter by brand_id first")
+    return scores
+
+
+def describe_posteriors(
+    scores: pd.DataFrame, settings: Settings, rng: np.random.Generator | None = None
+) -> pd.DataFrame:
+    """The posteriors view of one brand's scores (docs/ARCHITECTURE.md), sorted by element, mean ↓.
+
+    P(best) is computed per element dimension over its values, with `settings.prob_best_draws`
+    draws; dimensions are visited in name order and all share `rng`, so a seed fixes the result.
+    Without `rng` the fixed PROB_BEST_SEED is used.
+    """
+    scores = _one_brand(scores)
+    if scores.empty:
+        return pd.DataFrame({column: pd.Series(dtype=object) for column in POSTERIOR_COLUMNS})
+    rng = np.random.default_rng(PROB_BEST_SEED) if rng is None else rng
+    view = pd.DataFrame(
+        {
+            "element_name": scores["element_name"].to_numpy(),
+            "element_value": scores["element_value"].to_numpy(),
+            "alpha": scores["alpha"].to_numpy(dtype=np.float64),
+            "beta": scores["beta"].to_numpy(dtype=np.float64),
+            "observations": scores["total_observations"].to_numpy(dtype=np.float64),
+            "prior_source": (
+                scores["prior_source"].to_numpy() if "prior_source" in scores.columns else "uniform"
+            ),
+        }
+    ).sort_values(["element_name", "element_value"], ignore_index=True)
+    view["mean"] = view["alpha"] / (view["alpha"] + view["beta"])
+    view["ci_low"], view["ci_high"] = credible_interval(view["alpha"], view["beta"])
+    p_best = np.empty(len(view))
+    for _, rows in view.groupby("element_name", sort=True).indices.items():
+        p_best[rows] = prob_best(
+            view["alpha"].to_numpy()[rows], view["beta"].to_numpy()[rows], settings.prob_best_draws, rng
+        )
+    view["p_best"] = p_best
+    view["label"] = label_values(
+        view["mean"], view["p_best"], view["observations"], settings.label_min_observations
+    )
+    view = view.sort_values(
+        ["element_name", "mean"], ascending=[True, False], kind="stable", ignore_index=True
+    )
+    return view[POSTERIOR_COLUMNS]
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """One Thompson draw per dimension: the chosen value, which dimensions explored, the seed."""
+
+    elements: dict[str, str]
+    explored: tuple[str, ...]
+    exploration_rate: float
+    seed: int | None = None  # None when the caller passed its own generator
+
+    def to_dict(self) -> dict:
+        return {
+            "elements": dict(self.elements),
+            "explored": list(self.explored),
+            "exploration_rate": self.exploration_rate,
+            "seed": self.seed,
+        }
+
+
+def _arms(scores: pd.DataFrame, candidates: Mapping[str, Sequence[str]] | None) -> pd.DataFrame:
+    arms = pd.DataFrame(
+        {
+            "element_name": scores["element_name"].astype(str).to_numpy(),
+            "element_value": scores["element_value"].astype(str).to_numpy(),
+            "alpha": scores["alpha"].to_numpy(dtype=np.float64),
+            "beta": scores["beta"].to_numpy(dtype=np.float64),
+        }
+    )
+    if candidates is not None:
+        if not isinstance(candidates, Mapping):
+            raise ValueError("candidates must map element names to lists of values")
+        wanted = pd.DataFrame(
+            [(str(name), str(value)) for name, values in candidates.items() for value in values],
+            columns=["element_name", "element_value"],
+        ).drop_duplicates()
+        arms = wanted.merge(arms, on=["element_name", "element_value"], how="left")
+        arms["alpha"] = arms["alpha"].fillna(UNIFORM_PRIOR[0])
+        arms["beta"] = arms["beta"].fillna(UNIFORM_PRIOR[1])
+    return arms.sort_values(["element_name", "element_value"], ignore_index=True)
+
+
+def recommend(
+    scores: pd.DataFrame,
+    exploration_rate: float,
+    rng: np.random.Generator | int | None = None,
+    candidates: Mapping[str, Sequence[str]] | None = None,
+    seed: int | None = None,
+) -> Recommendation:
+    """Pick one value per element dimension.
+
+    With probability `exploration_rate` a dimension explores: a uniformly random candidate value.
+    Otherwise it exploits: one Thompson draw per value, and the highest draw wins. Without
+    `candidates` every dimension and value in `scores` takes part; with it, exactly the listed
+    dimensions and values do, and a listed value without a score gets the uniform prior Beta(1, 1).
+    `rng` may be a Generator (pass the `seed` that made it to have it reported), a seed, or None
+    (a fresh seed is drawn); `.seed` replays the draw.
+    """
+    if not 0 <= exploration_rate <= 1:
+        raise ValueError(f"exploration_rate must be between 0 and 1, got {exploration_rate!r}")
+    if not isinstance(rng, np.random.Generator):
+        if seed is not None and rng is not None and seed != rng:
+            raise ValueError("give the seed once: as rng or as seed")
+        rng, seed = make_rng(seed if rng is None else rng)
+    arms = _arms(_one_brand(scores), candidates)
+    if arms.empty:
+        return Recommendation({}, (), float(exploration_rate), seed)
+    codes, dimensions = pd.factorize(arms["element_name"], sort=True)
+    # Fixed draw order: exploration coins, then Thompson draws, then the exploring picks.
+    explores = rng.random(len(dimensions)) < exploration_rate
+    arms["draw"] = thompson_sample(arms["alpha"], arms["beta"], rng)
+    sizes = np.bincount(codes, minlength=len(dimensions))
+    first = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    random_pick = first + rng.integers(0, sizes)
+    best_pick = arms.groupby(codes, sort=True)["draw"].idxmax().to_numpy()
+    picks = np.where(explores, random_pick, best_pick)
+    chosen = arms.iloc[picks]
+    return Recommendation(
+        elements=dict(zip(chosen["element_name"], chosen["element_value"], strict=True)),
+        explored=tuple(dimensions[explores]),
+        exploration_rate=float(exploration_rate),
+        seed=seed,
+    )
