@@ -1,0 +1,276 @@
+"""The Supabase backend: the Store protocol over Supabase's REST API with supabase-py.
+
+For deployments that hold only the project URL and a secret key (`sb_secret_…`). Reads page through
+tables and set-returning SQL functions 1,000 rows at a time; every job writes with one `.rpc()` call
+to a function from migrations/0002_functions.sql, which applies the whole job in one transaction.
+What to ask is built in `supabase_requests` (pure); `_send` is the one place that does I/O.
+
+Consistency: a job's reads are separate HTTP requests, so they are not one snapshot; its write is
+one transaction under the migrations' advisory lock. A refresh therefore commits results computed
+from the data as it was read, and running it again converges (jobs are idempotent).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+import pandas as pd
+from postgrest import APIError
+from supabase import Client, ClientOptions, SupabaseException, create_client
+
+from genome.errors import GenomeError, NotFound, StoreError
+from genome.settings import Settings
+from genome.store import supabase_requests as rq
+from genome.store.base import RefreshInputs, RefreshOutputs, ValidateInputs, ValidateOutputs
+
+T = TypeVar("T")
+JOB_READ_TIMEOUT_SECONDS = 120.0  # a job's write waits this long for its answer (Supabase's statement cap)
+REDACTED = "[secret key]"
+SQLSTATE_ERRORS: dict[str, type[GenomeError]] = {
+    "P0002": NotFound,  # no such record (e.g. alert id)
+    "55000": GenomeError,  # not in a state that allows it (e.g. alert already resolved)
+    "22023": GenomeError,  # an argument the function refuses
+}
+
+
+class SupabaseStore:
+    """Store over Supabase REST; `transport` lets tests put a stub under the HTTP client."""
+
+    def __init__(
+        self, url: str, key: str | None, settings: Settings, *, transport: httpx.BaseTransport | None = None
+    ) -> None:
+        self.url = _public_url(url)
+        if not key:
+            raise StoreError(f"no Supabase secret key for {self.url}: set SUPABASE_SECRET_KEY (sb_secret_…)")
+        self._secret = key
+        self._settings = settings
+        self._timeout = settings.db_timeout_seconds
+        reads = httpx.Timeout(self._timeout)
+        jobs = httpx.Timeout(self._timeout, read=max(self._timeout, JOB_READ_TIMEOUT_SECONDS))
+        self._http = [httpx.Client(transport=transport, timeout=t) for t in (reads, jobs)]
+        self._client, self._jobs = (self._connect(url, http) for http in self._http)
+
+    def _connect(self, url: str, http: httpx.Client) -> Client:
+        options = ClientOptions(
+            httpx_client=http,  # carries the timeouts; supabase-py hands it to PostgREST as is
+            postgrest_client_timeout=http.timeout,
+            postgrest_client_retry=False,  # fail fast: no backoff loop against an unreachable server
+            auto_refresh_token=False,
+            persist_session=False,
+        )
+        try:
+            return create_client(url, self._secret, options)
+        except SupabaseException as exc:
+            raise StoreError(f"cannot use Supabase URL {self.url}: {self._redact(exc.message)}") from None
+
+    def __repr__(self) -> str:
+        return f"SupabaseStore({self.url!r})"
+
+    def close(self) -> None:
+        for http in self._http:
+            http.close()
+
+    # --- the one place that does I/O ------------------------------------------------------------
+    def _send(self, run: Callable[[], T], action: str) -> T:
+        """Run one request; every failure becomes a domain error without the secret key in it."""
+        try:
+            return run()
+        except APIError as exc:
+            raise self._api_error(exc, action) from None
+        except httpx.TimeoutException:
+            raise StoreError(
+                f"Supabase at {self.url} did not answer within the timeout while {action} "
+                f"(GENOME_DB_TIMEOUT_SECONDS={self._timeout:g})"
+            ) from None
+        except httpx.HTTPError as exc:
+            reason = self._redact(str(exc)) or type(exc).__name__
+            raise StoreError(f"cannot reach Supabase at {self.url} while {action}: {reason}") from None
+
+    def _api_error(self, exc: APIError, action: str) -> GenomeError:
+        message = self._redact(exc.message or "request refused")
+        details = None if exc.details is None else self._redact(str(exc.details))
+        hint = None if exc.hint is None else self._redact(str(exc.hint))
+        code = None if exc.code is None else str(exc.code)
+        kind = SQLSTATE_ERRORS.get(code or "")
+        if kind is not None:
+            return kind(message)
+        if code == "PGRST202":  # function not found in the schema cache
+            hint = hint or "apply the migrations: python -m genome migrate --database <postgres url>"
+        return StoreError(f"Supabase refused {action}: {message}", code=code, details=details, hint=hint)
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self._secret, REDACTED)
+
+    def _fetch(self, read: rq.PagedRead) -> list[dict]:
+        """Every row of a paged read: one request per page until a short page."""
+        rows: list[dict] = []
+        page = 0
+        while True:
+            start, end = rq.page_range(read, page)
+            query = self._query(read).range(start, end)
+            batch = self._send(query.execute, f"reading {read.source}").data
+            rows.extend(batch)
+            if rq.is_last_page(read, page, len(batch), len(rows)):
+                return rows
+            page += 1
+
+    def _query(self, read: rq.PagedRead):
+        query = (
+            self._client.rpc(read.source, dict(read.function_args or {}))
+            if read.is_function
+            else self._client.table(read.source).select(",".join(read.columns))
+        )
+        for condition in read.filters:
+            query = (
+                query.eq(condition.column, condition.value)
+                if condition.operator == "eq"
+                else query.in_(condition.column, condition.value)
+            )
+        for column in read.order:
+            query = query.order(column, desc=read.descending)
+        return query
+
+    def _call(self, call: rq.RpcCall, action: str) -> object:
+        """One SQL function call (a whole job on the server, in one transaction)."""
+        return self._send(self._jobs.rpc(call.function, dict(call.args)).execute, action).data
+
+    def _frame(self, read: rq.PagedRead, columns: Sequence[str]) -> pd.DataFrame:
+        rows = self._fetch(read)
+        return (
+            pd.DataFrame.from_records(rows, columns=list(columns))
+            if rows
+            else pd.DataFrame(columns=list(columns))
+        )
+
+    # --- brands and imports -----------------------------------------------------------------------
+    def brands(self) -> pd.DataFrame:
+        return self._frame(rq.brands_read(), rq.BRAND_COLUMNS)
+
+    def save_brands(self, brands: pd.DataFrame) -> int:
+        return int(self._call(rq.save_brands_call(brands), "saving brands"))
+
+    def import_ads(self, ads: pd.DataFrame) -> dict:
+        return self._job("import_ads", None, lambda started: rq.import_ads_call(ads, started))
+
+    def import_performance(self, rows: pd.DataFrame) -> dict:
+        return self._job(
+            "import_performance", None, lambda started: rq.import_performance_call(rows, started)
+        )
+
+    def known_ad_ids(self, ad_ids: Sequence[str]) -> set[str]:
+        return {row["id"] for read in rq.known_ad_ids_reads(ad_ids) for row in self._fetch(read)}
+
+    # --- jobs ---------------------------------------------------------------------------------------
+    def refresh(
+        self, brand_ids: Sequence[str] | None, as_of: date, compute: Callable[[RefreshInputs], RefreshOutputs]
+    ) -> dict:
+        def build(started: datetime) -> rq.RpcCall:
+            brands = self.brands()
+            ids = tuple(brands["id"]) if brand_ids is None else tuple(brand_ids)
+            inputs = RefreshInputs(
+                as_of=as_of,
+                brand_ids=ids,
+                ads=self.ad_aggregates(ids, as_of),
+                elements=self._frame(
+                    rq.ad_elements_read(ids, self._settings.tracked_elements), rq.ELEMENT_COLUMNS
+                ),
+                brands=brands,
+                scores=self.scores(),
+            )
+            outputs = compute(inputs)
+            return rq.apply_refresh_call(
+                ids, as_of, outputs.rewards, outputs.scores, outputs.summary, started
+            )
+
+        return self._job("refresh", brand_ids, build)
+
+    def validate(
+        self,
+        brand_ids: Sequence[str] | None,
+        as_of: date,
+        compute: Callable[[ValidateInputs], ValidateOutputs],
+    ) -> dict:
+        def build(started: datetime) -> rq.RpcCall:
+            ids = tuple(self.brands()["id"]) if brand_ids is None else tuple(brand_ids)
+            inputs = ValidateInputs(
+                as_of=as_of,
+                brand_ids=ids,
+                ads=self.ad_aggregates(ids, as_of),
+                rewards=self._frame(rq.rewards_read(ids), rq.REWARD_COLUMNS),
+                alerts=self._frame(rq.alerts_read("unresolved", ids), rq.ALERT_COLUMNS),
+            )
+            outputs = compute(inputs)
+            return rq.apply_validation_call(
+                ids, as_of, outputs.metrics, outputs.actions, outputs.summary, started
+            )
+
+        return self._job("validate", brand_ids, build)
+
+    def _job(
+        self, job_type: str, brand_ids: Sequence[str] | None, build: Callable[[datetime], rq.RpcCall]
+    ) -> dict:
+        """Build the job's one call (reads + compute), send it; record a failed run if anything fails."""
+        started = datetime.now(UTC)
+        began = time.perf_counter()
+        try:
+            result = self._call(build(started), f"running {job_type}")
+        except Exception as exc:
+            self._record_failure(job_type, brand_ids, started, exc)
+            raise
+        summary = dict(result) if isinstance(result, dict) else {"result": result}
+        summary.setdefault("duration_seconds", round(time.perf_counter() - began, 3))
+        return summary
+
+    def _record_failure(
+        self, job_type: str, brand_ids: Sequence[str] | None, started: datetime, error: Exception
+    ) -> None:
+        """Best effort: when the server is unreachable the failure cannot be recorded there either."""
+        if isinstance(error, StoreError) and error.code is None:
+            return  # transport failure: a second request would only wait for the same timeout
+        call = rq.record_failed_job_call(job_type, brand_ids, started, self._redact(str(error)))
+        with contextlib.suppress(GenomeError):
+            self._call(call, f"recording the failed {job_type}")
+
+    # --- reads ----------------------------------------------------------------------------------------
+    def ad_aggregates(self, brand_ids: Sequence[str] | None, as_of: date) -> pd.DataFrame:
+        return self._frame(rq.ad_aggregates_read(brand_ids, as_of), rq.AD_AGGREGATE_COLUMNS)
+
+    def rewards(self, brand_id: str | None = None) -> pd.DataFrame:
+        return self._frame(rq.rewards_read(None if brand_id is None else [brand_id]), rq.REWARD_COLUMNS)
+
+    def scores(self, brand_id: str | None = None) -> pd.DataFrame:
+        return self._frame(rq.scores_read(None if brand_id is None else [brand_id]), rq.SCORE_COLUMNS)
+
+    def score_history(self, brand_id: str) -> pd.DataFrame:
+        return self._frame(rq.score_history_read(brand_id), rq.SCORE_HISTORY_COLUMNS)
+
+    def brand_overview(self, winner_threshold: float) -> pd.DataFrame:
+        return self._frame(rq.brand_overview_read(winner_threshold), rq.OVERVIEW_COLUMNS)
+
+    def alerts(self, status: str | None = None, brand_id: str | None = None) -> pd.DataFrame:
+        read = rq.alerts_read(status, None if brand_id is None else [brand_id])
+        return self._frame(read, rq.ALERT_COLUMNS)
+
+    def set_alert_status(self, alert_id: int, status: str, by: str, note: str, at: datetime) -> dict:
+        call = rq.set_alert_status_call(alert_id, status, by, note, at)
+        return dict(self._call(call, f"setting alert {alert_id} to {status}"))
+
+    def metric_history(self, brand_id: str | None = None) -> pd.DataFrame:
+        return self._frame(rq.metric_history_read(brand_id), rq.METRIC_HISTORY_COLUMNS)
+
+    def job_runs(self, limit: int = 50) -> pd.DataFrame:
+        return self._frame(rq.job_runs_read(limit), rq.JOB_RUN_COLUMNS)
+
+
+def _public_url(url: str) -> str:
+    """scheme://host[:port] only: never a path, query or credentials (safe to show and log)."""
+    parts = urlsplit(url.strip())
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}" if parts.scheme and host else "<invalid Supabase URL>"
