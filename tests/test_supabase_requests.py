@@ -1,0 +1,528 @@
+"""The Supabase backend without a network: request building, payloads, paging, errors, and a counting
+transport stub under supabase-py's HTTP client (PostgREST answers simulated in memory)."""
+
+from __future__ import annotations
+
+import json
+import math
+import socket
+from datetime import UTC, date, datetime
+
+import httpx
+import numpy as np
+import pandas as pd
+import pytest
+
+from genome.errors import GenomeError, NotFound, StoreError
+from genome.settings import Settings
+from genome.store import supabase_requests as rq
+from genome.store.base import RefreshInputs, RefreshOutputs
+from genome.store.supabase import SupabaseStore
+
+URL = "https://abcdefghijklmnop.supabase.co"
+SECRET = "sb_secret_TEST-not-a-real-key-0123456789"
+MAX_ROWS = 1000  # what Supabase's PostgREST answers at most, whatever the request asks
+
+
+class FakePostgrest:
+    """Transport stub: answers like PostgREST from in-memory rows (offset/limit, max-rows cap).
+
+    `answers` maps a table name or "rpc/<function>" to a list of rows, a JSON value, or a callable
+    taking the JSON body. Every request is kept in `requests`.
+    """
+
+    def __init__(self, answers: dict[str, object], error: tuple[int, dict] | None = None) -> None:
+        self.answers = answers
+        self.error = error
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if self.error is not None:
+            return httpx.Response(self.error[0], json=self.error[1])
+        name = request.url.path.removeprefix("/rest/v1/")
+        answer = self.answers[name]
+        if callable(answer):
+            answer = answer(json.loads(request.content or b"{}"))
+        if isinstance(answer, list):
+            offset = int(request.url.params.get("offset", 0))
+            limit = min(int(request.url.params.get("limit", MAX_ROWS)), MAX_ROWS)
+            answer = answer[offset : offset + limit]
+        return httpx.Response(200, json=answer)
+
+    def calls_to(self, name: str) -> list[httpx.Request]:
+        return [r for r in self.requests if r.url.path == f"/rest/v1/{name}"]
+
+
+def store_with(fake: FakePostgrest | httpx.MockTransport, **settings: object) -> SupabaseStore:
+    transport = fake if isinstance(fake, httpx.MockTransport) else httpx.MockTransport(fake)
+    return SupabaseStore(URL, SECRET, Settings(**settings), transport=transport)
+
+
+def sent(request: httpx.Request) -> rq.WireRequest:
+    """What actually went on the wire, in the shape `wire_request` describes."""
+    path = request.url.path.removeprefix("/rest/v1")
+    return rq.WireRequest(
+        request.method, path, tuple(request.url.params.multi_items()), request.content or None
+    )
+
+
+# --- paging ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("page", "limit", "expected"),
+    [
+        (0, None, (0, 999)),
+        (1, None, (1000, 1999)),
+        (7, None, (7000, 7999)),
+        (0, 50, (0, 49)),
+        (1, 1500, (1000, 1499)),
+    ],
+)
+def test_page_range_is_inclusive_and_respects_the_limit(page, limit, expected):
+    read = rq.PagedRead("t", order=("id",), limit=limit)
+    assert rq.page_range(read, page) == expected
+
+
+@pytest.mark.parametrize(
+    ("page", "received", "so_far", "limit", "last"),
+    [
+        (0, 1000, 1000, None, False),
+        (0, 999, 999, None, True),
+        (3, 0, 3000, None, True),
+        (0, 50, 50, 50, True),
+        (1, 500, 1500, 1500, True),
+        (0, 1000, 1000, 1500, False),
+    ],
+)
+def test_a_short_page_or_the_limit_ends_a_read(page, received, so_far, limit, last):
+    read = rq.PagedRead("t", order=("id",), limit=limit)
+    assert rq.is_last_page(read, page, received, so_far) is last
+
+
+# --- request shapes (pure) ----------------------------------------------------------------------------
+
+
+def test_table_page_request():
+    assert rq.wire_request(rq.brands_read(), page=2) == rq.WireRequest(
+        "GET",
+        "/brands",
+        (
+            ("select", "id,name,organization_id,cross_brand_sharing,created_at"),
+            ("order", "id.asc"),
+            ("offset", "2000"),
+            ("limit", "1000"),
+        ),
+        None,
+    )
+
+
+def test_function_page_request_carries_its_arguments_in_the_body():
+    read = rq.ad_aggregates_read(["brand-a", "b,2"], date(2026, 3, 1))
+    assert rq.wire_request(read, page=1) == rq.WireRequest(
+        "POST",
+        "/rpc/genome_ad_aggregates",
+        (("order", "ad_id.asc"), ("offset", "1000"), ("limit", "1000")),
+        b'{"p_brand_ids":["brand-a","b,2"],"p_as_of":"2026-03-01"}',
+    )
+
+
+def test_elements_are_read_in_ad_then_element_order_for_tracked_elements_only():
+    read = rq.ad_elements_read(None, ("hook_type", "color_mode"))
+    request = rq.wire_request(read)
+    assert request.params == (("order", "ad_id.asc,element_name.asc"), ("offset", "0"), ("limit", "1000"))
+    assert json.loads(request.body) == {"p_brand_ids": None, "p_elements": ["hook_type", "color_mode"]}
+
+
+@pytest.mark.parametrize(
+    ("status", "brand_ids", "filters"),
+    [
+        (None, None, ()),
+        ("open", None, (("status", "eq.open"),)),
+        ("unresolved", ["b1"], (("brand_id", "in.(b1)"), ("status", "in.(open,acknowledged)"))),
+        ("resolved", ["b1", "b2"], (("brand_id", "in.(b1,b2)"), ("status", "eq.resolved"))),
+    ],
+)
+def test_alert_filters(status, brand_ids, filters):
+    params = rq.wire_request(rq.alerts_read(status, brand_ids)).params
+    assert params[1:-3] == filters
+    assert params[-3:] == (("order", "id.asc"), ("offset", "0"), ("limit", "1000"))
+
+
+@pytest.mark.parametrize(
+    ("value", "rendered"),
+    [("plain-id_1", "plain-id_1"), ("a,b", '"a,b"'), ("x(y)", '"x(y)"'), ('say "hi"', '"say \\"hi\\""')],
+)
+def test_in_filter_values_with_reserved_characters_are_quoted(value, rendered):
+    assert rq.Filter("id", "in", (value,)).query_value() == f"in.({rendered})"
+
+
+def test_rewards_are_read_with_the_ad_id_renamed_in_the_select():
+    params = dict(rq.wire_request(rq.rewards_read(["b1"])).params)
+    assert params["select"].split(",")[0] == "ad_id:generated_ad_id"
+    assert params["order"] == "generated_ad_id.asc"
+
+
+def test_job_runs_read_newest_first_up_to_the_limit():
+    params = dict(rq.wire_request(rq.job_runs_read(5)).params)
+    assert (params["order"], params["offset"], params["limit"]) == ("id.desc", "0", "5")
+
+
+def test_known_ad_id_checks_are_chunked_and_deduplicated():
+    ids = [f"ad-{i:04d}" for i in range(250)] * 2
+    reads = rq.known_ad_ids_reads(ids)
+    assert [len(read.filters[0].value) for read in reads] == [100, 100, 50]
+    assert reads[0].filters[0].value[0] == "ad-0000" and reads[2].filters[0].value[-1] == "ad-0249"
+
+
+# --- payloads ----------------------------------------------------------------------------------------
+
+
+def rewards_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "ad_id": ["a1", "a2"],
+            "brand_id": ["b1", "b1"],
+            "reward_score": [0.625, 0.1],
+            "ctr": [0.02, 0.001],
+            "conversion_rate": [np.nan, 0.05],
+            "roas": [np.nan, np.inf],
+            "ctr_score": [1.0, 0.0],
+            "conversion_score": [np.nan, 0.25],
+            "roas_score": [np.nan, np.nan],
+            "ctr_weight": [1.0, 0.4],
+            "conversion_weight": [0.0, 0.6],
+            "roas_weight": [0.0, 0.0],
+            "campaign_objective": ["", "SALES"],
+            "maturity": ["ctr", "ctr+conversion"],
+            "impressions_at_maturity": np.array([1200, 800], dtype=np.int64),
+            "matured_at": pd.to_datetime(["2026-02-04", "2026-02-10"]),
+            "is_imported": [False, True],  # not part of the payload
+        }
+    )
+
+
+def test_refresh_payload_sends_nan_and_inf_as_null_and_dates_as_days():
+    started = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
+    call = rq.apply_refresh_call(
+        ["b1"], date(2026, 3, 1), rewards_frame(), pd.DataFrame(), {"n": np.int64(2)}, started
+    )
+    first, second = call.args["p_rewards"]
+    assert call.function == "genome_apply_refresh"
+    assert first == {
+        "ad_id": "a1",
+        "brand_id": "b1",
+        "reward_score": 0.625,
+        "ctr": 0.02,
+        "conversion_rate": None,
+        "roas": None,
+        "ctr_score": 1.0,
+        "conversion_score": None,
+        "roas_score": None,
+        "ctr_weight": 1.0,
+        "conversion_weight": 0.0,
+        "roas_weight": 0.0,
+        "campaign_objective": "",
+        "maturity": "ctr",
+        "impressions_at_maturity": 1200,
+        "matured_at": "2026-02-04",
+    }
+    assert (second["roas"], second["conversion_score"]) == (None, 0.25)
+    assert {k: v for k, v in call.args.items() if k not in ("p_rewards",)} == {
+        "p_brand_ids": ["b1"],
+        "p_as_of": "2026-03-01",
+        "p_scores": [],
+        "p_summary": {"n": 2},
+        "p_started_at": "2026-03-01T12:30:00.000000Z",
+    }
+    rq.encode_json(call.args)  # postgrest's encoder refuses NaN: the payload must carry none
+
+
+def test_postgrest_encoding_refuses_nan_so_payloads_must_convert_it():
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        rq.encode_json({"x": math.nan})
+
+
+def test_json_records_types():
+    frame = pd.DataFrame(
+        {
+            "ad_id": pd.Series(["a", None], dtype="string"),
+            "date": pd.to_datetime(["2026-01-02", None]),
+            "created_at": pd.to_datetime(["2026-01-02T10:00:00", "2026-01-03T00:00:00"]).tz_localize(
+                "Europe/Paris"
+            ),
+            "impressions": pd.array([500, None], dtype="Int64"),
+            "is_imported": [True, False],
+            "element_tags": ['{"hook_type": "question"}', None],
+            "spend": np.array([1.5, np.nan], dtype=np.float32),
+        }
+    )
+    assert rq.json_records(frame, [*frame.columns, "not_in_frame"]) == [
+        {
+            "ad_id": "a",
+            "date": "2026-01-02",
+            "created_at": "2026-01-02T09:00:00.000000Z",
+            "impressions": 500,
+            "is_imported": True,
+            "element_tags": '{"hook_type": "question"}',
+            "spend": 1.5,
+        },
+        {
+            "ad_id": None,
+            "date": None,
+            "created_at": "2026-01-02T23:00:00.000000Z",
+            "impressions": None,
+            "is_imported": False,
+            "element_tags": None,
+            "spend": None,
+        },
+    ]
+
+
+def test_validation_and_alert_payloads():
+    metrics = pd.DataFrame(
+        {
+            "brand_id": ["b1"],
+            "metric_name": ["winner_rate"],
+            "metric_value": [np.nan],
+            "warning": [0.05],
+            "critical": [0.02],
+        }
+    )
+    actions = pd.DataFrame(
+        {
+            "action": ["open"],
+            "alert_id": pd.array([None], dtype="Int64"),
+            "brand_id": ["b1"],
+            "alert_type": ["winner_rate"],
+            "severity": ["critical"],
+            "metric_value": [0.01],
+            "threshold_value": [0.02],
+            "message": ["Winner rate 1 % is below 2 %"],
+        }
+    )
+    at = datetime(2026, 3, 1, 8, 0)
+    call = rq.apply_validation_call(("b1",), date(2026, 3, 1), metrics, actions, {}, at)
+    assert call.args["p_metrics"] == [
+        {
+            "brand_id": "b1",
+            "metric_name": "winner_rate",
+            "metric_value": None,
+            "warning": 0.05,
+            "critical": 0.02,
+        }
+    ]
+    assert call.args["p_actions"][0]["alert_id"] is None
+    assert call.args["p_started_at"] == "2026-03-01T08:00:00.000000Z"  # naive = UTC
+    assert rq.set_alert_status_call(np.int64(7), "resolved", "ana", "fixed", at).args == {
+        "p_alert_id": 7,
+        "p_status": "resolved",
+        "p_by": "ana",
+        "p_note": "fixed",
+        "p_at": "2026-03-01T08:00:00.000000Z",
+    }
+
+
+# --- what supabase-py actually sends (transport stub) -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("read_with", "expected_read"),
+    [
+        (lambda s: s.brands(), rq.brands_read()),
+        (lambda s: s.rewards("b1"), rq.rewards_read(["b1"])),
+        (lambda s: s.scores(), rq.scores_read(None)),
+        (lambda s: s.score_history("b1"), rq.score_history_read("b1")),
+        (lambda s: s.alerts("unresolved", "b,1"), rq.alerts_read("unresolved", ["b,1"])),
+        (lambda s: s.metric_history("b1"), rq.metric_history_read("b1")),
+        (lambda s: s.job_runs(20), rq.job_runs_read(20)),
+        (lambda s: s.brand_overview(0.7), rq.brand_overview_read(0.7)),
+        (
+            lambda s: s.ad_aggregates(["b1"], date(2026, 3, 1)),
+            rq.ad_aggregates_read(["b1"], date(2026, 3, 1)),
+        ),
+    ],
+)
+def test_the_adapter_sends_exactly_the_built_request(read_with, expected_read):
+    fake = FakePostgrest({name: [] for name in _answer_names()})
+    read_with(store_with(fake))
+    assert [sent(r) for r in fake.requests] == [rq.wire_request(expected_read)]
+
+
+def _answer_names() -> list[str]:
+    tables = [
+        "brands",
+        "creative_element_rewards",
+        "creative_element_scores",
+        "creative_element_score_history",
+    ]
+    tables += ["system_alerts", "health_metric_history", "genome_job_runs", "generated_ads"]
+    functions = ["genome_ad_aggregates", "genome_ad_elements", "genome_brand_overview"]
+    return tables + [f"rpc/{f}" for f in functions]
+
+
+def test_the_secret_key_travels_only_in_the_auth_headers():
+    fake = FakePostgrest({"brands": []})
+    store = store_with(fake)
+    store.brands()
+    request = fake.requests[0]
+    assert request.headers["apikey"] == SECRET
+    assert request.headers["authorization"] == f"Bearer {SECRET}"
+    assert SECRET not in str(request.url)
+    assert SECRET not in repr(store) and store.url == URL
+
+
+@pytest.mark.parametrize("rows", [0, 999, 1000, 1001, 2500])
+def test_reads_page_until_a_short_page(rows):
+    fake = FakePostgrest({"brands": [{"id": f"b{i:05d}"} for i in range(rows)]})
+    frame = store_with(fake).brands()
+    assert len(frame) == rows
+    assert [r.url.params["offset"] for r in fake.requests] == [str(i * 1000) for i in range(rows // 1000 + 1)]
+
+
+def test_job_runs_stop_at_the_limit_without_reading_further():
+    fake = FakePostgrest({"genome_job_runs": [{"id": i} for i in range(3000, 0, -1)]})
+    assert len(store_with(fake).job_runs(1500)) == 1500
+    assert [r.url.params["limit"] for r in fake.requests] == ["1000", "500"]
+
+
+@pytest.mark.parametrize("ads", [0, 999, 1000, 2500])
+def test_a_refresh_costs_requests_per_page_of_aggregates_never_per_row(ads):
+    elements_per_ad = 6
+    ad_rows = [{"ad_id": f"ad{i:05d}", "brand_id": "b1"} for i in range(ads)]
+    element_rows = [
+        {"ad_id": a["ad_id"], "element_name": f"e{j}"} for a in ad_rows for j in range(elements_per_ad)
+    ]
+    applied: list[dict] = []
+    fake = FakePostgrest(
+        {
+            "brands": [{"id": "b1"}],
+            "creative_element_scores": [],
+            "rpc/genome_ad_aggregates": ad_rows,
+            "rpc/genome_ad_elements": element_rows,
+            "rpc/genome_apply_refresh": lambda body: applied.append(body) or {"job_id": 1, "rewards_new": 0},
+        }
+    )
+    seen: list[RefreshInputs] = []
+
+    def compute(inputs: RefreshInputs) -> RefreshOutputs:
+        seen.append(inputs)
+        return RefreshOutputs(rewards=pd.DataFrame(), scores=pd.DataFrame())
+
+    summary = store_with(fake).refresh(None, date(2026, 3, 1), compute)
+    assert (len(seen[0].ads), len(seen[0].elements), seen[0].brand_ids) == (
+        ads,
+        ads * elements_per_ad,
+        ("b1",),
+    )
+    pages_of_ads, pages_of_elements = ads // 1000 + 1, ads * elements_per_ad // 1000 + 1  # + the short page
+    assert len(fake.calls_to("rpc/genome_ad_aggregates")) == pages_of_ads
+    assert len(fake.calls_to("rpc/genome_ad_elements")) == pages_of_elements
+    assert len(fake.requests) == pages_of_ads + pages_of_elements + 3  # brands, scores, the one apply call
+    assert len(applied) == 1 and applied[0]["p_brand_ids"] == ["b1"]
+    assert summary["job_id"] == 1
+
+
+# --- errors ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "kind"),
+    [
+        ("P0002", NotFound),
+        ("55000", GenomeError),
+        ("22023", GenomeError),
+        ("42501", StoreError),
+        ("PGRST202", StoreError),
+    ],
+)
+def test_server_errors_map_to_domain_errors(code, kind):
+    body = {"code": code, "message": "alert 9 does not exist", "details": None, "hint": None}
+    store = store_with(FakePostgrest({}, error=(400, body)))
+    with pytest.raises(kind, match="alert 9 does not exist") as caught:
+        store.set_alert_status(9, "resolved", "ana", "", datetime(2026, 3, 1, tzinfo=UTC))
+    assert type(caught.value) is kind
+
+
+def test_store_errors_keep_code_details_and_hint_without_the_secret():
+    body = {
+        "code": "42501",
+        "message": f"denied for {SECRET}",
+        "details": f"key {SECRET}",
+        "hint": f"rotate {SECRET}",
+    }
+    store = store_with(FakePostgrest({}, error=(403, body)))
+    with pytest.raises(StoreError) as caught:
+        store.brands()
+    error = caught.value
+    assert (error.code, error.details, error.hint) == ("42501", "key [secret key]", "rotate [secret key]")
+    assert str(error) == "Supabase refused reading brands: denied for [secret key] [42501]"
+    assert SECRET not in repr(error)
+
+
+def test_a_missing_function_hints_at_the_migrations():
+    body = {"code": "PGRST202", "message": "Could not find the function", "details": None, "hint": None}
+    with pytest.raises(StoreError) as caught:
+        store_with(FakePostgrest({}, error=(404, body))).brand_overview(0.7)
+    assert "python -m genome migrate" in caught.value.hint
+
+
+@pytest.mark.parametrize(
+    ("failure", "message"),
+    [
+        (httpx.ConnectError("[Errno 111] Connection refused"), "cannot reach Supabase at"),
+        (httpx.ReadTimeout("timed out"), "did not answer within the timeout"),
+    ],
+)
+def test_transport_failures_fail_fast_with_one_attempt(failure, message):
+    attempts: list[httpx.Request] = []
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        attempts.append(request)
+        raise failure
+
+    with pytest.raises(StoreError, match=message):
+        store_with(httpx.MockTransport(refuse)).brands()
+    assert len(attempts) == 1  # supabase-py's retry loop is off
+
+
+def test_an_unreachable_url_gives_a_clear_store_error():
+    with socket.socket() as probe:  # a local port nobody listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    store = SupabaseStore(f"http://127.0.0.1:{port}", SECRET, Settings(db_timeout_seconds=2))
+    with pytest.raises(
+        StoreError, match=f"cannot reach Supabase at http://127.0.0.1:{port} while reading brands"
+    ):
+        store.brands()
+    store.close()
+
+
+@pytest.mark.parametrize("key", ["", None])
+def test_a_missing_key_is_refused_before_any_request(key):
+    with pytest.raises(StoreError, match="set SUPABASE_SECRET_KEY"):
+        SupabaseStore(URL, key, Settings())
+
+
+def test_a_failed_job_is_recorded_after_the_fact_and_the_error_raised():
+    recorded: list[dict] = []
+    fake = FakePostgrest(
+        {
+            "brands": [{"id": "b1"}],
+            "creative_element_scores": [],
+            "rpc/genome_ad_aggregates": [],
+            "rpc/genome_ad_elements": [],
+            "rpc/genome_record_job": lambda body: recorded.append(body) or 41,
+        }
+    )
+
+    def compute(inputs: RefreshInputs) -> RefreshOutputs:
+        raise ZeroDivisionError("broken maths")
+
+    with pytest.raises(ZeroDivisionError):
+        store_with(fake).refresh(["b1"], date(2026, 3, 1), compute)
+    assert fake.calls_to("rpc/genome_apply_refresh") == []
+    assert [(r["p_job_type"], r["p_brand_ids"], r["p_status"], r["p_error"]) for r in recorded] == [
+        ("refresh", ["b1"], "failed", "broken maths")
+    ]
