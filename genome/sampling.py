@@ -23,7 +23,7 @@ UNIFORM_PRIOR = (1.0, 1.0)  # Beta(1, 1) for a candidate value without a score
 
 # The label rule, in order: the first that matches wins.
 LEARNING = "Learning"  # observations < settings.label_min_observations
-BEST = "Best"  # P(best) within its dimension >= BEST_MIN_P_BEST
+BEST = "Best"  # P(best) within its dimension >= BEST_MIN_P_BEST, among at least two values
 GOOD = "Good"  # posterior mean >= GOOD_MIN_MEAN
 LOW = "Low"  # otherwise
 LABELS = (LEARNING, BEST, GOOD, LOW)
@@ -31,7 +31,7 @@ BEST_MIN_P_BEST = 0.5
 GOOD_MIN_MEAN = 0.5
 LABEL_RULE = (
     "Learning: fewer than {min_observations:g} observations. Otherwise Best: P(best) in its "
-    f"dimension ≥ {BEST_MIN_P_BEST:.0%}; Good: posterior mean reward ≥ {GOOD_MIN_MEAN:.2f}; Low: the rest."
+    f"dimension ≥ {BEST_MIN_P_BEST:.0%} (with at least two values to compare); Good: posterior mean reward ≥ {GOOD_MIN_MEAN:.2f}; Low: the rest."
 )
 
 POSTERIOR_COLUMNS = [
@@ -116,19 +116,26 @@ def credible_interval(
 
 
 def label_values(
-    mean: ArrayLike, p_best: ArrayLike, observations: ArrayLike, min_observations: float
+    mean: ArrayLike,
+    p_best: ArrayLike,
+    observations: ArrayLike,
+    min_observations: float,
+    dimension_sizes: ArrayLike | None = None,
 ) -> NDArray[np.str_]:
     """Label each value by the published rule (first match wins):
 
     - "Learning": observations < min_observations (settings.label_min_observations);
-    - "Best": P(best) within its dimension >= BEST_MIN_P_BEST (0.5);
+    - "Best": P(best) within its dimension >= BEST_MIN_P_BEST (0.5), and the dimension has at
+      least two values (`dimension_sizes`; None means every dimension does), since a lone value
+      is best only vacuously;
     - "Good": posterior mean >= GOOD_MIN_MEAN (0.5);
     - "Low": otherwise.
     """
     means = np.asarray(mean, dtype=np.float64)
     p = np.asarray(p_best, dtype=np.float64)
     n = np.asarray(observations, dtype=np.float64)
-    conditions = [n < min_observations, p >= BEST_MIN_P_BEST, means >= GOOD_MIN_MEAN]
+    compared = True if dimension_sizes is None else np.asarray(dimension_sizes) >= 2
+    conditions = [n < min_observations, (p >= BEST_MIN_P_BEST) & compared, means >= GOOD_MIN_MEAN]
     return np.select(conditions, [LEARNING, BEST, GOOD], default=LOW)
 
 
@@ -171,8 +178,9 @@ def describe_posteriors(
             view["alpha"].to_numpy()[rows], view["beta"].to_numpy()[rows], settings.prob_best_draws, rng
         )
     view["p_best"] = p_best
+    sizes = view.groupby("element_name")["element_value"].transform("size")
     view["label"] = label_values(
-        view["mean"], view["p_best"], view["observations"], settings.label_min_observations
+        view["mean"], view["p_best"], view["observations"], settings.label_min_observations, sizes
     )
     view = view.sort_values(
         ["element_name", "mean"], ascending=[True, False], kind="stable", ignore_index=True

@@ -196,10 +196,15 @@ def test_label_rule_boundaries(mean, p_best, observations, label):
     assert label_values([mean], [p_best], [observations], min_observations=5.0).tolist() == [label]
 
 
+@pytest.mark.parametrize(("dimension_size", "label"), [(1, "Good"), (2, "Best")])
+def test_a_lone_value_is_not_best_by_default(dimension_size, label):
+    assert label_values([0.6], [1.0], [50], 5.0, dimension_sizes=[dimension_size]).tolist() == [label]
+
+
 def test_label_rule_is_published_with_its_thresholds():
     rule = sampling.LABEL_RULE.format(min_observations=SETTINGS.label_min_observations)
     assert rule.startswith("Learning: fewer than 5 observations")
-    assert "P(best) in its dimension ≥ 50%" in rule
+    assert "P(best) in its dimension ≥ 50% (with at least two values to compare)" in rule
     assert "posterior mean reward ≥ 0.50" in rule
 
 
