@@ -228,48 +228,56 @@ def metric_history_figure(
     return _finish(fig, title, "", note=False)
 
 
-def regret_figure(curves: pd.DataFrame) -> go.Figure:
-    """Cumulative regret per policy over simulated rounds, with a band where one is given.
+STUDY_METRICS = {
+    "cumulative_regret": ("Cumulative regret", "conversions per 1,000 impressions given up"),
+    "regret_per_ad": ("Regret per ad", "conversions per 1,000 impressions given up"),
+    "best_share": ("Share of dimensions at their true best value", "share"),
+}
 
-    `curves`: policy, round, regret (mean over runs) and optionally regret_low / regret_high.
+
+def study_curve_figure(curves: pd.DataFrame, metric: str = "cumulative_regret") -> go.Figure:
+    """One simulated metric per policy over days: the mean over seeds, with its low–high band.
+
+    `curves`: policy, day, metric, mean, low, high (the long frame genome.simulation reports).
     """
-    title = "Cumulative regret by policy (simulated)"
-    if curves.empty:
-        return _empty(title, "Run a simulation to see regret curves.")
+    title, unit = STUDY_METRICS.get(metric, (metric, metric))
+    title = f"{escape_text(title)} by policy (simulated)"
+    rows = curves.loc[curves["metric"] == metric]
+    if rows.empty:
+        return _empty(title, "Run a simulation to see its curves.")
     fig = go.Figure()
-    banded = {"regret_low", "regret_high"} <= set(curves.columns)
-    for policy, group in curves.sort_values(["policy", "round"]).groupby("policy", sort=True):
+    for policy, group in rows.sort_values(["policy", "day"]).groupby("policy", sort=False):  # a few policies
         name = escape_text(str(policy))
-        if banded:
-            fig.add_trace(
-                go.Scatter(
-                    x=np.concatenate([group["round"].to_numpy(), group["round"].to_numpy()[::-1]]),
-                    y=np.concatenate(
-                        [
-                            group["regret_high"].to_numpy(dtype=float),
-                            group["regret_low"].to_numpy(dtype=float)[::-1],
-                        ]
-                    ),
-                    fill="toself",
-                    opacity=0.15,
-                    line={"width": 0},
-                    hoverinfo="skip",
-                    showlegend=False,
-                    legendgroup=name,
-                )
-            )
+        days = group["day"].to_numpy()
         fig.add_trace(
             go.Scatter(
-                x=group["round"],
-                y=group["regret"].to_numpy(dtype=float),
+                x=np.concatenate([days, days[::-1]]),
+                y=np.concatenate(
+                    [group["high"].to_numpy(dtype=float), group["low"].to_numpy(dtype=float)[::-1]]
+                ),
+                fill="toself",
+                opacity=0.15,
+                line={"width": 0},
+                hoverinfo="skip",
+                showlegend=False,
+                legendgroup=name,
+                name=f"{name} band",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=days,
+                y=group["mean"].to_numpy(dtype=float),
                 mode="lines",
                 name=name,
                 legendgroup=name,
-                hovertemplate=f"{name}<br>round %{{x}}: regret %{{y:.2f}}<extra></extra>",
+                hovertemplate=f"{name}<br>day %{{x}}: %{{y:.3f}}<extra></extra>",
             )
         )
-    fig.update_layout(xaxis_title="round", yaxis_title="cumulative regret", legend_title_text="policy")
-    return _finish(fig, title, "", note=False)
+    fig.update_layout(xaxis_title="simulated day", yaxis_title=unit, legend_title_text="policy")
+    if metric == "best_share":
+        fig.update_yaxes(range=[0, 1], tickformat=".0%")
+    return _finish(fig, title, "mean over simulated brands; band: 10th–90th percentile", note=False)
 
 
 def _dimension(frame: pd.DataFrame, element_name: str) -> pd.DataFrame:

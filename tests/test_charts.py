@@ -142,22 +142,25 @@ def test_metric_history_has_a_line_per_brand_and_the_threshold_lines():
     np.testing.assert_allclose(fig.data[3].y, [0.1, 0.1])
 
 
-def test_regret_figure_draws_a_band_and_a_line_per_policy():
+def test_study_curves_draw_a_band_and_a_mean_line_per_policy():
     curves = pd.DataFrame(
         {
             "policy": np.repeat(["thompson", "uniform"], 3),
-            "round": np.tile([1, 2, 3], 2),
-            "regret": [0.1, 0.2, 0.25, 0.3, 0.6, 0.9],
-            "regret_low": [0.0, 0.1, 0.2, 0.2, 0.5, 0.8],
-            "regret_high": [0.2, 0.3, 0.3, 0.4, 0.7, 1.0],
+            "day": np.tile([0, 1, 2], 2),
+            "metric": "cumulative_regret",
+            "mean": [0.1, 0.2, 0.25, 0.3, 0.6, 0.9],
+            "low": [0.0, 0.1, 0.2, 0.2, 0.5, 0.8],
+            "high": [0.2, 0.3, 0.3, 0.4, 0.7, 1.0],
         }
     )
-    fig = charts.regret_figure(curves)
-    lines = [t for t in fig.data if t.mode == "lines" and t.fill is None]
+    other = curves.assign(metric="best_share", mean=0.5)
+    fig = charts.study_curve_figure(pd.concat([curves, other]), "cumulative_regret")
+    lines = [t for t in fig.data if t.fill is None]
     assert [t.name for t in lines] == ["thompson", "uniform"]
     np.testing.assert_allclose(lines[1].y, [0.3, 0.6, 0.9])
     bands = [t for t in fig.data if t.fill == "toself"]
     np.testing.assert_allclose(bands[0].y, [0.2, 0.3, 0.3, 0.2, 0.1, 0.0])
+    np.testing.assert_array_equal(bands[0].x, [0, 1, 2, 2, 1, 0])
 
 
 def has_note(fig) -> bool:
@@ -186,9 +189,11 @@ def test_findings_charts_carry_the_correlational_note(build, noted):
         lambda: charts.credible_interval_figure(THREE.iloc[0:0], "hook_type"),
         lambda: charts.posterior_history_figure(history_frame().iloc[0:0], "hook_type"),
         lambda: charts.metric_history_figure(metric_frame(), "winner_rate"),
-        lambda: charts.regret_figure(pd.DataFrame(columns=["policy", "round", "regret"])),
+        lambda: charts.study_curve_figure(
+            pd.DataFrame(columns=["policy", "day", "metric", "mean", "low", "high"])
+        ),
     ],
-    ids=["density", "forest", "history", "metrics", "regret"],
+    ids=["density", "forest", "history", "metrics", "study"],
 )
 def test_empty_inputs_give_a_message_not_an_error(build):
     fig = build()

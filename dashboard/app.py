@@ -1,0 +1,59 @@
+"""Creative Genome dashboard: `streamlit run dashboard/app.py`.
+
+The entrypoint opens the workspace, renders the brand selector every page shares, and hands over
+to the page the visitor chose. Each page lives in views/ and reads like a description of its UI.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dashboard/ on the path
+    sys.path.insert(0, str(ROOT))
+
+from dashboard import state, ui  # noqa: E402  (needs the path above)
+
+st.set_page_config(page_title="Creative Genome", page_icon="🧬", layout="wide")
+
+PAGES = {
+    "Marketing": [
+        st.Page("views/overview.py", title="Overview", icon="🏠", default=True),
+        st.Page("views/elements.py", title="Elements", icon="🧩"),
+        st.Page("views/exploration.py", title="Exploration & cold start", icon="🧭"),
+    ],
+    "Operations": [
+        st.Page("views/alerts.py", title="Alerts", icon="🚨"),
+        st.Page("views/data.py", title="Data", icon="📥"),
+    ],
+    "Generation": [
+        st.Page("views/preview.py", title="Generation preview", icon="✨"),
+        st.Page("views/simulation.py", title="Simulation", icon="🎲"),
+    ],
+}
+
+page = st.navigation(PAGES)
+ws = state.workspace()
+brands = ws.brands()
+with st.sidebar:
+    if brands.empty:
+        st.caption("No brands yet: load the demo or import data.")
+    else:
+        ids = brands["id"].tolist()
+        names = ws.brand_names()
+        if st.session_state.get(state.BRAND_WIDGET_KEY) not in ids:
+            current = state.selected_brand()
+            st.session_state[state.BRAND_WIDGET_KEY] = current if current in ids else ids[0]
+        chosen = st.selectbox(
+            "Brand",
+            ids,
+            key=state.BRAND_WIDGET_KEY,
+            format_func=lambda brand_id: f"{names.get(brand_id, brand_id)} · {brand_id}",
+            help="The brand the Elements, Exploration and Generation preview pages show.",
+        )
+        st.session_state[state.BRAND_KEY] = chosen
+    st.caption(f"Workspace: {ui.md(ws.url)}")
+page.run()

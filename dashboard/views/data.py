@@ -1,0 +1,168 @@
+"""Data: load the demo, import ads and daily performance (all or nothing, with row-level errors), job history."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import state, ui
+from genome.errors import GenomeError, ValidationError
+
+NOTICE = "data_notice"
+ADS_TEMPLATE = (
+    "ad_id,brand_id,created_at,final_status,is_imported,pre_gen_score,element_tags\n"
+    'ad-001,acme,2026-11-01,approved,false,0.62,"{""hook_type"": ""question"", ""color_mode"": ""dark""}"\n'
+)
+PERFORMANCE_TEMPLATE = (
+    "ad_id,date,impressions,clicks,conversions,spend,revenue,campaign_objective\n"
+    "ad-001,2026-11-02,1200,18,2,14.50,41.00,CONVERSIONS\n"
+)
+IMPORTS = {
+    "ads": ("Ads", ADS_TEMPLATE, "One row per ad: element_tags as a JSON object, or one column per element."),
+    "performance": (
+        "Daily performance",
+        PERFORMANCE_TEMPLATE,
+        "One row per ad per day: counts, spend and revenue.",
+    ),
+}
+
+
+@st.dialog("Load the demo workspace?")
+def confirm_demo() -> None:
+    st.write(
+        "This adds the demo brands, their ads and a few weeks of performance to this workspace, then "
+        "runs weekly refreshes and validations. Your own brands are kept."
+    )
+    if st.button("Load demo workspace", type="primary", key="data_demo_confirm"):
+        ui.load_demo(NOTICE)
+
+
+def import_file(kind: str, uploaded) -> None:
+    """Import one uploaded CSV; keep the outcome (summary or row-level problems) for the next reruns."""
+    result_key = f"data_{kind}_result"
+    with st.status(f"Importing {uploaded.name}…", expanded=True) as status:
+        try:
+            if kind == "ads":
+                summary = ws.write(lambda g: g.import_ads(uploaded))
+            else:
+                summary = ws.write(lambda g: g.import_performance(uploaded))
+        except ValidationError as exc:
+            status.update(label=f"{uploaded.name} refused: nothing was written", state="error")
+            st.session_state[result_key] = ("problems", uploaded.name, pd.DataFrame(exc.problems))
+        except GenomeError as exc:
+            status.update(label=f"{uploaded.name} failed", state="error")
+            st.session_state[result_key] = ("error", uploaded.name, str(exc))
+        else:
+            status.update(label=f"{uploaded.name} imported", state="complete")
+            st.session_state[result_key] = ("imported", uploaded.name, summary)
+    st.rerun()
+
+
+def show_import_result(kind: str) -> None:
+    outcome = st.session_state.get(f"data_{kind}_result")
+    if outcome is None:
+        return
+    kind_of, name, payload = outcome
+    if kind_of == "imported":
+        st.success(
+            f"{ui.md(name)} imported: {ui.job_summary_text(payload)}. Run a refresh to learn from it.",
+            icon="✅",
+        )
+    elif kind_of == "error":
+        st.error(f"{ui.md(name)} could not be imported: {payload}", icon="⚠️")
+    else:
+        st.error(
+            f"{ui.md(name)} was refused; nothing was written. Fix these {len(payload):,} problems and upload it again:",
+            icon="⚠️",
+        )
+        ui.paged_table(
+            payload,
+            key=f"data_{kind}_problems",
+            column_config={
+                "row": st.column_config.NumberColumn("Row", help="1-based data row; 0 means the whole file.")
+            },
+        )
+
+
+ws = state.workspace()
+st.title("Data")
+st.caption(f"Workspace: {ui.md(ws.url)}")
+ui.show_notice(NOTICE)
+
+overview = ws.overview()
+if overview.empty:
+    ui.empty_workspace("data")
+else:
+    brands, ads, matured = st.columns(3)
+    brands.metric("Brands", f"{len(overview):,}")
+    ads.metric("Ads", f"{int(overview['ads'].sum()):,}")
+    matured.metric("Matured ads", f"{int(overview['matured_ads'].sum()):,}")
+    if st.button("Load demo workspace…", key="data_demo"):
+        confirm_demo()
+
+st.subheader("Import CSV files")
+st.caption(
+    "Each file is checked as a whole first: if any row is wrong, nothing is written and every problem is listed."
+)
+for column, (kind, (title, template, help_text)) in zip(st.columns(2), IMPORTS.items(), strict=True):
+    with column:
+        st.markdown(f"**{title}**")
+        uploaded = st.file_uploader(f"{title} CSV", type=["csv"], key=f"data_{kind}_file", help=help_text)
+        if st.button(
+            f"Import {title.lower()}", key=f"data_{kind}_import", disabled=uploaded is None, type="primary"
+        ):
+            import_file(kind, uploaded)
+        st.download_button(
+            "Template",
+            template,
+            file_name=f"{kind}-template.csv",
+            mime="text/csv",
+            key=f"data_{kind}_template",
+            type="tertiary",
+        )
+        show_import_result(kind)
+
+refresh_col, _ = st.columns([1, 3])
+if refresh_col.button("Refresh all brands", key="data_refresh", help="Learn from the imported data now."):
+    ui.run_job(
+        "Refreshing every brand",
+        lambda g: g.refresh(),
+        NOTICE,
+        lambda s: f"Refresh finished: {ui.job_summary_text(s)}.",
+    )
+
+st.subheader("Job history")
+jobs = ws.job_runs()
+if jobs.empty:
+    st.caption("No jobs have run yet.")
+else:
+    if "summary" in jobs.columns:
+        jobs = jobs.assign(
+            summary=jobs["summary"].map(lambda v: v if isinstance(v, str) else json.dumps(v, default=str))
+        )
+    status_filter = st.multiselect(
+        "Status",
+        sorted(jobs["status"].dropna().unique().tolist()),
+        key="data_job_status",
+        placeholder="All statuses",
+    )
+    if status_filter:
+        jobs = jobs.loc[jobs["status"].isin(status_filter)]
+    ui.paged_table(
+        jobs,
+        key="data_jobs",
+        page_size=25,
+        column_config={
+            "started_at": st.column_config.DatetimeColumn("Started", format="YYYY-MM-DD HH:mm:ss"),
+            "finished_at": st.column_config.DatetimeColumn("Finished", format="YYYY-MM-DD HH:mm:ss"),
+        },
+    )
+    st.caption(f"The latest {state.JOB_HISTORY_LIMIT} job runs.")
+
+with st.expander("Settings in use"):
+    st.caption(
+        "From .streamlit/secrets.toml and the environment (the environment wins). Secrets are never shown."
+    )
+    st.dataframe(state.settings_table(dict(ws.config)), hide_index=True)

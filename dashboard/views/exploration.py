@@ -1,0 +1,68 @@
+"""Exploration & cold start: how far the brand's own data can be trusted, and where its priors come from."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, state, ui
+
+PRIOR_SOURCES = {
+    "uniform": "Beta(1, 1): nothing to borrow yet.",
+    "organization": "Pooled from brands of the same organization that share data.",
+    "network": "Pooled from every brand that shares data (no same-organization contributor had the value).",
+}
+
+ws = state.workspace()
+brand_id = ui.require_brand(ws, "exploration")
+ui.brand_heading(ws, brand_id, "Exploration & cold start")
+
+cold = ws.cold_start(brand_id)
+level, matured, rate = st.columns(3)
+level.metric("Cold-start level", f"{cold.level} of 3")
+matured.metric("Matured ads", f"{cold.matured_ads:,}")
+rate.metric("Exploration rate", f"{cold.exploration_rate:.1%}", help=state.EXPLORATION_RULE)
+st.info(cold.rule, icon="🧭")
+
+names = ws.brand_names()
+st.plotly_chart(
+    charts.exploration_curve_figure(cold.matured_ads, names.get(brand_id, brand_id)), key="exploration_curve"
+)
+st.caption(state.EXPLORATION_RULE)
+levels = pd.DataFrame({"level": list(state.LEVEL_RULES), "rule": list(state.LEVEL_RULES.values())})
+st.dataframe(
+    levels.assign(current=levels["level"] == cold.level),
+    hide_index=True,
+    column_config={"current": st.column_config.CheckboxColumn("This brand")},
+)
+
+st.subheader("Priors in use")
+priors = ws.priors(brand_id)
+settings = ws.settings
+brand = ws.brands().set_index("id").loc[brand_id]
+st.caption(
+    f"Cold-start priors pool the posteriors of other brands that opted into sharing (same organization "
+    f"first), weighted by observations, then shrink toward uniform: prior = 1 + {settings.prior_shrinkage:g} × "
+    f"(pooled − 1), floored at {settings.prior_floor:g}. This brand "
+    f"{'shares' if bool(brand.get('cross_brand_sharing', False)) else 'does not share'} its own data with others."
+)
+if priors.empty:
+    st.info("No priors yet: run a refresh first.")
+else:
+    counts = priors["prior_source"].value_counts()
+    for column, (source, meaning) in zip(st.columns(len(PRIOR_SOURCES)), PRIOR_SOURCES.items(), strict=True):
+        column.metric(source.capitalize(), int(counts.get(source, 0)), help=meaning)
+    source = st.selectbox("Show priors from", ["all", *PRIOR_SOURCES], key="exploration_prior_source")
+    shown = priors if source == "all" else priors.loc[priors["prior_source"] == source]
+    ui.paged_table(
+        shown,
+        key="exploration_priors",
+        column_config={
+            "element_name": "Element",
+            "element_value": "Value",
+            "prior_alpha": st.column_config.NumberColumn("Prior α", format="%.3f"),
+            "prior_beta": st.column_config.NumberColumn("Prior β", format="%.3f"),
+            "prior_source": "Source",
+            "total_observations": st.column_config.NumberColumn("Own ads", format="%.0f"),
+        },
+    )
