@@ -1,0 +1,125 @@
+"""What the SQL backends share: the job flow (one transaction, failed runs recorded) and small rules."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from datetime import UTC, date, datetime
+from typing import Any, Generic, TypeVar
+
+from genome.errors import GenomeError, NotFound
+from genome.store.base import ALERT_STATUSES
+from genome.store.payloads import _json_default
+
+Connection = TypeVar("Connection")
+JobBody = Callable[[Any, tuple[str, ...], datetime], dict]
+MAX_ERROR_LENGTH = 2000
+UNRESOLVED = ("open", "acknowledged")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def dumps(value: object) -> str:
+    """JSON text for a summary or payload (numpy scalars and dates allowed, NaN refused)."""
+    return json.dumps(value, allow_nan=False, default=_json_default)
+
+
+def resolve_brand_ids(requested: Sequence[str] | None, known: Iterable[str]) -> tuple[str, ...]:
+    """The brands a job covers: every known brand for None, else `requested` (NotFound if unknown)."""
+    known = set(known)
+    if requested is None:
+        return tuple(sorted(known))
+    wanted = tuple(dict.fromkeys(requested))
+    unknown = [brand for brand in wanted if brand not in known]
+    if unknown:
+        raise NotFound(f"no brand {', '.join(map(repr, unknown))} in this workspace")
+    return wanted
+
+
+def alert_statuses(status: str | None) -> tuple[str, ...]:
+    """The stored statuses a filter selects: None = all, 'unresolved' = open or acknowledged."""
+    if status is None:
+        return ALERT_STATUSES
+    if status == "unresolved":
+        return UNRESOLVED
+    if status not in ALERT_STATUSES:
+        raise GenomeError(f"status must be one of {', '.join(ALERT_STATUSES)} or unresolved, got {status!r}")
+    return (status,)
+
+
+def new_alert_status(status: str) -> str:
+    if status not in ("acknowledged", "resolved"):
+        raise GenomeError(f"an alert can be set to acknowledged or resolved, not {status!r}")
+    return status
+
+
+def failure_text(error: BaseException) -> str:
+    text = f"{type(error).__name__}: {error}"
+    return text if len(text) <= MAX_ERROR_LENGTH else text[: MAX_ERROR_LENGTH - 1] + "…"
+
+
+def job_context(brand_ids: Sequence[str], as_of: date | None) -> dict:
+    context: dict[str, Any] = {"brand_ids": list(brand_ids)}
+    if as_of is not None:
+        context["as_of"] = as_of.isoformat()
+    return context
+
+
+class JobRunner(Generic[Connection]):
+    """The job flow both SQL backends follow.
+
+    `_transaction()` yields a connection inside one write transaction (serialised against other jobs)
+    and turns driver errors into StoreError; `_record_failed_job` writes a 'failed' run afterwards.
+    """
+
+    def _transaction(self) -> AbstractContextManager[Connection]:
+        raise NotImplementedError
+
+    def _brand_ids(self, connection: Connection) -> list[str]:
+        raise NotImplementedError
+
+    def _record_failed_job(
+        self, job_type: str, brand_ids: Sequence[str], started: datetime, summary: dict, error: str
+    ) -> None:
+        raise NotImplementedError
+
+    def _run_job(
+        self,
+        job_type: str,
+        requested: Sequence[str] | None,
+        as_of: date | None,
+        body: JobBody,
+        scoped: bool = True,
+    ) -> dict:
+        """Run `body(connection, brand_ids, started)` in one transaction; on failure roll back, record
+        a failed run and re-raise. An unknown brand raises NotFound before the job starts."""
+        started = utc_now()
+        brand_ids: tuple[str, ...] = tuple(requested or ())
+        try:
+            with self._transaction() as connection:
+                if scoped:
+                    brand_ids = resolve_brand_ids(requested, self._brand_ids(connection))
+                return body(connection, brand_ids, started)
+        except NotFound:
+            raise
+        except Exception as error:
+            self._record_failure(job_type, brand_ids, as_of, started, error)
+            raise
+
+    def _record_failure(
+        self, job_type: str, brand_ids: Sequence[str], as_of: date | None, started: datetime, error: Exception
+    ) -> None:
+        try:
+            self._record_failed_job(
+                job_type, brand_ids, started, job_context(brand_ids, as_of), failure_text(error)
+            )
+        except Exception as record_error:  # the job's own error is the one to raise
+            error.add_note(f"(recording the failed job run also failed: {failure_text(record_error)})")
+
+
+def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

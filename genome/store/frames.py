@@ -1,0 +1,198 @@
+"""The frames that cross the Store boundary: their columns and dtypes, and payload building.
+
+Every backend (sqlite, postgres, supabase) passes what the database returned through `coerce`, so a
+frame looks the same whichever backend produced it: ids and text as pandas strings, counts and
+measures float64, flags bool, dates and timestamps datetime64[ns] (UTC, zone-naive).
+Payloads for the SQL write functions are built in genome.store.payloads.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import pandas as pd
+
+Kind = Literal["str", "float", "int", "bool", "date", "datetime", "json"]
+
+AD_AGGREGATES: dict[str, Kind] = {
+    "ad_id": "str",
+    "brand_id": "str",
+    "is_imported": "bool",
+    "created_at": "datetime",
+    "final_status": "str",
+    "pre_gen_score": "float",
+    "impressions": "float",
+    "clicks": "float",
+    "conversions": "float",
+    "spend": "float",
+    "revenue": "float",
+    "first_date": "date",
+    "last_date": "date",
+    "campaign_objective": "str",
+}
+AD_ELEMENTS: dict[str, Kind] = {
+    "ad_id": "str",
+    "brand_id": "str",
+    "element_name": "str",
+    "element_value": "str",
+}
+BRANDS: dict[str, Kind] = {
+    "id": "str",
+    "name": "str",
+    "organization_id": "str",
+    "cross_brand_sharing": "bool",
+    "created_at": "datetime",
+}
+REWARD_COMPONENTS = (
+    "ctr",
+    "conversion_rate",
+    "roas",
+    "ctr_score",
+    "conversion_score",
+    "roas_score",
+    "ctr_weight",
+    "conversion_weight",
+    "roas_weight",
+)
+REWARDS: dict[str, Kind] = {
+    "ad_id": "str",
+    "brand_id": "str",
+    "reward_score": "float",
+    **dict.fromkeys(REWARD_COMPONENTS, "float"),
+    "campaign_objective": "str",
+    "maturity": "str",
+    "impressions_at_maturity": "float",
+    "matured_at": "date",
+    "computed_at": "datetime",
+}
+SCORES: dict[str, Kind] = {
+    "brand_id": "str",
+    "element_name": "str",
+    "element_value": "str",
+    "alpha": "float",
+    "beta": "float",
+    "prior_alpha": "float",
+    "prior_beta": "float",
+    "prior_source": "str",
+    "total_observations": "float",
+    "mean_reward": "float",
+    "last_updated": "datetime",
+}
+SCORE_HISTORY: dict[str, Kind] = {
+    "as_of": "date",
+    "element_name": "str",
+    "element_value": "str",
+    "alpha": "float",
+    "beta": "float",
+    "mean_reward": "float",
+    "total_observations": "float",
+}
+BRAND_OVERVIEW: dict[str, Kind] = {
+    "brand_id": "str",
+    "name": "str",
+    "organization_id": "str",
+    "ads": "int",
+    "matured_ads": "int",
+    "approved": "int",
+    "rejected": "int",
+    "open_alerts": "int",
+    "winner_rate": "float",
+    "last_refresh": "datetime",
+}
+ALERTS: dict[str, Kind] = {
+    "id": "int",
+    "brand_id": "str",
+    "alert_type": "str",
+    "severity": "str",
+    "status": "str",
+    "metric_value": "float",
+    "threshold_value": "float",
+    "message": "str",
+    "first_seen_at": "datetime",
+    "last_seen_at": "datetime",
+    "occurrences": "int",
+    "acknowledged_by": "str",
+    "acknowledged_at": "datetime",
+    "ack_note": "str",
+    "resolved_by": "str",
+    "resolved_at": "datetime",
+    "resolution_note": "str",
+}
+METRIC_HISTORY: dict[str, Kind] = {
+    "as_of": "date",
+    "brand_id": "str",
+    "metric_name": "str",
+    "metric_value": "float",
+    "warning": "float",
+    "critical": "float",
+}
+JOB_RUNS: dict[str, Kind] = {
+    "id": "int",
+    "job_type": "str",
+    "brand_id": "str",
+    "started_at": "datetime",
+    "finished_at": "datetime",
+    "status": "str",
+    "summary": "json",
+    "error": "str",
+}
+
+_EMPTY_DTYPES: dict[Kind, str] = {
+    "str": "str",
+    "float": "float64",
+    "int": "int64",
+    "bool": "bool",
+    "date": "datetime64[ns]",
+    "datetime": "datetime64[ns]",
+    "json": "object",
+}
+
+
+def coerce(
+    data: pd.DataFrame | Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]], spec: Mapping[str, Kind]
+) -> pd.DataFrame:
+    """A frame with exactly the columns of `spec`, in order, each of its dtype.
+
+    `data` is a frame, a list of dicts (REST rows) or a list of tuples in `spec` order (DB-API rows).
+    """
+    columns = list(spec)
+    if isinstance(data, pd.DataFrame):
+        frame = data
+    elif len(data) and isinstance(data[0], Mapping):
+        frame = pd.DataFrame.from_records(list(data))
+    else:
+        frame = pd.DataFrame.from_records(list(data), columns=columns)
+    if frame.empty:
+        return pd.DataFrame({name: pd.Series(dtype=_EMPTY_DTYPES[kind]) for name, kind in spec.items()})
+    missing = [name for name in columns if name not in frame.columns]
+    if missing:
+        raise KeyError(f"result lacks columns {missing}")
+    return pd.DataFrame({name: _column(frame[name], kind) for name, kind in spec.items()}).reset_index(
+        drop=True
+    )
+
+
+def _column(values: pd.Series, kind: Kind) -> pd.Series:
+    if kind == "str":
+        return values.astype("str")
+    if kind == "float":
+        return pd.to_numeric(values, errors="coerce").astype("float64")
+    if kind == "int":
+        return pd.to_numeric(values, errors="raise").astype("int64")
+    if kind == "bool":
+        if values.dtype == bool:
+            return values
+        return values.map(_truth, na_action="ignore").fillna(False).astype(bool)
+    if kind == "json":
+        return values.map(lambda v: json.loads(v) if isinstance(v, str) else v).astype(object)
+    stamps = pd.to_datetime(values, utc=True, format="ISO8601" if values.dtype != object else "mixed")
+    stamps = stamps.dt.tz_convert(None).astype("datetime64[ns]")
+    return stamps.dt.normalize() if kind == "date" else stamps
+
+
+def _truth(value: object) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "t", "yes")
+    return bool(value)

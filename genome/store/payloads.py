@@ -1,0 +1,140 @@
+"""Payloads for the SQL write functions: frames -> JSON-ready rows with the columns each one takes.
+
+The postgres backend sends them as jsonb to the functions of migrations/0002_functions.sql, the
+supabase backend sends the same rows through `.rpc()`, and the sqlite backend binds them to
+`executemany`. Optional columns a frame lacks are sent as null.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from genome.store.frames import REWARD_COMPONENTS
+
+AD_COLUMNS = (
+    "ad_id",
+    "brand_id",
+    "element_tags",
+    "pre_gen_score",
+    "final_status",
+    "is_imported",
+    "created_at",
+)
+PERFORMANCE_COLUMNS = (
+    "ad_id",
+    "date",
+    "impressions",
+    "clicks",
+    "conversions",
+    "spend",
+    "revenue",
+    "campaign_objective",
+)
+BRAND_COLUMNS = ("id", "name", "organization_id", "cross_brand_sharing", "created_at")
+REWARD_COLUMNS = (
+    "ad_id",
+    "brand_id",
+    "reward_score",
+    *REWARD_COMPONENTS,
+    "campaign_objective",
+    "maturity",
+    "impressions_at_maturity",
+    "matured_at",
+)
+SCORE_COLUMNS = (
+    "brand_id",
+    "element_name",
+    "element_value",
+    "alpha",
+    "beta",
+    "prior_alpha",
+    "prior_beta",
+    "prior_source",
+    "total_observations",
+    "mean_reward",
+)
+METRIC_COLUMNS = ("brand_id", "metric_name", "metric_value", "warning", "critical")
+ACTION_COLUMNS = (
+    "action",
+    "alert_id",
+    "brand_id",
+    "alert_type",
+    "severity",
+    "metric_value",
+    "threshold_value",
+    "message",
+)
+DATE_COLUMNS = frozenset({"date", "first_date", "last_date", "matured_at", "as_of"})
+TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def with_columns(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
+    """`frame` restricted to `columns`, in order; a missing column is added as all-null."""
+    columns = list(columns)
+    missing = {name: None for name in columns if name not in frame.columns}
+    return frame.assign(**missing)[columns] if missing else frame[columns]
+
+
+def to_records(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """JSON-ready dicts: NaN/NaT -> None, numpy scalars -> Python, dates 'YYYY-MM-DD', timestamps
+    ISO 8601 UTC with 'Z'. Columns named in DATE_COLUMNS are dates; other datetime columns timestamps."""
+    if columns is not None:
+        frame = with_columns(frame, columns)
+    if frame.empty:
+        return []
+    prepared = {name: _json_ready(name, frame[name]) for name in frame.columns}
+    out = pd.DataFrame(prepared, index=frame.index, dtype=object)
+    return out.where(out.notna(), None).to_dict("records")
+
+
+def to_json_records(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> str:
+    """`to_records` as one JSON text (floats keep their shortest round-trip form)."""
+    return json.dumps(to_records(frame, columns), allow_nan=False, default=_json_default)
+
+
+def timestamp_text(value: datetime) -> str:
+    """A timestamp as the ISO 8601 UTC text every backend stores and sends."""
+    return _scalar(value)  # type: ignore[return-value]
+
+
+def _json_ready(name: str, values: pd.Series) -> pd.Series:
+    as_date = name in DATE_COLUMNS
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_integer_dtype(values):
+        return values.astype(object)
+    if pd.api.types.is_datetime64_any_dtype(values):
+        stamps = values.dt.tz_convert("UTC").dt.tz_localize(None) if values.dt.tz is not None else values
+        text = stamps.dt.strftime("%Y-%m-%d" if as_date else TIMESTAMP_FORMAT)
+        return text.astype(object).where(stamps.notna(), None)
+    if pd.api.types.is_numeric_dtype(values):
+        floats = values.astype("float64")
+        return floats.astype(object).where(np.isfinite(floats), None)
+    if values.dtype == object:
+        return values.map(lambda value: _scalar(value, as_date), na_action="ignore")
+    return values.astype(object)
+
+
+def _scalar(value: object, as_date: bool = False) -> object:
+    if isinstance(value, datetime | pd.Timestamp):
+        stamp = pd.Timestamp(value)
+        stamp = stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo else stamp
+        return stamp.strftime("%Y-%m-%d" if as_date else TIMESTAMP_FORMAT)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        return _scalar(value.item(), as_date)
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def _json_default(value: object) -> object:
+    converted = _scalar(value)
+    if converted is value:
+        raise TypeError(f"cannot send {type(value).__name__} to the database as JSON")
+    return converted

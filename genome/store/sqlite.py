@@ -1,0 +1,370 @@
+"""SqliteStore: the embedded default. One file, WAL, one connection per thread, jobs in BEGIN IMMEDIATE.
+
+Streamlit's server threads and a CLI process can use the same file at once: readers never block,
+writers queue on the database lock (busy timeout), and a job reads its inputs inside its own write
+transaction, so two concurrent refreshes run one after the other and end as one would.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from genome.errors import GenomeError, NotFound, StoreError
+from genome.settings import Settings
+from genome.store import frames, sqlite_writes
+from genome.store.base import RefreshInputs, RefreshOutputs, ValidateInputs, ValidateOutputs
+from genome.store.common import JobRunner, alert_statuses, dumps, new_alert_status, utc_now
+from genome.store.payloads import timestamp_text
+
+SCHEMA = (Path(__file__).with_name("sqlite_schema.sql")).read_text(encoding="utf-8")
+# How long a writer waits for another writer's transaction (a refresh of a large workspace can take a
+# while); a lock wait on a local file, unlike settings.db_timeout_seconds which bounds network waits.
+BUSY_TIMEOUT_SECONDS = 120.0
+
+_BRANDS = "(:all_brands or a.brand_id in (select value from json_each(:brand_ids)))"
+AD_AGGREGATES_SQL = f"""
+with ads as (
+    select a.* from generated_ads a
+    where {_BRANDS} and (:as_of is null or substr(a.created_at, 1, 10) <= :as_of)
+), daily as (
+    select p.generated_ad_id, sum(p.impressions) as impressions, sum(p.clicks) as clicks,
+           sum(p.conversions) as conversions, sum(p.spend) as spend, sum(p.revenue) as revenue,
+           min(p.date) as first_date, max(p.date) as last_date
+    from ad_performance p join ads on ads.id = p.generated_ad_id
+    where :as_of is null or p.date <= :as_of
+    group by p.generated_ad_id
+), objective as (
+    select generated_ad_id, campaign_objective from (
+        select p.generated_ad_id, p.campaign_objective,
+               row_number() over (partition by p.generated_ad_id order by p.date desc) as latest
+        from ad_performance p join ads on ads.id = p.generated_ad_id
+        where (:as_of is null or p.date <= :as_of) and coalesce(p.campaign_objective, '') <> ''
+    ) where latest = 1
+)
+select ads.id, ads.brand_id, ads.is_imported, ads.created_at, ads.final_status, ads.pre_gen_score,
+       coalesce(d.impressions, 0), coalesce(d.clicks, 0), coalesce(d.conversions, 0), coalesce(d.spend, 0),
+       coalesce(d.revenue, 0), d.first_date, d.last_date, coalesce(o.campaign_objective, '')
+from ads
+left join daily d on d.generated_ad_id = ads.id
+left join objective o on o.generated_ad_id = ads.id
+order by ads.id
+"""
+AD_ELEMENTS_SQL = f"""
+select a.id, a.brand_id, tag.key,
+       case tag.type when 'true' then 'true' when 'false' then 'false' else cast(tag.value as text) end
+from generated_ads a, json_each(a.element_tags) as tag
+where {_BRANDS}
+  and (:elements is null or tag.key in (select value from json_each(:elements)))
+  and tag.type in ('text', 'integer', 'real', 'true', 'false') and cast(tag.value as text) <> ''
+order by a.id, tag.key
+"""
+BRAND_OVERVIEW_SQL = """
+with ad_counts as (
+    select brand_id, count(*) as ads, count(*) filter (where final_status = 'approved') as approved,
+           count(*) filter (where final_status = 'rejected') as rejected
+    from generated_ads group by brand_id
+), reward_counts as (
+    select brand_id, count(*) as matured, count(*) filter (where reward_score >= :threshold) as winners
+    from creative_element_rewards group by brand_id
+), alert_counts as (
+    select brand_id, count(*) as unresolved from system_alerts where status <> 'resolved' group by brand_id
+), refreshes as (
+    select refreshed.value as brand_id, max(j.finished_at) as last_refresh
+    from genome_job_runs j, json_each(j.summary, '$.brand_ids') as refreshed
+    where j.job_type = 'refresh' and j.status = 'succeeded'
+    group by refreshed.value
+)
+select b.id, b.name, b.organization_id, coalesce(ad_counts.ads, 0), coalesce(reward_counts.matured, 0),
+       coalesce(ad_counts.approved, 0), coalesce(ad_counts.rejected, 0), coalesce(alert_counts.unresolved, 0),
+       cast(reward_counts.winners as real) / nullif(reward_counts.matured, 0), refreshes.last_refresh
+from brands b
+left join ad_counts on ad_counts.brand_id = b.id
+left join reward_counts on reward_counts.brand_id = b.id
+left join alert_counts on alert_counts.brand_id = b.id
+left join refreshes on refreshes.brand_id = b.id
+order by b.id
+"""
+REWARDS_SQL = (
+    "select generated_ad_id, brand_id, reward_score, "
+    + ", ".join(f"json_extract(reward_components, '$.{name}')" for name in frames.REWARD_COMPONENTS)
+    + ", campaign_objective, maturity, impressions_at_maturity, matured_at, computed_at"
+    " from creative_element_rewards where (:brand_id is null or brand_id = :brand_id) order by generated_ad_id"
+)
+ALERT_COLUMNS = ", ".join(frames.ALERTS)
+
+
+class SqliteStore(JobRunner[sqlite3.Connection]):
+    """A workspace in one SQLite file (created with its schema on first use)."""
+
+    def __init__(self, url: str, settings: Settings | None = None) -> None:
+        self.path = sqlite_path(url)
+        self.url = url
+        self.settings = settings or Settings()
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._connection()
+
+    def close(self) -> None:
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    # --- connections and transactions -----------------------------------------------------------
+    def _connection(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            with _errors():
+                connection = sqlite3.connect(
+                    self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
+                )
+                connection.execute(f"pragma busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+                connection.execute("pragma journal_mode = wal")
+                connection.execute("pragma synchronous = normal")
+                connection.execute("pragma foreign_keys = on")
+                connection.executescript(SCHEMA)
+                connection.executescript(sqlite_writes.TEMP_TABLES)
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        connection = self._connection()
+        with _errors():
+            connection.execute("begin immediate")
+            try:
+                yield connection
+            except BaseException:
+                if connection.in_transaction:
+                    connection.execute("rollback")
+                raise
+            connection.execute("commit")
+
+    def _read(
+        self, sql: str, params: Any, spec: dict, connection: sqlite3.Connection | None = None
+    ) -> pd.DataFrame:
+        with _errors():
+            rows = (connection or self._connection()).execute(sql, params).fetchall()
+        return frames.coerce(rows, spec)
+
+    def _brand_ids(self, connection: sqlite3.Connection) -> list[str]:
+        return [row[0] for row in connection.execute("select id from brands")]
+
+    def _record_failed_job(
+        self, job_type: str, brand_ids: Sequence[str], started: datetime, summary: dict, error: str
+    ) -> None:
+        with self._transaction() as connection:
+            sqlite_writes.record_job(connection, job_type, brand_ids, "failed", started, summary, error)
+
+    # --- brands and imports -----------------------------------------------------------------------
+    def brands(self) -> pd.DataFrame:
+        return self._read(f"select {', '.join(frames.BRANDS)} from brands order by id", (), frames.BRANDS)
+
+    def save_brands(self, brands: pd.DataFrame) -> int:
+        with self._transaction() as connection:
+            return sqlite_writes.save_brands(connection, brands)
+
+    def import_ads(self, ads: pd.DataFrame) -> dict:
+        return self._run_job(
+            "import_ads",
+            None,
+            None,
+            lambda c, _ids, started: sqlite_writes.import_ads(c, ads, started),
+            scoped=False,
+        )
+
+    def import_performance(self, rows: pd.DataFrame) -> dict:
+        return self._run_job(
+            "import_performance",
+            None,
+            None,
+            lambda c, _ids, started: sqlite_writes.import_performance(c, rows, started),
+            scoped=False,
+        )
+
+    def known_ad_ids(self, ad_ids: Sequence[str]) -> set[str]:
+        with _errors():
+            rows = self._connection().execute(
+                "select id from generated_ads where id in (select value from json_each(?))",
+                (dumps(list(ad_ids)),),
+            )
+            return {row[0] for row in rows}
+
+    # --- jobs ---------------------------------------------------------------------------------------
+    def refresh(
+        self, brand_ids: Sequence[str] | None, as_of: date, compute: Callable[[RefreshInputs], RefreshOutputs]
+    ) -> dict:
+        def body(connection: sqlite3.Connection, ids: tuple[str, ...], started: datetime) -> dict:
+            inputs = RefreshInputs(
+                as_of=as_of,
+                brand_ids=ids,
+                ads=self._ad_aggregates(connection, ids, as_of),
+                elements=self._read(
+                    AD_ELEMENTS_SQL,
+                    _scope(ids, elements=self.settings.tracked_elements),
+                    frames.AD_ELEMENTS,
+                    connection,
+                ),
+                brands=self._read(
+                    f"select {', '.join(frames.BRANDS)} from brands order by id",
+                    (),
+                    frames.BRANDS,
+                    connection,
+                ),
+                scores=self._scores(None, connection),
+            )
+            return sqlite_writes.apply_refresh(connection, ids, as_of, compute(inputs), started)
+
+        return self._run_job("refresh", brand_ids, as_of, body)
+
+    def validate(
+        self,
+        brand_ids: Sequence[str] | None,
+        as_of: date,
+        compute: Callable[[ValidateInputs], ValidateOutputs],
+    ) -> dict:
+        def body(connection: sqlite3.Connection, ids: tuple[str, ...], started: datetime) -> dict:
+            rewards = self._rewards(None, connection)
+            alerts = self._alerts("unresolved", None, connection)
+            inputs = ValidateInputs(
+                as_of=as_of,
+                brand_ids=ids,
+                ads=self._ad_aggregates(connection, ids, as_of),
+                rewards=rewards[rewards["brand_id"].isin(ids)].reset_index(drop=True),
+                alerts=alerts[alerts["brand_id"].isin(ids)].reset_index(drop=True),
+            )
+            return sqlite_writes.apply_validation(connection, ids, as_of, compute(inputs), started)
+
+        return self._run_job("validate", brand_ids, as_of, body)
+
+    # --- reads --------------------------------------------------------------------------------------
+    def ad_aggregates(self, brand_ids: Sequence[str] | None, as_of: date) -> pd.DataFrame:
+        return self._ad_aggregates(None, brand_ids, as_of)
+
+    def ad_elements(
+        self, brand_ids: Sequence[str] | None, elements: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        return self._read(AD_ELEMENTS_SQL, _scope(brand_ids, elements=elements), frames.AD_ELEMENTS)
+
+    def _ad_aggregates(
+        self, connection: sqlite3.Connection | None, brand_ids: Sequence[str] | None, as_of: date | None
+    ) -> pd.DataFrame:
+        params = _scope(brand_ids, as_of=None if as_of is None else as_of.isoformat())
+        return self._read(AD_AGGREGATES_SQL, params, frames.AD_AGGREGATES, connection)
+
+    def rewards(self, brand_id: str | None = None) -> pd.DataFrame:
+        return self._rewards(brand_id)
+
+    def _rewards(self, brand_id: str | None, connection: sqlite3.Connection | None = None) -> pd.DataFrame:
+        return self._read(REWARDS_SQL, {"brand_id": brand_id}, frames.REWARDS, connection)
+
+    def scores(self, brand_id: str | None = None) -> pd.DataFrame:
+        return self._scores(brand_id)
+
+    def _scores(self, brand_id: str | None, connection: sqlite3.Connection | None = None) -> pd.DataFrame:
+        sql = (
+            f"select {', '.join(frames.SCORES)} from creative_element_scores"
+            " where (:brand_id is null or brand_id = :brand_id) order by brand_id, element_name, element_value"
+        )
+        return self._read(sql, {"brand_id": brand_id}, frames.SCORES, connection)
+
+    def score_history(self, brand_id: str) -> pd.DataFrame:
+        sql = (
+            f"select {', '.join(frames.SCORE_HISTORY)} from creative_element_score_history"
+            " where brand_id = ? order by as_of, element_name, element_value"
+        )
+        return self._read(sql, (brand_id,), frames.SCORE_HISTORY)
+
+    def brand_overview(self, winner_threshold: float) -> pd.DataFrame:
+        return self._read(BRAND_OVERVIEW_SQL, {"threshold": winner_threshold}, frames.BRAND_OVERVIEW)
+
+    def alerts(self, status: str | None = None, brand_id: str | None = None) -> pd.DataFrame:
+        return self._alerts(status, brand_id)
+
+    def _alerts(
+        self, status: str | None, brand_id: str | None, connection: sqlite3.Connection | None = None
+    ) -> pd.DataFrame:
+        sql = (
+            f"select {ALERT_COLUMNS} from system_alerts where status in (select value from json_each(:statuses))"
+            " and (:brand_id is null or brand_id = :brand_id) order by last_seen_at desc, id desc"
+        )
+        params = {"statuses": dumps(list(alert_statuses(status))), "brand_id": brand_id}
+        return self._read(sql, params, frames.ALERTS, connection)
+
+    def set_alert_status(self, alert_id: int, status: str, by: str, note: str, at: datetime) -> dict:
+        status = new_alert_status(status)
+        with self._transaction() as connection:
+            row = connection.execute("select status from system_alerts where id = ?", (alert_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"no alert {alert_id}")
+            if row[0] == "resolved":
+                raise GenomeError(f"alert {alert_id} is already resolved")
+            who, when, what = (
+                ("acknowledged_by", "acknowledged_at", "ack_note")
+                if status == "acknowledged"
+                else ("resolved_by", "resolved_at", "resolution_note")
+            )
+            connection.execute(
+                f"update system_alerts set status = ?, {who} = ?, {when} = ?, {what} = ? where id = ?",
+                (status, by, timestamp_text(at or utc_now()), note or "", alert_id),
+            )
+            alert = self._read(
+                f"select {ALERT_COLUMNS} from system_alerts where id = ?",
+                (alert_id,),
+                frames.ALERTS,
+                connection,
+            )
+        return alert.to_dict("records")[0]
+
+    def metric_history(self, brand_id: str | None = None) -> pd.DataFrame:
+        sql = (
+            f"select {', '.join(frames.METRIC_HISTORY)} from health_metric_history"
+            " where (:brand_id is null or brand_id = :brand_id) order by as_of, brand_id, metric_name"
+        )
+        return self._read(sql, {"brand_id": brand_id}, frames.METRIC_HISTORY)
+
+    def job_runs(self, limit: int = 50) -> pd.DataFrame:
+        sql = f"select {', '.join(frames.JOB_RUNS)} from genome_job_runs order by started_at desc, id desc limit ?"
+        return self._read(sql, (int(limit),), frames.JOB_RUNS)
+
+
+def sqlite_path(url: str) -> str:
+    """The file of a sqlite:///path URL (sqlite:////abs/path for an absolute path)."""
+    if not url.startswith("sqlite:///"):
+        raise GenomeError(f"not a SQLite URL (expected sqlite:///path): {url!r}")
+    path = url.removeprefix("sqlite:///")
+    if not path or path == ":memory:":
+        raise GenomeError("a SQLite URL needs a file path, e.g. sqlite:///genome.db")
+    parent = Path(path).expanduser().parent
+    if not parent.is_dir():
+        raise GenomeError(f"the folder of the SQLite file does not exist: {parent}")
+    return str(Path(path).expanduser())
+
+
+def _scope(brand_ids: Sequence[str] | None, **extra: Any) -> dict:
+    params = {"all_brands": brand_ids is None, "brand_ids": dumps(list(brand_ids or ()))}
+    for name, value in extra.items():
+        params[name] = dumps(list(value)) if isinstance(value, list | tuple) else value
+    return params
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """sqlite3 errors as StoreError with SQLite's error name as the code."""
+    try:
+        yield
+    except sqlite3.Error as error:
+        code = getattr(error, "sqlite_errorname", None)
+        raise StoreError(f"SQLite: {error}", code=code) from error

@@ -1,0 +1,403 @@
+"""SQLite writes: each function takes a connection inside an open write transaction.
+
+Rows go into per-connection temp tables with `executemany`, then one set-based statement each
+upserts, only where something changed, and counts. Mirrors migrations/0002_functions.sql.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import date, datetime
+
+import pandas as pd
+
+from genome.store import payloads
+from genome.store.base import RefreshOutputs, ValidateOutputs
+from genome.store.common import dumps, job_context, utc_now
+from genome.store.payloads import timestamp_text
+
+TEMP_TABLES = """
+create temp table if not exists incoming_brands (id text primary key);
+create temp table if not exists incoming_brand_rows (
+    id text primary key, name text, organization_id text, cross_brand_sharing integer, created_at text);
+create temp table if not exists incoming_ads (
+    id text primary key, brand_id text, element_tags text, pre_gen_score real, final_status text,
+    is_imported integer, created_at text);
+create temp table if not exists incoming_performance (
+    generated_ad_id text, date text, impressions integer, clicks integer, conversions integer,
+    spend real, revenue real, campaign_objective text, primary key (generated_ad_id, date));
+create temp table if not exists incoming_rewards (
+    ad_id text primary key, reward_score real, ctr real, conversion_rate real, roas real, ctr_score real,
+    conversion_score real, roas_score real, ctr_weight real, conversion_weight real, roas_weight real,
+    campaign_objective text, maturity text, impressions_at_maturity integer, matured_at text);
+create temp table if not exists incoming_scores (
+    brand_id text, element_name text, element_value text, alpha real, beta real, prior_alpha real,
+    prior_beta real, prior_source text, total_observations real, mean_reward real,
+    primary key (brand_id, element_name, element_value));
+create temp table if not exists incoming_metrics (
+    brand_id text, metric_name text, metric_value real, warning real, critical real,
+    primary key (brand_id, metric_name));
+create temp table if not exists incoming_actions (
+    ord integer primary key, action text, alert_id integer, brand_id text, alert_type text, severity text,
+    metric_value real, threshold_value real, message text);
+"""
+
+_REFRESHED = "(select id from temp.incoming_brands)"
+_COMPONENTS = (
+    "json_object('ctr', i.ctr, 'conversion_rate', i.conversion_rate, 'roas', i.roas,"
+    " 'ctr_score', i.ctr_score, 'conversion_score', i.conversion_score, 'roas_score', i.roas_score,"
+    " 'ctr_weight', i.ctr_weight, 'conversion_weight', i.conversion_weight, 'roas_weight', i.roas_weight)"
+)
+
+
+def fill(
+    connection: sqlite3.Connection,
+    table: str,
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    names: Sequence[str] | None = None,
+) -> int:
+    """Replace temp.`table` with the rows of `frame` (`columns`, stored as `names`); last duplicate wins."""
+    connection.execute(f"delete from temp.{table}")
+    names = list(names or columns)
+    placeholders = ", ".join(f":{column}" for column in columns)
+    connection.executemany(
+        f"insert or replace into temp.{table} ({', '.join(names)}) values ({placeholders})",
+        payloads.to_records(frame, columns),
+    )
+    return connection.execute(f"select count(*) from temp.{table}").fetchone()[0]
+
+
+def record_job(
+    connection: sqlite3.Connection,
+    job_type: str,
+    brand_ids: Sequence[str],
+    status: str,
+    started: datetime,
+    summary: dict,
+    error: str | None = None,
+) -> int:
+    cursor = connection.execute(
+        "insert into genome_job_runs (job_type, brand_id, started_at, finished_at, status, summary, error)"
+        " values (?, ?, ?, ?, ?, ?, ?)",
+        (
+            job_type,
+            brand_ids[0] if len(brand_ids) == 1 else None,
+            timestamp_text(started),
+            timestamp_text(utc_now()),
+            status,
+            dumps(summary),
+            error,
+        ),
+    )
+    return int(cursor.lastrowid)
+
+
+def save_brands(connection: sqlite3.Connection, brands: pd.DataFrame) -> int:
+    now = timestamp_text(utc_now())
+    fill(connection, "incoming_brand_rows", brands, payloads.BRAND_COLUMNS)
+    return connection.execute(
+        "insert into brands (id, name, organization_id, cross_brand_sharing, created_at)"
+        " select id, coalesce(nullif(name, ''), id), nullif(organization_id, ''),"
+        " coalesce(cross_brand_sharing, 0), coalesce(created_at, ?) from temp.incoming_brand_rows where true"
+        " on conflict (id) do update set name = excluded.name, organization_id = excluded.organization_id,"
+        " cross_brand_sharing = excluded.cross_brand_sharing"
+        " where (brands.name, brands.organization_id, brands.cross_brand_sharing)"
+        " is not (excluded.name, excluded.organization_id, excluded.cross_brand_sharing)",
+        (now,),
+    ).rowcount
+
+
+def import_ads(connection: sqlite3.Connection, ads: pd.DataFrame, started: datetime) -> dict:
+    ads = payloads.with_columns(ads, payloads.AD_COLUMNS)
+    tags = ads["element_tags"]
+    if not tags.map(lambda value: isinstance(value, str) or value is None).all():
+        ads = ads.assign(
+            element_tags=tags.map(lambda value: value if isinstance(value, str) else dumps(value))
+        )
+    fill(
+        connection,
+        "incoming_ads",
+        ads,
+        payloads.AD_COLUMNS,
+        ("id", "brand_id", "element_tags", "pre_gen_score", "final_status", "is_imported", "created_at"),
+    )
+    now = timestamp_text(utc_now())
+    connection.execute(
+        "update temp.incoming_ads set element_tags = json(coalesce(element_tags, '{}')),"
+        " final_status = coalesce(final_status, 'pending'), is_imported = coalesce(is_imported, 0),"
+        " created_at = coalesce(created_at, ?)",
+        (now,),
+    )
+    brand_ids = [row[0] for row in connection.execute("select distinct brand_id from temp.incoming_ads")]
+    connection.execute(
+        "insert into brands (id, name, created_at) select distinct brand_id, brand_id, ? from temp.incoming_ads"
+        " where true on conflict (id) do nothing",
+        (now,),
+    )
+    columns = "brand_id, element_tags, pre_gen_score, final_status, is_imported, created_at"
+    counts = _classify(connection, "temp.incoming_ads i", "generated_ads a", "a.id = i.id", "a.id", columns)
+    connection.execute(
+        f"insert into generated_ads (id, {columns}) select id, {columns} from temp.incoming_ads where true"
+        f" on conflict (id) do update set {_assign(columns)}"
+        f" where ({_qualified('generated_ads', columns)}) is not ({_qualified('excluded', columns)})"
+    )
+    counts["job_id"] = record_job(connection, "import_ads", brand_ids, "succeeded", started, dict(counts))
+    return counts
+
+
+def import_performance(connection: sqlite3.Connection, rows: pd.DataFrame, started: datetime) -> dict:
+    fill(
+        connection,
+        "incoming_performance",
+        rows,
+        payloads.PERFORMANCE_COLUMNS,
+        (
+            "generated_ad_id",
+            "date",
+            "impressions",
+            "clicks",
+            "conversions",
+            "spend",
+            "revenue",
+            "campaign_objective",
+        ),
+    )
+    connection.execute(
+        "update temp.incoming_performance set impressions = coalesce(impressions, 0),"
+        " clicks = coalesce(clicks, 0), conversions = coalesce(conversions, 0), spend = coalesce(spend, 0),"
+        " revenue = coalesce(revenue, 0), campaign_objective = nullif(trim(campaign_objective), '')"
+    )
+    brand_ids = [
+        row[0]
+        for row in connection.execute(
+            "select distinct a.brand_id from generated_ads a"
+            " where a.id in (select generated_ad_id from temp.incoming_performance)"
+        )
+    ]
+    columns = "impressions, clicks, conversions, spend, revenue, campaign_objective"
+    counts = _classify(
+        connection,
+        "temp.incoming_performance i",
+        "ad_performance p",
+        "p.generated_ad_id = i.generated_ad_id and p.date = i.date",
+        "p.generated_ad_id",
+        columns,
+    )
+    connection.execute(
+        f"insert into ad_performance (generated_ad_id, date, {columns})"
+        f" select generated_ad_id, date, {columns} from temp.incoming_performance where true"
+        f" on conflict (generated_ad_id, date) do update set {_assign(columns)}"
+        f" where ({_qualified('ad_performance', columns)}) is not ({_qualified('excluded', columns)})"
+    )
+    counts["job_id"] = record_job(
+        connection, "import_performance", brand_ids, "succeeded", started, dict(counts)
+    )
+    return counts
+
+
+def apply_refresh(
+    connection: sqlite3.Connection,
+    brand_ids: Sequence[str],
+    as_of: date,
+    outputs: RefreshOutputs,
+    started: datetime,
+) -> dict:
+    """Rewards upserted where changed (stale ones removed), scores replaced keeping unchanged rows,
+    history snapshot for `as_of` upserted, job run recorded: what genome_apply_refresh does."""
+    now = timestamp_text(utc_now())
+    connection.execute("delete from temp.incoming_brands")
+    connection.executemany("insert or ignore into temp.incoming_brands values (?)", [(b,) for b in brand_ids])
+    job_id = connection.execute(
+        "insert into genome_job_runs (job_type, brand_id, started_at, status) values ('refresh', ?, ?, 'running')",
+        (brand_ids[0] if len(brand_ids) == 1 else None, timestamp_text(started)),
+    ).lastrowid
+
+    fill(
+        connection,
+        "incoming_rewards",
+        outputs.rewards,
+        payloads.REWARD_COLUMNS[:1] + payloads.REWARD_COLUMNS[2:],
+        None,
+    )
+    incoming = (
+        "select i.ad_id, a.brand_id, i.reward_score, " + _COMPONENTS + " as reward_components,"
+        " coalesce(i.campaign_objective, '') as campaign_objective, i.maturity,"
+        " coalesce(i.impressions_at_maturity, 0) as impressions_at_maturity, i.matured_at"
+        f" from temp.incoming_rewards i join generated_ads a on a.id = i.ad_id and a.brand_id in {_REFRESHED}"
+    )
+    columns = (
+        "brand_id, reward_score, reward_components, campaign_objective, maturity,"
+        " impressions_at_maturity, matured_at"
+    )
+    new, updated, unchanged = connection.execute(
+        f"with i as ({incoming}) select coalesce(sum(c.generated_ad_id is null), 0),"
+        f" coalesce(sum(c.generated_ad_id is not null and ({_qualified('c', columns)}) is not ({_qualified('i', columns)})), 0),"
+        f" coalesce(sum(c.generated_ad_id is not null and ({_qualified('c', columns)}) is ({_qualified('i', columns)})), 0)"
+        " from i left join creative_element_rewards c on c.generated_ad_id = i.ad_id"
+    ).fetchone()
+    connection.execute(
+        f"with i as ({incoming}) insert into creative_element_rewards (generated_ad_id, {columns}, computed_at)"
+        f" select ad_id, {columns}, ? from i where true on conflict (generated_ad_id) do update set"
+        f" {_assign(columns + ', computed_at')}"
+        f" where ({_qualified('creative_element_rewards', columns)}) is not ({_qualified('excluded', columns)})",
+        (now,),
+    )
+    removed = connection.execute(
+        f"delete from creative_element_rewards where brand_id in {_REFRESHED}"
+        " and generated_ad_id not in (select ad_id from temp.incoming_rewards)"
+    ).rowcount
+
+    fill(connection, "incoming_scores", outputs.scores, payloads.SCORE_COLUMNS)
+    connection.execute(f"delete from temp.incoming_scores where brand_id not in {_REFRESHED}")
+    connection.execute(
+        "update temp.incoming_scores set prior_alpha = coalesce(prior_alpha, 1), prior_beta = coalesce(prior_beta, 1),"
+        " prior_source = coalesce(prior_source, 'uniform'), total_observations = coalesce(total_observations, 0)"
+    )
+    scores = connection.execute("select count(*) from temp.incoming_scores").fetchone()[0]
+    values = "alpha, beta, prior_alpha, prior_beta, prior_source, total_observations, mean_reward"
+    key = "brand_id, element_name, element_value"
+    changed = connection.execute(
+        f"insert into creative_element_scores ({key}, {values}, last_updated)"
+        f" select {key}, {values}, ? from temp.incoming_scores where true on conflict ({key}) do update set"
+        f" {_assign(values + ', last_updated')}"
+        f" where ({_qualified('creative_element_scores', values)}) is not ({_qualified('excluded', values)})",
+        (now,),
+    ).rowcount
+    changed += connection.execute(
+        f"delete from creative_element_scores where brand_id in {_REFRESHED} and ({key}) not in"
+        f" (select {key} from temp.incoming_scores)"
+    ).rowcount
+    history = "alpha, beta, mean_reward, total_observations"
+    connection.execute(
+        f"insert into creative_element_score_history ({key}, as_of, {history}, job_run_id)"
+        f" select {key}, ?, {history}, ? from temp.incoming_scores where true"
+        f" on conflict ({key}, as_of) do update set {_assign(history + ', job_run_id')}"
+        f" where ({_qualified('creative_element_score_history', history)}) is not ({_qualified('excluded', history)})",
+        (as_of.isoformat(), job_id),
+    )
+    connection.execute(
+        f"delete from creative_element_score_history where brand_id in {_REFRESHED} and as_of = ?"
+        f" and ({key}) not in (select {key} from temp.incoming_scores)",
+        (as_of.isoformat(),),
+    )
+
+    summary = {
+        **outputs.summary,
+        **job_context(brand_ids, as_of),
+        "rewards_new": new,
+        "rewards_updated": updated,
+        "rewards_unchanged": unchanged,
+        "rewards_removed": removed,
+        "scores": scores,
+        "elements_updated": changed,
+        "duration_seconds": _seconds_since(started),
+    }
+    connection.execute(
+        "update genome_job_runs set status = 'succeeded', finished_at = ?, summary = ? where id = ?",
+        (timestamp_text(utc_now()), dumps(summary), job_id),
+    )
+    return {**summary, "job_id": job_id}
+
+
+def apply_validation(
+    connection: sqlite3.Connection,
+    brand_ids: Sequence[str],
+    as_of: date,
+    outputs: ValidateOutputs,
+    started: datetime,
+) -> dict:
+    """Metric history upserted; alert actions applied in order resolve, update, open."""
+    now = timestamp_text(utc_now())
+    connection.execute("delete from temp.incoming_brands")
+    connection.executemany("insert or ignore into temp.incoming_brands values (?)", [(b,) for b in brand_ids])
+    fill(connection, "incoming_metrics", outputs.metrics, payloads.METRIC_COLUMNS)
+    connection.execute(f"delete from temp.incoming_metrics where brand_id not in {_REFRESHED}")
+    metrics = connection.execute("select count(*) from temp.incoming_metrics").fetchone()[0]
+    values = "metric_value, warning, critical"
+    connection.execute(
+        f"insert into health_metric_history (as_of, brand_id, metric_name, {values})"
+        f" select ?, brand_id, metric_name, {values} from temp.incoming_metrics where true"
+        f" on conflict (brand_id, metric_name, as_of) do update set {_assign(values)}"
+        f" where ({_qualified('health_metric_history', values)}) is not ({_qualified('excluded', values)})",
+        (as_of.isoformat(),),
+    )
+
+    fill(connection, "incoming_actions", outputs.actions, payloads.ACTION_COLUMNS)
+    bad = connection.execute(
+        "select count(*) from temp.incoming_actions where coalesce(action, '') not in ('open', 'update', 'resolve')"
+    ).fetchone()[0]
+    if bad:
+        raise ValueError("alert action must be open, update or resolve")
+    connection.execute(
+        "update temp.incoming_actions set severity = coalesce(severity, 'warning'),"
+        " message = coalesce(message, '')"
+    )
+    resolved = connection.execute(
+        "update system_alerts as s set status = 'resolved', resolved_by = 'system', resolved_at = ?,"
+        " resolution_note = a.message, metric_value = coalesce(a.metric_value, s.metric_value)"
+        " from temp.incoming_actions a where a.action = 'resolve' and a.alert_id = s.id and s.status <> 'resolved'",
+        (now,),
+    ).rowcount
+    escalate = "case when 'critical' in (s.severity, {new}) then 'critical' else 'warning' end"
+    updated = connection.execute(
+        f"update system_alerts as s set last_seen_at = ?, occurrences = s.occurrences + 1,"
+        f" severity = {escalate.format(new='a.severity')}, metric_value = a.metric_value,"
+        " threshold_value = a.threshold_value, message = a.message from temp.incoming_actions a"
+        " where a.action = 'update' and a.alert_id = s.id and s.status <> 'resolved'",
+        (now,),
+    ).rowcount
+    opens = f"from temp.incoming_actions a where a.action = 'open' and a.brand_id in {_REFRESHED}"
+    reopened = connection.execute(
+        f"select count(*) {opens} and exists (select 1 from system_alerts s where s.brand_id = a.brand_id"
+        " and s.alert_type = a.alert_type and s.status <> 'resolved')"
+    ).fetchone()[0]
+    written = connection.execute(
+        "insert into system_alerts as s (brand_id, alert_type, severity, status, metric_value, threshold_value,"
+        " message, first_seen_at, last_seen_at, occurrences)"
+        f" select a.brand_id, a.alert_type, a.severity, 'open', a.metric_value, a.threshold_value, a.message, ?, ?, 1"
+        f" {opens} order by a.ord on conflict (brand_id, alert_type) where status <> 'resolved' do update set"
+        f" last_seen_at = excluded.last_seen_at, occurrences = s.occurrences + 1,"
+        f" severity = {escalate.format(new='excluded.severity')}, metric_value = excluded.metric_value,"
+        " threshold_value = excluded.threshold_value, message = excluded.message",
+        (now, now),
+    ).rowcount
+
+    summary = {
+        **outputs.summary,
+        **job_context(brand_ids, as_of),
+        "metrics": metrics,
+        "alerts_opened": written - reopened,
+        "alerts_updated": updated + reopened,
+        "alerts_resolved": resolved,
+        "duration_seconds": _seconds_since(started),
+    }
+    summary["job_id"] = record_job(connection, "validate", brand_ids, "succeeded", started, summary)
+    return summary
+
+
+def _classify(
+    connection: sqlite3.Connection, incoming: str, stored: str, join: str, stored_key: str, columns: str
+) -> dict:
+    inserted, updated, unchanged = connection.execute(
+        f"select coalesce(sum({stored_key} is null), 0),"
+        f" coalesce(sum({stored_key} is not null and ({_qualified(stored.split()[1], columns)})"
+        f" is not ({_qualified('i', columns)})), 0),"
+        f" coalesce(sum({stored_key} is not null and ({_qualified(stored.split()[1], columns)})"
+        f" is ({_qualified('i', columns)})), 0)"
+        f" from {incoming} left join {stored} on {join}"
+    ).fetchone()
+    return {"inserted": inserted, "updated": updated, "unchanged": unchanged}
+
+
+def _qualified(alias: str, columns: str) -> str:
+    return ", ".join(f"{alias}.{column.strip()}" for column in columns.split(","))
+
+
+def _assign(columns: str) -> str:
+    return ", ".join(f"{column.strip()} = excluded.{column.strip()}" for column in columns.split(","))
+
+
+def _seconds_since(started: datetime) -> float:
+    return round((utc_now() - started).total_seconds(), 3)
