@@ -12,10 +12,9 @@ from the data as it was read, and running it again converges (jobs are idempoten
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -26,6 +25,7 @@ from supabase import Client, ClientOptions, SupabaseException, create_client
 
 from genome.errors import GenomeError, NotFound, StoreError
 from genome.settings import Settings
+from genome.store import common, frames
 from genome.store import supabase_requests as rq
 from genome.store.base import RefreshInputs, RefreshOutputs, ValidateInputs, ValidateOutputs
 
@@ -140,28 +140,23 @@ class SupabaseStore:
         """One SQL function call (a whole job on the server, in one transaction)."""
         return self._send(self._jobs.rpc(call.function, dict(call.args)).execute, action).data
 
-    def _frame(self, read: rq.PagedRead, columns: Sequence[str]) -> pd.DataFrame:
-        rows = self._fetch(read)
-        return (
-            pd.DataFrame.from_records(rows, columns=list(columns))
-            if rows
-            else pd.DataFrame(columns=list(columns))
-        )
+    def _frame(self, read: rq.PagedRead, spec: Mapping[str, frames.Kind]) -> pd.DataFrame:
+        """A paged read as a frame with the columns and dtypes every backend returns."""
+        return frames.coerce(self._fetch(read), spec)
 
     # --- brands and imports -----------------------------------------------------------------------
     def brands(self) -> pd.DataFrame:
-        return self._frame(rq.brands_read(), rq.BRAND_COLUMNS)
+        return self._frame(rq.brands_read(), frames.BRANDS)
 
     def save_brands(self, brands: pd.DataFrame) -> int:
         return int(self._call(rq.save_brands_call(brands), "saving brands"))
 
     def import_ads(self, ads: pd.DataFrame) -> dict:
-        return self._job("import_ads", None, lambda started: rq.import_ads_call(ads, started))
+        return self._job("import_ads", None, None, lambda started: rq.import_ads_call(ads, started))
 
     def import_performance(self, rows: pd.DataFrame) -> dict:
-        return self._job(
-            "import_performance", None, lambda started: rq.import_performance_call(rows, started)
-        )
+        build = lambda started: rq.import_performance_call(rows, started)  # noqa: E731
+        return self._job("import_performance", None, None, build)
 
     def known_ad_ids(self, ad_ids: Sequence[str]) -> set[str]:
         return {row["id"] for read in rq.known_ad_ids_reads(ad_ids) for row in self._fetch(read)}
@@ -170,25 +165,23 @@ class SupabaseStore:
     def refresh(
         self, brand_ids: Sequence[str] | None, as_of: date, compute: Callable[[RefreshInputs], RefreshOutputs]
     ) -> dict:
+        brands = self.brands()
+        ids = common.resolve_brand_ids(brand_ids, brands["id"])  # NotFound before the job starts
+
         def build(started: datetime) -> rq.RpcCall:
-            brands = self.brands()
-            ids = tuple(brands["id"]) if brand_ids is None else tuple(brand_ids)
+            elements = rq.ad_elements_read(ids, self._settings.tracked_elements)
             inputs = RefreshInputs(
                 as_of=as_of,
                 brand_ids=ids,
                 ads=self.ad_aggregates(ids, as_of),
-                elements=self._frame(
-                    rq.ad_elements_read(ids, self._settings.tracked_elements), rq.ELEMENT_COLUMNS
-                ),
+                elements=self._frame(elements, frames.AD_ELEMENTS),
                 brands=brands,
                 scores=self.scores(),
             )
-            outputs = compute(inputs)
-            return rq.apply_refresh_call(
-                ids, as_of, outputs.rewards, outputs.scores, outputs.summary, started
-            )
+            out = compute(inputs)
+            return rq.apply_refresh_call(ids, as_of, out.rewards, out.scores, out.summary, started)
 
-        return self._job("refresh", brand_ids, build)
+        return self._job("refresh", ids, as_of, build)
 
     def validate(
         self,
@@ -196,76 +189,91 @@ class SupabaseStore:
         as_of: date,
         compute: Callable[[ValidateInputs], ValidateOutputs],
     ) -> dict:
+        ids = common.resolve_brand_ids(brand_ids, self.brands()["id"])
+
         def build(started: datetime) -> rq.RpcCall:
-            ids = tuple(self.brands()["id"]) if brand_ids is None else tuple(brand_ids)
             inputs = ValidateInputs(
                 as_of=as_of,
                 brand_ids=ids,
                 ads=self.ad_aggregates(ids, as_of),
-                rewards=self._frame(rq.rewards_read(ids), rq.REWARD_COLUMNS),
-                alerts=self._frame(rq.alerts_read("unresolved", ids), rq.ALERT_COLUMNS),
+                rewards=self._frame(rq.rewards_read(ids), rq.STORED_REWARDS),
+                alerts=self._frame(rq.alerts_read("unresolved", ids), frames.ALERTS),
             )
-            outputs = compute(inputs)
-            return rq.apply_validation_call(
-                ids, as_of, outputs.metrics, outputs.actions, outputs.summary, started
-            )
+            out = compute(inputs)
+            return rq.apply_validation_call(ids, as_of, out.metrics, out.actions, out.summary, started)
 
-        return self._job("validate", brand_ids, build)
+        return self._job("validate", ids, as_of, build)
 
     def _job(
-        self, job_type: str, brand_ids: Sequence[str] | None, build: Callable[[datetime], rq.RpcCall]
+        self,
+        job_type: str,
+        brand_ids: Sequence[str] | None,
+        as_of: date | None,
+        build: Callable[[datetime], rq.RpcCall],
     ) -> dict:
-        """Build the job's one call (reads + compute), send it; record a failed run if anything fails."""
-        started = datetime.now(UTC)
+        """Read and compute (`build`), then send the job's one call; record a failed run on failure."""
+        started = common.utc_now()
         began = time.perf_counter()
         try:
             result = self._call(build(started), f"running {job_type}")
-        except Exception as exc:
-            self._record_failure(job_type, brand_ids, started, exc)
+        except Exception as error:
+            self._record_failure(job_type, brand_ids, as_of, started, error)
             raise
         summary = dict(result) if isinstance(result, dict) else {"result": result}
         summary.setdefault("duration_seconds", round(time.perf_counter() - began, 3))
         return summary
 
     def _record_failure(
-        self, job_type: str, brand_ids: Sequence[str] | None, started: datetime, error: Exception
+        self,
+        job_type: str,
+        brand_ids: Sequence[str] | None,
+        as_of: date | None,
+        started: datetime,
+        error: Exception,
     ) -> None:
-        """Best effort: when the server is unreachable the failure cannot be recorded there either."""
+        """Best effort, after the fact: the job's own error is the one raised."""
         if isinstance(error, StoreError) and error.code is None:
-            return  # transport failure: a second request would only wait for the same timeout
-        call = rq.record_failed_job_call(job_type, brand_ids, started, self._redact(str(error)))
-        with contextlib.suppress(GenomeError):
-            self._call(call, f"recording the failed {job_type}")
+            return  # the server was not reached: recording would wait for the same timeout again
+        text = self._redact(common.failure_text(error))
+        try:
+            self._call(
+                rq.record_failed_job_call(job_type, brand_ids, as_of, started, text), "recording a failure"
+            )
+        except GenomeError as record_error:
+            error.add_note(f"(recording the failed job run also failed: {record_error})")
 
     # --- reads ----------------------------------------------------------------------------------------
     def ad_aggregates(self, brand_ids: Sequence[str] | None, as_of: date) -> pd.DataFrame:
-        return self._frame(rq.ad_aggregates_read(brand_ids, as_of), rq.AD_AGGREGATE_COLUMNS)
+        return self._frame(rq.ad_aggregates_read(brand_ids, as_of), frames.AD_AGGREGATES)
 
     def rewards(self, brand_id: str | None = None) -> pd.DataFrame:
-        return self._frame(rq.rewards_read(None if brand_id is None else [brand_id]), rq.REWARD_COLUMNS)
+        return self._frame(rq.rewards_read(_one(brand_id)), rq.STORED_REWARDS)
 
     def scores(self, brand_id: str | None = None) -> pd.DataFrame:
-        return self._frame(rq.scores_read(None if brand_id is None else [brand_id]), rq.SCORE_COLUMNS)
+        return self._frame(rq.scores_read(_one(brand_id)), frames.SCORES)
 
     def score_history(self, brand_id: str) -> pd.DataFrame:
-        return self._frame(rq.score_history_read(brand_id), rq.SCORE_HISTORY_COLUMNS)
+        return self._frame(rq.score_history_read(brand_id), frames.SCORE_HISTORY)
 
     def brand_overview(self, winner_threshold: float) -> pd.DataFrame:
-        return self._frame(rq.brand_overview_read(winner_threshold), rq.OVERVIEW_COLUMNS)
+        return self._frame(rq.brand_overview_read(winner_threshold), frames.BRAND_OVERVIEW)
 
     def alerts(self, status: str | None = None, brand_id: str | None = None) -> pd.DataFrame:
-        read = rq.alerts_read(status, None if brand_id is None else [brand_id])
-        return self._frame(read, rq.ALERT_COLUMNS)
+        return self._frame(rq.alerts_read(status, _one(brand_id)), frames.ALERTS)
 
     def set_alert_status(self, alert_id: int, status: str, by: str, note: str, at: datetime) -> dict:
-        call = rq.set_alert_status_call(alert_id, status, by, note, at)
+        call = rq.set_alert_status_call(alert_id, common.new_alert_status(status), by, note, at)
         return dict(self._call(call, f"setting alert {alert_id} to {status}"))
 
     def metric_history(self, brand_id: str | None = None) -> pd.DataFrame:
-        return self._frame(rq.metric_history_read(brand_id), rq.METRIC_HISTORY_COLUMNS)
+        return self._frame(rq.metric_history_read(brand_id), frames.METRIC_HISTORY)
 
     def job_runs(self, limit: int = 50) -> pd.DataFrame:
-        return self._frame(rq.job_runs_read(limit), rq.JOB_RUN_COLUMNS)
+        return self._frame(rq.job_runs_read(limit), frames.JOB_RUNS)
+
+
+def _one(brand_id: str | None) -> list[str] | None:
+    return None if brand_id is None else [brand_id]
 
 
 def _public_url(url: str) -> str:

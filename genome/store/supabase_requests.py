@@ -22,41 +22,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from genome.store import common, frames, payloads
+
 PAGE_SIZE = 1000  # rows per page: Supabase's default max-rows, which silently caps every response
 IDS_PER_FILTER = 100  # ids per `in.(…)` filter: keeps a GET URL far below proxy limits (~8 KB)
 RESERVED_IN_VALUES = ',:()"\\'  # characters PostgREST needs quoted inside in.(…)
 
-BRAND_COLUMNS = ("id", "name", "organization_id", "cross_brand_sharing", "created_at")
-AD_AGGREGATE_COLUMNS = (
-    "ad_id",
-    "brand_id",
-    "is_imported",
-    "created_at",
-    "final_status",
-    "pre_gen_score",
-    "impressions",
-    "clicks",
-    "conversions",
-    "spend",
-    "revenue",
-    "first_date",
-    "last_date",
-    "campaign_objective",
-)
-ELEMENT_COLUMNS = ("ad_id", "brand_id", "element_name", "element_value")
-OVERVIEW_COLUMNS = (
-    "brand_id",
-    "name",
-    "organization_id",
-    "ads",
-    "matured_ads",
-    "approved",
-    "rejected",
-    "open_alerts",
-    "winner_rate",
-    "last_refresh",
-)
-REWARD_COLUMNS = (
+REWARD_COLUMNS = (  # a stored reward as Store.rewards() returns it (components stay in the database)
     "ad_id",
     "brand_id",
     "reward_score",
@@ -66,104 +38,8 @@ REWARD_COLUMNS = (
     "matured_at",
     "computed_at",
 )
+STORED_REWARDS = {name: frames.REWARDS[name] for name in REWARD_COLUMNS}
 REWARD_SELECT = ("ad_id:generated_ad_id", *REWARD_COLUMNS[1:])  # PostgREST renames in the select
-SCORE_COLUMNS = (
-    "brand_id",
-    "element_name",
-    "element_value",
-    "alpha",
-    "beta",
-    "prior_alpha",
-    "prior_beta",
-    "prior_source",
-    "total_observations",
-    "mean_reward",
-    "last_updated",
-)
-SCORE_HISTORY_COLUMNS = (
-    "as_of",
-    "element_name",
-    "element_value",
-    "alpha",
-    "beta",
-    "mean_reward",
-    "total_observations",
-)
-METRIC_HISTORY_COLUMNS = ("as_of", "brand_id", "metric_name", "metric_value", "warning", "critical")
-ALERT_COLUMNS = (
-    "id",
-    "brand_id",
-    "alert_type",
-    "severity",
-    "status",
-    "metric_value",
-    "threshold_value",
-    "message",
-    "first_seen_at",
-    "last_seen_at",
-    "occurrences",
-    "acknowledged_by",
-    "acknowledged_at",
-    "ack_note",
-    "resolved_by",
-    "resolved_at",
-    "resolution_note",
-)
-JOB_RUN_COLUMNS = ("id", "job_type", "brand_id", "started_at", "finished_at", "status", "summary", "error")
-UNRESOLVED = ("open", "acknowledged")
-
-# jsonb payload columns, in the order migrations/0002_functions.sql documents them
-BRAND_PAYLOAD = ("id", "name", "organization_id", "cross_brand_sharing", "created_at")
-AD_PAYLOAD = (
-    "ad_id",
-    "brand_id",
-    "element_tags",
-    "pre_gen_score",
-    "final_status",
-    "is_imported",
-    "created_at",
-)
-PERFORMANCE_PAYLOAD = (
-    "ad_id",
-    "date",
-    "impressions",
-    "clicks",
-    "conversions",
-    "spend",
-    "revenue",
-    "campaign_objective",
-)
-REWARD_PAYLOAD = (
-    "ad_id",
-    "brand_id",
-    "reward_score",
-    "ctr",
-    "conversion_rate",
-    "roas",
-    "ctr_score",
-    "conversion_score",
-    "roas_score",
-    "ctr_weight",
-    "conversion_weight",
-    "roas_weight",
-    "campaign_objective",
-    "maturity",
-    "impressions_at_maturity",
-    "matured_at",
-)
-SCORE_PAYLOAD = SCORE_COLUMNS[:-1]  # last_updated is the server's to set
-METRIC_PAYLOAD = ("brand_id", "metric_name", "metric_value", "warning", "critical")
-ACTION_PAYLOAD = (
-    "action",
-    "alert_id",
-    "brand_id",
-    "alert_type",
-    "severity",
-    "metric_value",
-    "threshold_value",
-    "message",
-)
-DATE_FIELDS = frozenset({"date", "matured_at", "as_of", "first_date", "last_date"})  # sent as 'YYYY-MM-DD'
 
 
 @dataclass(frozen=True)
@@ -274,7 +150,7 @@ def _brand_filter(brand_ids: Sequence[str] | None, column: str = "brand_id") -> 
 
 
 def brands_read() -> PagedRead:
-    return PagedRead("brands", order=("id",), columns=BRAND_COLUMNS)
+    return PagedRead("brands", order=("id",), columns=tuple(frames.BRANDS))
 
 
 def ad_aggregates_read(brand_ids: Sequence[str] | None, as_of: date | None) -> PagedRead:
@@ -307,7 +183,7 @@ def scores_read(brand_ids: Sequence[str] | None) -> PagedRead:
     return PagedRead(
         "creative_element_scores",
         order=("brand_id", "element_name", "element_value"),
-        columns=SCORE_COLUMNS,
+        columns=tuple(frames.SCORES),
         filters=_brand_filter(brand_ids),
     )
 
@@ -316,33 +192,34 @@ def score_history_read(brand_id: str) -> PagedRead:
     return PagedRead(
         "creative_element_score_history",
         order=("as_of", "element_name", "element_value"),
-        columns=SCORE_HISTORY_COLUMNS,
+        columns=tuple(frames.SCORE_HISTORY),
         filters=(Filter("brand_id", "eq", brand_id),),
     )
 
 
 def alerts_read(status: str | None, brand_ids: Sequence[str] | None) -> PagedRead:
-    """Alerts by status ('unresolved' = open or acknowledged) and brands; newest id last."""
+    """Alerts by status (None = all, 'unresolved' = open or acknowledged) and brands, by id."""
+    statuses = common.alert_statuses(status)  # GenomeError for an unknown status
     filters = _brand_filter(brand_ids)
-    if status == "unresolved":
-        filters += (Filter("status", "in", UNRESOLVED),)
-    elif status is not None:
-        filters += (Filter("status", "eq", status),)
-    return PagedRead("system_alerts", order=("id",), columns=ALERT_COLUMNS, filters=filters)
+    if status is not None:
+        filters += (Filter("status", "in", statuses),)
+    return PagedRead("system_alerts", order=("id",), columns=tuple(frames.ALERTS), filters=filters)
 
 
 def metric_history_read(brand_id: str | None) -> PagedRead:
     return PagedRead(
         "health_metric_history",
         order=("as_of", "brand_id", "metric_name"),
-        columns=METRIC_HISTORY_COLUMNS,
+        columns=tuple(frames.METRIC_HISTORY),
         filters=() if brand_id is None else (Filter("brand_id", "eq", brand_id),),
     )
 
 
 def job_runs_read(limit: int) -> PagedRead:
     """The latest `limit` job runs, newest first."""
-    return PagedRead("genome_job_runs", order=("id",), columns=JOB_RUN_COLUMNS, descending=True, limit=limit)
+    return PagedRead(
+        "genome_job_runs", order=("id",), columns=tuple(frames.JOB_RUNS), descending=True, limit=limit
+    )
 
 
 def known_ad_ids_reads(ad_ids: Iterable[str]) -> tuple[PagedRead, ...]:
@@ -363,16 +240,19 @@ def known_ad_ids_reads(ad_ids: Iterable[str]) -> tuple[PagedRead, ...]:
 
 
 def save_brands_call(brands: pd.DataFrame) -> RpcCall:
-    return RpcCall("genome_save_brands", {"p_brands": json_records(brands, BRAND_PAYLOAD)})
+    return RpcCall("genome_save_brands", {"p_brands": payloads.to_records(brands, payloads.BRAND_COLUMNS)})
 
 
 def import_ads_call(ads: pd.DataFrame, started_at: datetime) -> RpcCall:
-    args = {"p_ads": json_records(ads, AD_PAYLOAD), "p_started_at": _timestamp(started_at)}
+    args = {"p_ads": payloads.to_records(ads, payloads.AD_COLUMNS), "p_started_at": _timestamp(started_at)}
     return RpcCall("genome_import_ads", args)
 
 
 def import_performance_call(rows: pd.DataFrame, started_at: datetime) -> RpcCall:
-    args = {"p_rows": json_records(rows, PERFORMANCE_PAYLOAD), "p_started_at": _timestamp(started_at)}
+    args = {
+        "p_rows": payloads.to_records(rows, payloads.PERFORMANCE_COLUMNS),
+        "p_started_at": _timestamp(started_at),
+    }
     return RpcCall("genome_import_performance", args)
 
 
@@ -388,8 +268,8 @@ def apply_refresh_call(
     args = {
         "p_brand_ids": list(brand_ids),
         "p_as_of": as_of.isoformat(),
-        "p_rewards": json_records(rewards, REWARD_PAYLOAD),
-        "p_scores": json_records(scores, SCORE_PAYLOAD),
+        "p_rewards": payloads.to_records(rewards, payloads.REWARD_COLUMNS),
+        "p_scores": payloads.to_records(scores, payloads.SCORE_COLUMNS),
         "p_summary": json_safe(summary),
         "p_started_at": _timestamp(started_at),
     }
@@ -408,8 +288,8 @@ def apply_validation_call(
     args = {
         "p_brand_ids": list(brand_ids),
         "p_as_of": as_of.isoformat(),
-        "p_metrics": json_records(metrics, METRIC_PAYLOAD),
-        "p_actions": json_records(actions, ACTION_PAYLOAD),
+        "p_metrics": payloads.to_records(metrics, payloads.METRIC_COLUMNS),
+        "p_actions": payloads.to_records(actions, payloads.ACTION_COLUMNS),
         "p_summary": json_safe(summary),
         "p_started_at": _timestamp(started_at),
     }
@@ -428,7 +308,7 @@ def set_alert_status_call(alert_id: int, status: str, by: str, note: str, at: da
 
 
 def record_failed_job_call(
-    job_type: str, brand_ids: Sequence[str] | None, started_at: datetime, error: str
+    job_type: str, brand_ids: Sequence[str] | None, as_of: date | None, started_at: datetime, error: str
 ) -> RpcCall:
     """The failed-job record written after a job's own transaction did not commit."""
     args = {
@@ -436,7 +316,7 @@ def record_failed_job_call(
         "p_brand_ids": _text_array(brand_ids),
         "p_status": "failed",
         "p_started_at": _timestamp(started_at),
-        "p_summary": {},
+        "p_summary": common.job_context(brand_ids or (), as_of),
         "p_error": error,
     }
     return RpcCall("genome_record_job", args)
@@ -445,60 +325,24 @@ def record_failed_job_call(
 # --- JSON payloads ---------------------------------------------------------------------------------
 
 
-def json_records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, object]]:
-    """Rows as JSON-ready dicts: NaN/NaT/±inf -> None, numpy scalars -> Python, dates 'YYYY-MM-DD',
-    timestamps ISO 8601 in UTC. Columns absent from `frame` are left out (the SQL default applies).
-
-    Converted column by column (vectorised); floats keep their exact value.
-    """
-    present = [c for c in columns if c in frame.columns]
-    converted = {c: _json_column(frame[c], as_date=c in DATE_FIELDS) for c in present}
-    table = pd.DataFrame(converted, index=frame.index, columns=present, dtype=object)
-    return table.to_dict("records")
-
-
-def _json_column(column: pd.Series, as_date: bool) -> pd.Series:
-    missing = column.isna().to_numpy(copy=True)
-    if isinstance(column.dtype, pd.DatetimeTZDtype):
-        column = column.dt.tz_convert("UTC").dt.tz_localize(None)
-    if pd.api.types.is_datetime64_dtype(column.dtype):
-        column = column.dt.strftime("%Y-%m-%d" if as_date else "%Y-%m-%dT%H:%M:%S.%fZ")
-    elif pd.api.types.is_float_dtype(column.dtype):
-        missing |= ~np.isfinite(column.to_numpy(dtype=float, na_value=np.nan))
-    values = column.astype(object).to_numpy(copy=True)  # numpy scalars become Python ones
-    values[missing] = None
-    return pd.Series(values, index=column.index, dtype=object)
-
-
-def _scalar(value: object) -> object:
-    """A numpy or datetime scalar inside an object column, as its JSON-ready Python value."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, datetime):
-        return _timestamp(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
 def json_safe(value: object) -> object:
-    """A small nested summary (dicts, lists, scalars) as JSON-ready Python values."""
+    """A small job summary (nested dicts, lists, numpy scalars) as JSON-ready values; NaN -> None."""
     if isinstance(value, Mapping):
         return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | np.ndarray):
         return [json_safe(v) for v in value]
-    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
         return None
-    return _scalar(value)
+    if isinstance(value, date | datetime):
+        return _timestamp(value) if isinstance(value, datetime) else value.isoformat()
+    return value
 
 
 def _timestamp(moment: datetime) -> str:
-    """ISO 8601 in UTC with a Z; a naive datetime is taken to be UTC already."""
-    stamp = pd.Timestamp(moment)
-    stamp = stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo is not None else stamp
-    return stamp.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """ISO 8601 in UTC with a Z (a naive datetime is UTC already), as every backend stores it."""
+    return payloads.timestamp_text(moment)
 
 
 def _text_array(values: Sequence[str] | None) -> list[str] | None:
