@@ -8,6 +8,8 @@ Metrics (NaN when there is not enough data to say anything):
 - winner_rate: share of the brand's rewards >= settings.winner_threshold;
 - prediction_accuracy: Spearman correlation of pre_gen_score with reward_score over rewarded ads
   with a pre-gen score; needs MIN_PREDICTION_PAIRS pairs.
+The three rates need settings.min_rate_sample ads in their denominator (NaN below it), so one
+rejection is not an alert.
 The health window is the `settings.health_window_days` calendar days ending on as_of (inclusive).
 """
 
@@ -47,8 +49,8 @@ ACTION_COLUMNS = [
 SYSTEM_ACTOR = "system"  # resolved_by for alerts the system resolves
 
 
-def _rate(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    return (numerator / denominator.where(denominator > 0)).astype(np.float64)
+def _rate(numerator: pd.Series, denominator: pd.Series, min_sample: int) -> pd.Series:
+    return (numerator / denominator.where(denominator >= max(min_sample, 1))).astype(np.float64)
 
 
 def _spearman_by_brand(pairs: pd.DataFrame) -> pd.Series:
@@ -118,14 +120,17 @@ def health_metrics(
     winners = _rate(
         (rewarded["reward_score"] >= settings.winner_threshold).groupby(rewarded["brand_id"]).sum(),
         grouped.size(),
+        settings.min_rate_sample,
     )
     pairs = rewarded.dropna(subset=["pre_gen_score", "reward_score"])
     accuracy = _spearman_by_brand(pairs) if not pairs.empty else pd.Series(dtype=np.float64)
 
     wide = pd.DataFrame(
         {
-            "approval_rate": _rate(by_brand["approved"], by_brand["decided"]),
-            "generation_success_rate": _rate(by_brand["generated"], by_brand["ads"]),
+            "approval_rate": _rate(by_brand["approved"], by_brand["decided"], settings.min_rate_sample),
+            "generation_success_rate": _rate(
+                by_brand["generated"], by_brand["ads"], settings.min_rate_sample
+            ),
             "data_freshness_days": freshness.reindex(brands),
             "winner_rate": winners.reindex(brands),
             "prediction_accuracy": accuracy.reindex(brands),
@@ -170,8 +175,8 @@ def decide_alerts(
 
     Per (brand, metric), with the alert type equal to the metric name:
     - breach and no unresolved alert → 'open' (occurrences 1);
-    - breach and an unresolved alert → 'update': severity becomes the current breach's,
-      occurrences + 1, the message notes the repeat and any change of severity; an acknowledged
+    - breach and an unresolved alert → 'update': severity only escalates (a critical alert stays
+      critical until resolved), occurrences + 1, the message notes the repeat; an acknowledged
       alert escalating from warning to critical gets reopen=True (status back to open);
     - no breach and an unresolved alert → 'resolve' (by SYSTEM_ACTOR), keeping its severity;
     - a NaN metric, or a metric without thresholds, leaves everything untouched.
@@ -219,7 +224,8 @@ def decide_alerts(
     action = frame["action"]
     resolving = action == "resolve"
     before = frame["severity_before"].astype(object)
-    frame["severity"] = frame["severity_now"].where(~resolving, before)
+    stays_critical = resolving | (before == "critical")
+    frame["severity"] = frame["severity_now"].where(~stays_critical, before)
     frame["threshold_value"] = warning.where(resolving | (frame["severity_now"] == "warning"), critical)
     previous = pd.to_numeric(frame["occurrences"], errors="coerce").fillna(1).astype(np.int64)
     frame["occurrences"] = np.select(
@@ -242,7 +248,7 @@ def decide_alerts(
     repeat_text = " Seen " + frame["occurrences"].astype(str).astype(object) + " times."
     change_text = pd.Series("", index=frame.index, dtype=object)
     change_text = change_text.where(~escalated, " Escalated from warning to critical.")
-    change_text = change_text.where(~eased, " Eased from critical to warning.")
+    change_text = change_text.where(~eased, " Eased to the warning level; stays critical until resolved.")
     reopen_text = pd.Series(np.where(frame["reopen"], " Reopened: it was acknowledged as a warning.", ""),
                             index=frame.index, dtype=object)  # fmt: skip
     resolve_text = (

@@ -80,6 +80,11 @@ SETTINGS: tuple[Setting, ...] = (
         "GENOME_HEALTH_WINDOW_DAYS", "30", "Days of ads that approval and generation-success rates look at."
     ),
     Setting(
+        "GENOME_MIN_RATE_SAMPLE",
+        "10",
+        "Ads a rate (approval, generation success, winner) needs before it can raise an alert.",
+    ),
+    Setting(
         "GENOME_ALERT_APPROVAL_RATE", "0.20,0.10", "Warning,critical: alert when approval rate is below."
     ),
     Setting(
@@ -135,6 +140,7 @@ class Settings:
     prob_best_draws: int = 10_000
     winner_threshold: float = 0.7
     health_window_days: int = 30
+    min_rate_sample: int = 10
     alert_thresholds: Mapping[str, Thresholds] = field(
         default_factory=lambda: {
             "approval_rate": Thresholds(0.20, 0.10, below=True),
@@ -174,6 +180,7 @@ class Settings:
             ),
             winner_threshold=_number(raw, "GENOME_WINNER_THRESHOLD", low=0, high=1),
             health_window_days=int(_number(raw, "GENOME_HEALTH_WINDOW_DAYS", low=1, integer=True)),
+            min_rate_sample=int(_number(raw, "GENOME_MIN_RATE_SAMPLE", low=1, integer=True)),
             alert_thresholds={
                 "approval_rate": _pair(raw, "GENOME_ALERT_APPROVAL_RATE", below=True),
                 "generation_success_rate": _pair(raw, "GENOME_ALERT_GENERATION_SUCCESS_RATE", below=True),

@@ -9,7 +9,7 @@ from scipy import stats
 from genome.monitoring import ACTION_COLUMNS, METRIC_COLUMNS, METRIC_NAMES, decide_alerts, health_metrics
 from genome.settings import Settings, Thresholds
 
-SETTINGS = Settings()
+SETTINGS = Settings(min_rate_sample=1)  # the hand-made frames below are small
 AS_OF = date(2026, 3, 31)
 
 
@@ -80,6 +80,15 @@ def test_window_metrics_use_native_ads_of_the_last_thirty_days():
     values = metric_values(health_metrics(WINDOW_ADS, rewards_frame(WINDOW_ADS, []), AS_OF, SETTINGS), "acme")
     assert values["approval_rate"] == 3 / 4
     assert values["generation_success_rate"] == 6 / 7
+
+
+@pytest.mark.parametrize(("min_sample", "known"), [(4, True), (5, False)])
+def test_rates_need_the_minimum_sample(min_sample, known):
+    settings = dataclasses.replace(SETTINGS, min_rate_sample=min_sample)
+    rewards = rewards_frame(WINDOW_ADS, [0.7, 0.69, 0.9, 0.1])
+    values = metric_values(health_metrics(WINDOW_ADS, rewards, AS_OF, settings), "acme")
+    assert bool(np.isfinite(values["approval_rate"])) is known  # 4 decided ads
+    assert bool(np.isfinite(values["winner_rate"])) is known  # 4 rewards
 
 
 def test_freshness_counts_from_the_newest_rewarded_ad_only():
@@ -250,10 +259,10 @@ def test_repeat_breach_updates_occurrences_and_takes_the_current_severity():
     assert not row["reopen"]
 
 
-def test_a_repeat_that_eases_says_so():
+def test_a_repeat_that_eases_stays_critical_and_says_so():
     row = decide(0.15, alert(5, "critical")).iloc[0]
-    assert (row["action"], row["severity"]) == ("update", "warning")
-    assert row["message"].endswith("Seen 2 times. Eased from critical to warning.")
+    assert (row["action"], row["severity"]) == ("update", "critical")
+    assert row["message"].endswith("Seen 2 times. Eased to the warning level; stays critical until resolved.")
 
 
 def test_recovered_metric_resolves_its_alert():
