@@ -1,0 +1,384 @@
+"""PostgresStore: psycopg 3 against any Postgres (a Supabase connection string included), and `migrate`.
+
+Aggregation and every multi-row write run in the SQL functions of migrations/0002_functions.sql, the
+same ones the supabase REST backend calls, so there is one write path. A job holds one transaction
+and the advisory lock JOB_LOCK from its first read to its commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pandas as pd
+import psycopg
+
+from genome.errors import GenomeError, NotFound, StoreError
+from genome.settings import Settings
+from genome.store import frames, payloads
+from genome.store.base import RefreshInputs, RefreshOutputs, ValidateInputs, ValidateOutputs
+from genome.store.common import JobRunner, alert_statuses, dumps, new_alert_status
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+JOB_LOCK = 7240311  # the advisory lock key every job function takes (see 0002_functions.sql)
+MIGRATION_LOCK = 7240312
+_REWARD_COMPONENTS = ", ".join(
+    f"(reward_components ->> '{name}')::float8" for name in frames.REWARD_COMPONENTS
+)
+
+
+class PostgresStore(JobRunner[psycopg.Connection]):
+    """A workspace in a Postgres database migrated with `migrate` (python -m genome migrate)."""
+
+    def __init__(self, url: str, settings: Settings | None = None) -> None:
+        self._dsn = url
+        self.url = redact_url(url)
+        self.settings = settings or Settings()
+        self._local = threading.local()
+        self._connections: list[psycopg.Connection] = []
+        self._lock = threading.Lock()
+        self._connection()
+
+    def close(self) -> None:
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    # --- connections and transactions -----------------------------------------------------------
+    def _connection(self) -> psycopg.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None or connection.closed or connection.broken:
+            with _errors(self._dsn):
+                connection = connect(self._dsn, self.settings.db_timeout_seconds)
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    @contextmanager
+    def _transaction(self) -> Iterator[psycopg.Connection]:
+        connection = self._connection()
+        with _errors(self._dsn), connection.transaction():
+            connection.execute("select pg_advisory_xact_lock(%s)", (JOB_LOCK,))
+            yield connection
+
+    def _read(
+        self, sql: str, params: Any, spec: dict, connection: psycopg.Connection | None = None
+    ) -> pd.DataFrame:
+        with _errors(self._dsn):
+            rows = (connection or self._connection()).execute(sql, params).fetchall()
+        return frames.coerce(rows, spec)
+
+    def _call(self, connection: psycopg.Connection, sql: str, params: Any) -> Any:
+        with _errors(self._dsn):
+            return connection.execute(sql, params).fetchone()[0]
+
+    def _brand_ids(self, connection: psycopg.Connection) -> list[str]:
+        return [row[0] for row in connection.execute("select id from public.brands")]
+
+    def _record_failed_job(
+        self, job_type: str, brand_ids: Sequence[str], started: datetime, summary: dict, error: str
+    ) -> None:
+        self._call(
+            self._connection(),
+            "select public.genome_record_job(%s, %s::text[], 'failed', %s, %s::jsonb, %s)",
+            (job_type, list(brand_ids), started, dumps(summary), error),
+        )
+
+    # --- brands and imports -----------------------------------------------------------------------
+    def brands(self) -> pd.DataFrame:
+        return self._read(
+            f"select {', '.join(frames.BRANDS)} from public.brands order by id", (), frames.BRANDS
+        )
+
+    def save_brands(self, brands: pd.DataFrame) -> int:
+        payload = payloads.to_json_records(brands, payloads.BRAND_COLUMNS)
+        return self._call(self._connection(), "select public.genome_save_brands(%s::jsonb)", (payload,))
+
+    def import_ads(self, ads: pd.DataFrame) -> dict:
+        payload = payloads.to_json_records(ads, payloads.AD_COLUMNS)
+        return self._run_job(
+            "import_ads",
+            None,
+            None,
+            lambda connection, _ids, started: self._call(
+                connection, "select public.genome_import_ads(%s::jsonb, %s)", (payload, started)
+            ),
+            scoped=False,
+        )
+
+    def import_performance(self, rows: pd.DataFrame) -> dict:
+        payload = payloads.to_json_records(rows, payloads.PERFORMANCE_COLUMNS)
+        return self._run_job(
+            "import_performance",
+            None,
+            None,
+            lambda connection, _ids, started: self._call(
+                connection, "select public.genome_import_performance(%s::jsonb, %s)", (payload, started)
+            ),
+            scoped=False,
+        )
+
+    def known_ad_ids(self, ad_ids: Sequence[str]) -> set[str]:
+        with _errors(self._dsn):
+            rows = self._connection().execute(
+                "select id from public.generated_ads where id = any(%s::text[])", (list(ad_ids),)
+            )
+            return {row[0] for row in rows}
+
+    # --- jobs ---------------------------------------------------------------------------------------
+    def refresh(
+        self, brand_ids: Sequence[str] | None, as_of: date, compute: Callable[[RefreshInputs], RefreshOutputs]
+    ) -> dict:
+        def body(connection: psycopg.Connection, ids: tuple[str, ...], started: datetime) -> dict:
+            inputs = RefreshInputs(
+                as_of=as_of,
+                brand_ids=ids,
+                ads=self._ad_aggregates(ids, as_of, connection),
+                elements=self._ad_elements(ids, self.settings.tracked_elements, connection),
+                brands=self._read(
+                    f"select {', '.join(frames.BRANDS)} from public.brands order by id",
+                    (),
+                    frames.BRANDS,
+                    connection,
+                ),
+                scores=self._scores(None, connection),
+            )
+            outputs = compute(inputs)
+            return self._call(
+                connection,
+                "select public.genome_apply_refresh(%s::text[], %s::date, %s::jsonb, %s::jsonb, %s::jsonb, %s)",
+                (
+                    list(ids),
+                    as_of,
+                    payloads.to_json_records(outputs.rewards, payloads.REWARD_COLUMNS),
+                    payloads.to_json_records(outputs.scores, payloads.SCORE_COLUMNS),
+                    dumps(outputs.summary),
+                    started,
+                ),
+            )
+
+        return self._run_job("refresh", brand_ids, as_of, body)
+
+    def validate(
+        self,
+        brand_ids: Sequence[str] | None,
+        as_of: date,
+        compute: Callable[[ValidateInputs], ValidateOutputs],
+    ) -> dict:
+        def body(connection: psycopg.Connection, ids: tuple[str, ...], started: datetime) -> dict:
+            rewards = self._rewards(None, connection)
+            alerts = self._alerts("unresolved", None, connection)
+            inputs = ValidateInputs(
+                as_of=as_of,
+                brand_ids=ids,
+                ads=self._ad_aggregates(ids, as_of, connection),
+                rewards=rewards[rewards["brand_id"].isin(ids)].reset_index(drop=True),
+                alerts=alerts[alerts["brand_id"].isin(ids)].reset_index(drop=True),
+            )
+            outputs = compute(inputs)
+            return self._call(
+                connection,
+                "select public.genome_apply_validation(%s::text[], %s::date, %s::jsonb, %s::jsonb, %s::jsonb, %s)",
+                (
+                    list(ids),
+                    as_of,
+                    payloads.to_json_records(outputs.metrics, payloads.METRIC_COLUMNS),
+                    payloads.to_json_records(outputs.actions, payloads.ACTION_COLUMNS),
+                    dumps(outputs.summary),
+                    started,
+                ),
+            )
+
+        return self._run_job("validate", brand_ids, as_of, body)
+
+    # --- reads --------------------------------------------------------------------------------------
+    def ad_aggregates(self, brand_ids: Sequence[str] | None, as_of: date) -> pd.DataFrame:
+        return self._ad_aggregates(brand_ids, as_of)
+
+    def _ad_aggregates(
+        self,
+        brand_ids: Sequence[str] | None,
+        as_of: date | None,
+        connection: psycopg.Connection | None = None,
+    ) -> pd.DataFrame:
+        sql = "select * from public.genome_ad_aggregates(%s::text[], %s::date)"
+        return self._read(sql, (_array(brand_ids), as_of), frames.AD_AGGREGATES, connection)
+
+    def ad_elements(
+        self, brand_ids: Sequence[str] | None, elements: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        return self._ad_elements(brand_ids, elements)
+
+    def _ad_elements(
+        self,
+        brand_ids: Sequence[str] | None,
+        elements: Sequence[str] | None,
+        connection: psycopg.Connection | None = None,
+    ) -> pd.DataFrame:
+        sql = "select * from public.genome_ad_elements(%s::text[], %s::text[])"
+        return self._read(sql, (_array(brand_ids), _array(elements)), frames.AD_ELEMENTS, connection)
+
+    def rewards(self, brand_id: str | None = None) -> pd.DataFrame:
+        return self._rewards(brand_id)
+
+    def _rewards(self, brand_id: str | None, connection: psycopg.Connection | None = None) -> pd.DataFrame:
+        sql = (
+            f"select generated_ad_id, brand_id, reward_score, {_REWARD_COMPONENTS}, campaign_objective, maturity,"
+            " impressions_at_maturity, matured_at, computed_at from public.creative_element_rewards"
+            " where (%(brand)s::text is null or brand_id = %(brand)s) order by generated_ad_id"
+        )
+        return self._read(sql, {"brand": brand_id}, frames.REWARDS, connection)
+
+    def scores(self, brand_id: str | None = None) -> pd.DataFrame:
+        return self._scores(brand_id)
+
+    def _scores(self, brand_id: str | None, connection: psycopg.Connection | None = None) -> pd.DataFrame:
+        sql = (
+            f"select {', '.join(frames.SCORES)} from public.creative_element_scores"
+            " where (%(brand)s::text is null or brand_id = %(brand)s)"
+            " order by brand_id, element_name, element_value"
+        )
+        return self._read(sql, {"brand": brand_id}, frames.SCORES, connection)
+
+    def score_history(self, brand_id: str) -> pd.DataFrame:
+        sql = (
+            f"select {', '.join(frames.SCORE_HISTORY)} from public.creative_element_score_history"
+            " where brand_id = %s order by as_of, element_name, element_value"
+        )
+        return self._read(sql, (brand_id,), frames.SCORE_HISTORY)
+
+    def brand_overview(self, winner_threshold: float) -> pd.DataFrame:
+        sql = "select * from public.genome_brand_overview(%s::float8)"
+        return self._read(sql, (winner_threshold,), frames.BRAND_OVERVIEW)
+
+    def alerts(self, status: str | None = None, brand_id: str | None = None) -> pd.DataFrame:
+        return self._alerts(status, brand_id)
+
+    def _alerts(
+        self, status: str | None, brand_id: str | None, connection: psycopg.Connection | None = None
+    ) -> pd.DataFrame:
+        sql = (
+            f"select {', '.join(frames.ALERTS)} from public.system_alerts where status = any(%(statuses)s::text[])"
+            " and (%(brand)s::text is null or brand_id = %(brand)s) order by last_seen_at desc, id desc"
+        )
+        params = {"statuses": list(alert_statuses(status)), "brand": brand_id}
+        return self._read(sql, params, frames.ALERTS, connection)
+
+    def set_alert_status(self, alert_id: int, status: str, by: str, note: str, at: datetime) -> dict:
+        status = new_alert_status(status)
+        row = self._call(
+            self._connection(),
+            "select public.genome_set_alert_status(%s, %s, %s, %s, %s)",
+            (alert_id, status, by, note, at),
+        )
+        return frames.coerce([row], frames.ALERTS).to_dict("records")[0]
+
+    def metric_history(self, brand_id: str | None = None) -> pd.DataFrame:
+        sql = (
+            f"select {', '.join(frames.METRIC_HISTORY)} from public.health_metric_history"
+            " where (%(brand)s::text is null or brand_id = %(brand)s) order by as_of, brand_id, metric_name"
+        )
+        return self._read(sql, {"brand": brand_id}, frames.METRIC_HISTORY)
+
+    def job_runs(self, limit: int = 50) -> pd.DataFrame:
+        sql = (
+            f"select {', '.join(frames.JOB_RUNS)} from public.genome_job_runs"
+            " order by started_at desc, id desc limit %s"
+        )
+        return self._read(sql, (int(limit),), frames.JOB_RUNS)
+
+
+def connect(url: str, timeout_seconds: float, autocommit: bool = True) -> psycopg.Connection:
+    """A connection that works through Supabase's transaction pooler too (no prepared statements)."""
+    connection = psycopg.connect(
+        url,
+        connect_timeout=max(1, math.ceil(timeout_seconds)),
+        autocommit=autocommit,
+        application_name="creative-genome",
+    )
+    connection.prepare_threshold = None
+    return connection
+
+
+def migrate(url: str, directory: Path | None = None, settings: Settings | None = None) -> list[str]:
+    """Apply the numbered migrations not yet recorded in schema_migrations, each in its own
+    transaction, in order; returns the files applied (empty when up to date). A recorded file whose
+    content changed since is refused."""
+    directory = directory or MIGRATIONS_DIR
+    files = sorted(directory.glob("[0-9][0-9][0-9][0-9]_*.sql"))
+    timeout = (settings or Settings.load()).db_timeout_seconds
+    applied_now: list[str] = []
+    with _errors(url):
+        connection = connect(url, timeout)
+        try:
+            connection.execute("select pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+            connection.execute(
+                "create table if not exists public.schema_migrations (version text primary key,"
+                " checksum text not null, applied_at timestamptz not null default now())"
+            )
+            applied = dict(
+                connection.execute("select version, checksum from public.schema_migrations").fetchall()
+            )
+            for path in files:
+                text = path.read_text(encoding="utf-8")
+                checksum = hashlib.sha256(text.encode()).hexdigest()
+                if path.stem in applied:
+                    if applied[path.stem] != checksum:
+                        raise StoreError(
+                            f"migration {path.name} changed after it was applied; add a new file instead"
+                        )
+                    continue
+                with connection.transaction():
+                    connection.execute(text)
+                    connection.execute(
+                        "insert into public.schema_migrations (version, checksum) values (%s, %s)",
+                        (path.stem, checksum),
+                    )
+                applied_now.append(path.name)
+        finally:
+            connection.close()
+    return applied_now
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password replaced by ***, safe to show and log."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
+def _array(values: Sequence[str] | None) -> list[str] | None:
+    return None if values is None else list(values)
+
+
+@contextmanager
+def _errors(url: str) -> Iterator[None]:
+    """psycopg errors as domain errors: P0002 NotFound, 55000 GenomeError, else StoreError with the
+    server's code, message, detail and hint; the password never appears."""
+    try:
+        yield
+    except psycopg.Error as error:
+        diag = error.diag
+        message = diag.message_primary or str(error).strip() or type(error).__name__
+        password = urlsplit(url).password
+        if password:
+            message = message.replace(password, "***")
+        if error.sqlstate == "P0002":
+            raise NotFound(message) from None
+        if error.sqlstate in ("55000", "22023"):
+            raise GenomeError(message) from None
+        raise StoreError(
+            f"Postgres: {message}", code=error.sqlstate, details=diag.message_detail, hint=diag.message_hint
+        ) from None
