@@ -13,7 +13,7 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
-from genome import coldstart, context, demo, jobs, sampling, scoring, validation
+from genome import coldstart, context, jobs, sampling, scoring, validation
 from genome.errors import GenomeError, NotFound
 from genome.settings import Settings
 from genome.store import open_store
@@ -88,6 +88,8 @@ class Genome:
 
     def load_demo(self, seed: int = 7, as_of: date | str | None = None) -> dict:
         """Load the demo workspace and run weekly refreshes and validations up to `as_of`."""
+        from genome import demo
+
         day = _as_of(as_of)
         workspace = demo.build_demo(seed=seed, as_of=day)
         self.store.save_brands(workspace.brands)
@@ -162,8 +164,9 @@ class Genome:
         """Like `recommend`, with the seed and the dimensions that explored (for replay)."""
         scores = self._scores(brand_id)
         rate = coldstart.exploration_rate(self._matured_ads(brand_id))
-        seed = _seed(seed) if seed is not None else _fresh_seed()
-        return sampling.recommend(scores, rate, np.random.default_rng(seed), seed=seed)
+        return sampling.recommend(
+            scores, rate, None if seed is None else _seed(seed), candidates=self._candidates(scores)
+        )
 
     def pre_gen_score(self, brand_id: str, element_tags: Mapping[str, str]) -> scoring.PreGenScore:
         """Score a proposed configuration before generating it."""
@@ -219,6 +222,17 @@ class Genome:
         self._require_brand(brand_id)
         return self.store.scores(brand_id)
 
+    def _candidates(self, scores: pd.DataFrame) -> dict[str, list[str]] | None:
+        """Values to draw from: the brand's own, plus for dimensions it has never scored, every
+        value any brand of the workspace has (uniform prior), so a brand with no data still explores."""
+        missing = set(self.settings.tracked_elements) - set(scores["element_name"])
+        if not missing:
+            return None
+        workspace = self.store.scores(None)
+        borrowed = workspace[workspace["element_name"].isin(missing)]
+        known = pd.concat([scores, borrowed])[["element_name", "element_value"]].drop_duplicates()
+        return known.groupby("element_name")["element_value"].agg(list).to_dict()
+
     def _overview_row(self, brand_id: str) -> pd.Series:
         self._require_brand(brand_id)
         frame = self.store.brand_overview(self.settings.winner_threshold)
@@ -245,10 +259,6 @@ def _seed(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or not 0 <= value < 2**63:
         raise GenomeError(f"seed must be a whole number from 0 to 2**63 − 1, got {value!r}")
     return int(value)
-
-
-def _fresh_seed() -> int:
-    return int(np.random.SeedSequence().entropy % 2**63)
 
 
 def _text(value: object, what: str, limit: int, required: bool) -> str:
