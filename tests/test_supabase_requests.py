@@ -3,21 +3,29 @@ transport stub under supabase-py's HTTP client (PostgREST answers simulated in m
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 import socket
 from datetime import UTC, date, datetime
+from functools import partial
 
 import httpx
 import numpy as np
 import pandas as pd
+import psycopg
 import pytest
+from psycopg import sql
+from psycopg.types.json import Jsonb
 
+from genome import jobs
 from genome.errors import GenomeError, NotFound, StoreError
 from genome.settings import Settings
+from genome.store import frames
 from genome.store import supabase_requests as rq
 from genome.store.base import RefreshInputs, RefreshOutputs
 from genome.store.supabase import SupabaseStore
+from tests import test_supabase_live as live
 
 URL = "https://abcdefghijklmnop.supabase.co"
 SECRET = "sb_secret_TEST-not-a-real-key-0123456789"
@@ -52,6 +60,20 @@ class FakePostgrest:
 
     def calls_to(self, name: str) -> list[httpx.Request]:
         return [r for r in self.requests if r.url.path == f"/rest/v1/{name}"]
+
+
+def rest_rows(spec: dict, count: int, **values: object) -> list[dict]:
+    """`count` REST rows with every column of a frames spec: `values` (a callable gets the row number)."""
+    blank = {"str": "x", "float": 0.0, "int": 0, "bool": False, "date": None, "datetime": None, "json": {}}
+    return [
+        {
+            name: (values[name](i) if callable(values[name]) else values[name])
+            if name in values
+            else blank[kind]
+            for name, kind in spec.items()
+        }
+        for i in range(count)
+    ]
 
 
 def store_with(fake: FakePostgrest | httpx.MockTransport, **settings: object) -> SupabaseStore:
@@ -139,9 +161,9 @@ def test_elements_are_read_in_ad_then_element_order_for_tracked_elements_only():
     ("status", "brand_ids", "filters"),
     [
         (None, None, ()),
-        ("open", None, (("status", "eq.open"),)),
+        ("open", None, (("status", "in.(open)"),)),
         ("unresolved", ["b1"], (("brand_id", "in.(b1)"), ("status", "in.(open,acknowledged)"))),
-        ("resolved", ["b1", "b2"], (("brand_id", "in.(b1,b2)"), ("status", "eq.resolved"))),
+        ("resolved", ["b1", "b2"], (("brand_id", "in.(b1,b2)"), ("status", "in.(resolved)"))),
     ],
 )
 def test_alert_filters(status, brand_ids, filters):
@@ -244,40 +266,71 @@ def test_postgrest_encoding_refuses_nan_so_payloads_must_convert_it():
         rq.encode_json({"x": math.nan})
 
 
-def test_json_records_types():
-    frame = pd.DataFrame(
+def test_import_payload_types():
+    ads = pd.DataFrame(
         {
-            "ad_id": pd.Series(["a", None], dtype="string"),
-            "date": pd.to_datetime(["2026-01-02", None]),
+            "ad_id": pd.Series(["a", "b"], dtype="string"),
+            "brand_id": ["b1", "b1"],
+            "element_tags": ['{"hook_type": "question"}', "{}"],
+            "pre_gen_score": np.array([0.75, np.nan], dtype=np.float32),
+            "final_status": ["approved", "pending"],
+            "is_imported": [True, False],
             "created_at": pd.to_datetime(["2026-01-02T10:00:00", "2026-01-03T00:00:00"]).tz_localize(
                 "Europe/Paris"
             ),
-            "impressions": pd.array([500, None], dtype="Int64"),
-            "is_imported": [True, False],
-            "element_tags": ['{"hook_type": "question"}', None],
-            "spend": np.array([1.5, np.nan], dtype=np.float32),
         }
     )
-    assert rq.json_records(frame, [*frame.columns, "not_in_frame"]) == [
+    call = rq.import_ads_call(ads, datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
+    assert call.function == "genome_import_ads"
+    assert call.args == {
+        "p_ads": [
+            {
+                "ad_id": "a",
+                "brand_id": "b1",
+                "element_tags": '{"hook_type": "question"}',
+                "pre_gen_score": 0.75,
+                "final_status": "approved",
+                "is_imported": True,
+                "created_at": "2026-01-02T09:00:00.000000Z",
+            },
+            {
+                "ad_id": "b",
+                "brand_id": "b1",
+                "element_tags": "{}",
+                "pre_gen_score": None,
+                "final_status": "pending",
+                "is_imported": False,
+                "created_at": "2026-01-02T23:00:00.000000Z",
+            },
+        ],
+        "p_started_at": "2026-03-01T09:00:00.000000Z",
+    }
+
+
+def test_performance_payload_sends_days_and_whole_counts():
+    rows = pd.DataFrame(
         {
-            "ad_id": "a",
-            "date": "2026-01-02",
-            "created_at": "2026-01-02T09:00:00.000000Z",
-            "impressions": 500,
-            "is_imported": True,
-            "element_tags": '{"hook_type": "question"}',
-            "spend": 1.5,
-        },
-        {
-            "ad_id": None,
-            "date": None,
-            "created_at": "2026-01-02T23:00:00.000000Z",
-            "impressions": None,
-            "is_imported": False,
-            "element_tags": None,
-            "spend": None,
-        },
-    ]
+            "ad_id": ["a"],
+            "date": pd.to_datetime(["2026-01-05"]),
+            "impressions": np.array([500], dtype=np.int64),
+            "clicks": [12.0],
+            "conversions": pd.array([None], dtype="Int64"),
+            "spend": [3.5],
+            "revenue": [0.0],
+            "campaign_objective": [None],
+        }
+    )
+    (row,) = rq.import_performance_call(rows, datetime(2026, 3, 1, tzinfo=UTC)).args["p_rows"]
+    assert row == {
+        "ad_id": "a",
+        "date": "2026-01-05",
+        "impressions": 500,
+        "clicks": 12.0,
+        "conversions": None,
+        "spend": 3.5,
+        "revenue": 0.0,
+        "campaign_objective": None,
+    }
 
 
 def test_validation_and_alert_payloads():
@@ -375,14 +428,14 @@ def test_the_secret_key_travels_only_in_the_auth_headers():
 
 @pytest.mark.parametrize("rows", [0, 999, 1000, 1001, 2500])
 def test_reads_page_until_a_short_page(rows):
-    fake = FakePostgrest({"brands": [{"id": f"b{i:05d}"} for i in range(rows)]})
+    fake = FakePostgrest({"brands": rest_rows(frames.BRANDS, rows, id=lambda i: f"b{i:05d}")})
     frame = store_with(fake).brands()
     assert len(frame) == rows
     assert [r.url.params["offset"] for r in fake.requests] == [str(i * 1000) for i in range(rows // 1000 + 1)]
 
 
 def test_job_runs_stop_at_the_limit_without_reading_further():
-    fake = FakePostgrest({"genome_job_runs": [{"id": i} for i in range(3000, 0, -1)]})
+    fake = FakePostgrest({"genome_job_runs": rest_rows(frames.JOB_RUNS, 3000, id=lambda i: 3000 - i)})
     assert len(store_with(fake).job_runs(1500)) == 1500
     assert [r.url.params["limit"] for r in fake.requests] == ["1000", "500"]
 
@@ -390,14 +443,12 @@ def test_job_runs_stop_at_the_limit_without_reading_further():
 @pytest.mark.parametrize("ads", [0, 999, 1000, 2500])
 def test_a_refresh_costs_requests_per_page_of_aggregates_never_per_row(ads):
     elements_per_ad = 6
-    ad_rows = [{"ad_id": f"ad{i:05d}", "brand_id": "b1"} for i in range(ads)]
-    element_rows = [
-        {"ad_id": a["ad_id"], "element_name": f"e{j}"} for a in ad_rows for j in range(elements_per_ad)
-    ]
+    ad_rows = rest_rows(frames.AD_AGGREGATES, ads, ad_id=lambda i: f"ad{i:05d}", brand_id="b1")
+    element_rows = rest_rows(frames.AD_ELEMENTS, ads * elements_per_ad, brand_id="b1")
     applied: list[dict] = []
     fake = FakePostgrest(
         {
-            "brands": [{"id": "b1"}],
+            "brands": rest_rows(frames.BRANDS, 1, id="b1"),
             "creative_element_scores": [],
             "rpc/genome_ad_aggregates": ad_rows,
             "rpc/genome_ad_elements": element_rows,
@@ -509,7 +560,7 @@ def test_a_failed_job_is_recorded_after_the_fact_and_the_error_raised():
     recorded: list[dict] = []
     fake = FakePostgrest(
         {
-            "brands": [{"id": "b1"}],
+            "brands": rest_rows(frames.BRANDS, 1, id="b1"),
             "creative_element_scores": [],
             "rpc/genome_ad_aggregates": [],
             "rpc/genome_ad_elements": [],
@@ -523,6 +574,155 @@ def test_a_failed_job_is_recorded_after_the_fact_and_the_error_raised():
     with pytest.raises(ZeroDivisionError):
         store_with(fake).refresh(["b1"], date(2026, 3, 1), compute)
     assert fake.calls_to("rpc/genome_apply_refresh") == []
-    assert [(r["p_job_type"], r["p_brand_ids"], r["p_status"], r["p_error"]) for r in recorded] == [
-        ("refresh", ["b1"], "failed", "broken maths")
+    assert recorded == [
+        {
+            "p_job_type": "refresh",
+            "p_brand_ids": ["b1"],
+            "p_status": "failed",
+            "p_started_at": recorded[0]["p_started_at"],
+            "p_summary": {"brand_ids": ["b1"], "as_of": "2026-03-01"},
+            "p_error": "ZeroDivisionError: broken maths",
+        }
     ]
+
+
+# --- the SQL functions, called the way the adapter calls them, on the real PostgreSQL server ------------
+
+
+class PostgrestOnPostgres:
+    """Transport stub that answers like PostgREST by running each request on a real PostgreSQL
+    database as `service_role` (the role Supabase gives a secret key), one transaction per request:
+    table reads (select with renames, eq/in filters, order, offset/limit) and function calls with
+    named arguments from the JSON body. Responses are capped at 1,000 rows, like Supabase's."""
+
+    def __init__(self, conninfo: str) -> None:
+        self.connection = psycopg.connect(conninfo, autocommit=True)
+        self.requests: list[httpx.Request] = []
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        name = request.url.path.removeprefix("/rest/v1/")
+        params = request.url.params
+        try:
+            with self.connection.transaction(), self.connection.cursor() as cursor:
+                cursor.execute("set local role service_role")
+                if name.startswith("rpc/"):
+                    query, values = self._call(cursor, name[4:], json.loads(request.content or b"{}"), params)
+                else:
+                    query, values = self._select(name, params)
+                cursor.execute(query, values)
+                body = cursor.fetchone()[0]
+        except psycopg.Error as exc:
+            error = {
+                "code": exc.diag.sqlstate,
+                "message": exc.diag.message_primary,
+                "details": exc.diag.message_detail,
+                "hint": exc.diag.message_hint,
+            }
+            return httpx.Response(400, json=error)
+        return httpx.Response(200, content=body.encode(), headers={"content-type": "application/json"})
+
+    def _select(self, table: str, params: httpx.QueryParams) -> tuple[sql.Composable, list]:
+        renames = (item.rpartition(":") for item in params["select"].split(","))  # alias:column
+        columns = sql.SQL(", ").join(
+            sql.SQL("{} as {}").format(sql.Identifier(column), sql.Identifier(alias or column))
+            for alias, _, column in renames
+        )
+        where, values = self._filters(params)
+        inner = sql.SQL("select {} from public.{}{}").format(columns, sql.Identifier(table), where)
+        return self._rows(inner, params, values)
+
+    def _call(self, cursor: psycopg.Cursor, function: str, body: dict, params: httpx.QueryParams):
+        cursor.execute(
+            "select proargnames[1:pronargs], proargtypes::regtype[]::text[], proretset from pg_proc "
+            "where proname = %s and pronamespace = 'public'::regnamespace",
+            [function],
+        )
+        found = cursor.fetchone()
+        if found is None:
+            raise psycopg.errors.UndefinedFunction(f"function public.{function} does not exist")
+        types = dict(zip(found[0], found[1], strict=True))
+        arguments = sql.SQL(", ").join(
+            sql.SQL("{} => %s::{}").format(sql.Identifier(key), sql.SQL(types[key])) for key in body
+        )
+        values = [Jsonb(v) if types[k] == "jsonb" and v is not None else v for k, v in body.items()]
+        call = sql.SQL("public.{}({})").format(sql.Identifier(function), arguments)
+        if not found[2]:
+            return sql.SQL("select to_json({})::text").format(call), values
+        return self._rows(sql.SQL("select * from {}").format(call), params, values)
+
+    @staticmethod
+    def _filters(params: httpx.QueryParams) -> tuple[sql.Composable, list]:
+        conditions, values = [], []
+        for column, condition in params.multi_items():
+            if column in ("select", "order", "offset", "limit"):
+                continue
+            operator, _, argument = condition.partition(".")
+            if operator == "eq":
+                conditions.append(sql.SQL("{} = %s").format(sql.Identifier(column)))
+                values.append(argument)
+            else:  # in.(a,"b,c")
+                conditions.append(sql.SQL("{} = any(%s)").format(sql.Identifier(column)))
+                values.append(next(csv.reader([argument[1:-1]], escapechar="\\")))
+        where = sql.SQL(" where ") + sql.SQL(" and ").join(conditions) if conditions else sql.SQL("")
+        return where, values
+
+    @staticmethod
+    def _rows(inner: sql.Composable, params: httpx.QueryParams, values: list) -> tuple[sql.Composable, list]:
+        order = [
+            sql.SQL("{} {}").format(sql.Identifier(column), sql.SQL("desc" if direction == "desc" else "asc"))
+            for column, _, direction in (item.partition(".") for item in params["order"].split(","))
+        ]
+        limit = min(int(params.get("limit", MAX_ROWS)), MAX_ROWS)
+        query = sql.SQL(
+            "select coalesce(json_agg(page), '[]')::text from ({} order by {} offset %s limit %s) page"
+        ).format(inner, sql.SQL(", ").join(order))
+        return query, [*values, int(params.get("offset", 0)), limit]
+
+
+@pytest.fixture
+def rest_on_postgres(postgres_database):
+    """A SupabaseStore whose HTTP requests are answered by the migrated PostgreSQL database."""
+    server = PostgrestOnPostgres(postgres_database)
+    counter = live.CountingTransport(httpx.MockTransport(server))
+    store = SupabaseStore(URL, SECRET, Settings(), transport=counter)
+    yield store, counter
+    store.close()
+    server.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("days", [1, 25])
+def test_a_refresh_over_rest_costs_pages_of_per_ad_aggregates_not_daily_rows(rest_on_postgres, days):
+    store, counter = rest_on_postgres
+    brand_ids = live.load(store, live.synthetic_workspace(ads=1100, days=days))
+    before = len(counter.requests)
+    summary = store.refresh(None, date(2026, 2, 15), partial(jobs.compute_refresh, settings=Settings()))
+    pages_of_ads, pages_of_elements = 1100 // 1000 + 1, 2 * 1100 // 1000 + 1  # two tracked tags per ad
+    assert len(counter.requests) - before == pages_of_ads + pages_of_elements + 3  # brands, scores, apply
+    assert summary["brand_ids"] == brand_ids
+    assert summary["rewards_new"] == (1100 if days >= 3 else 0)  # CTR matures after 3 days
+
+
+@pytest.mark.postgres
+def test_refresh_pages_past_the_row_cap_and_is_idempotent_over_rest(rest_on_postgres):
+    store, counter = rest_on_postgres
+    live.check_refresh_pages_and_idempotence(store, counter, prefix="")
+
+
+@pytest.mark.postgres
+def test_validation_and_the_alert_lifecycle_over_rest(rest_on_postgres):
+    live.check_alert_lifecycle(rest_on_postgres[0], prefix="")
+
+
+@pytest.mark.postgres
+def test_a_failed_refresh_over_rest_writes_nothing_and_is_recorded(rest_on_postgres):
+    live.check_failed_job_is_recorded(rest_on_postgres[0], prefix="")
+
+
+@pytest.mark.postgres
+def test_server_refusals_keep_their_sqlstate_over_rest(rest_on_postgres):
+    live.check_refusals_keep_their_sqlstate(rest_on_postgres[0], SECRET, prefix="")
