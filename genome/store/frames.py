@@ -187,7 +187,7 @@ def _column(values: pd.Series, kind: Kind) -> pd.Series:
         return values.map(_truth, na_action="ignore").fillna(False).astype(bool)
     if kind == "json":
         return values.map(lambda v: json.loads(v) if isinstance(v, str) else v).astype(object)
-    stamps = pd.to_datetime(values, utc=True, format="ISO8601" if values.dtype != object else "mixed")
+    stamps = pd.to_datetime(values, utc=True, format="ISO8601")
     stamps = stamps.dt.tz_convert(None).astype("datetime64[ns]")
     return stamps.dt.normalize() if kind == "date" else stamps
 
