@@ -169,7 +169,7 @@ def test_elements_are_read_in_ad_then_element_order_for_tracked_elements_only():
 def test_alert_filters(status, brand_ids, filters):
     params = rq.wire_request(rq.alerts_read(status, brand_ids)).params
     assert params[1:-3] == filters
-    assert params[-3:] == (("order", "id.asc"), ("offset", "0"), ("limit", "1000"))
+    assert params[-3:] == (("order", "last_seen_at.desc,id.desc"), ("offset", "0"), ("limit", "1000"))
 
 
 @pytest.mark.parametrize(
@@ -188,7 +188,7 @@ def test_rewards_are_read_with_the_ad_id_renamed_in_the_select():
 
 def test_job_runs_read_newest_first_up_to_the_limit():
     params = dict(rq.wire_request(rq.job_runs_read(5)).params)
-    assert (params["order"], params["offset"], params["limit"]) == ("id.desc", "0", "5")
+    assert (params["order"], params["offset"], params["limit"]) == ("started_at.desc,id.desc", "0", "5")
 
 
 def test_known_ad_id_checks_are_chunked_and_deduplicated():
@@ -519,11 +519,49 @@ def test_a_missing_function_hints_at_the_migrations():
     assert "python -m genome migrate" in caught.value.hint
 
 
+def test_a_proxy_error_page_becomes_a_short_store_error():
+    page = "<html>" + "x" * 5000 + SECRET + "</html>"
+
+    def bad_gateway(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(502, text=page)
+
+    with pytest.raises(StoreError, match=r"Supabase refused reading brands: Bad Gateway \[502\]") as caught:
+        store_with(httpx.MockTransport(bad_gateway)).brands()
+    assert caught.value.code == "502" and len(caught.value.details) == 500
+
+
+def test_an_unknown_alert_status_is_refused_before_any_request():
+    fake = FakePostgrest({})
+    with pytest.raises(GenomeError, match="status must be one of"):
+        store_with(fake).alerts(status="closed")
+    assert fake.requests == []
+
+
+@pytest.mark.parametrize(
+    ("given", "shown"),
+    [
+        ("https://abc.supabase.co", "https://abc.supabase.co"),
+        ("https://abc.supabase.co/rest/v1/?apikey=sb_secret_x", "https://abc.supabase.co"),
+        ("https://user:pw@abc.supabase.co:8443/", "https://abc.supabase.co:8443"),
+    ],
+)
+def test_the_shown_url_never_carries_a_path_query_or_credentials(given, shown):
+    store = SupabaseStore(given, SECRET, Settings(), transport=httpx.MockTransport(FakePostgrest({})))
+    assert store.url == shown and repr(store) == f"SupabaseStore({shown!r})"
+
+
 @pytest.mark.parametrize(
     ("failure", "message"),
     [
-        (httpx.ConnectError("[Errno 111] Connection refused"), "cannot reach Supabase at"),
-        (httpx.ReadTimeout("timed out"), "did not answer within the timeout"),
+        (
+            httpx.ConnectError("[Errno 111] Connection refused"),
+            "cannot reach Supabase at .* Connection refused",
+        ),
+        (httpx.ConnectTimeout("timed out"), r"cannot reach Supabase at .* within 5 s while reading brands"),
+        (
+            httpx.ReadTimeout("timed out"),
+            "did not answer in time while reading brands; a job may still finish",
+        ),
     ],
 )
 def test_transport_failures_fail_fast_with_one_attempt(failure, message):

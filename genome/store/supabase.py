@@ -30,8 +30,11 @@ from genome.store import supabase_requests as rq
 from genome.store.base import RefreshInputs, RefreshOutputs, ValidateInputs, ValidateOutputs
 
 T = TypeVar("T")
-JOB_READ_TIMEOUT_SECONDS = 120.0  # a job's write waits this long for its answer (Supabase's statement cap)
+# A job's one call may run long on the server; giving up early would report a failure for a job that
+# then commits. Connecting still fails after GENOME_DB_TIMEOUT_SECONDS.
+JOB_READ_TIMEOUT_SECONDS = 120.0
 REDACTED = "[secret key]"
+MAX_DETAILS_LENGTH = 500  # a proxy's HTML error page is not worth more in a message
 SQLSTATE_ERRORS: dict[str, type[GenomeError]] = {
     "P0002": NotFound,  # no such record (e.g. alert id)
     "55000": GenomeError,  # not in a state that allows it (e.g. alert already resolved)
@@ -83,10 +86,15 @@ class SupabaseStore:
             return run()
         except APIError as exc:
             raise self._api_error(exc, action) from None
+        except (httpx.ConnectTimeout, httpx.PoolTimeout):
+            raise StoreError(
+                f"cannot reach Supabase at {self.url} within {self._timeout:g} s while {action} "
+                "(GENOME_DB_TIMEOUT_SECONDS)"
+            ) from None
         except httpx.TimeoutException:
             raise StoreError(
-                f"Supabase at {self.url} did not answer within the timeout while {action} "
-                f"(GENOME_DB_TIMEOUT_SECONDS={self._timeout:g})"
+                f"Supabase at {self.url} did not answer in time while {action}; a job may still finish "
+                "on the server: check the job history or run it again (jobs are idempotent)"
             ) from None
         except httpx.HTTPError as exc:
             reason = self._redact(str(exc)) or type(exc).__name__
@@ -94,7 +102,7 @@ class SupabaseStore:
 
     def _api_error(self, exc: APIError, action: str) -> GenomeError:
         message = self._redact(exc.message or "request refused")
-        details = None if exc.details is None else self._redact(str(exc.details))
+        details = None if exc.details is None else self._redact(str(exc.details))[:MAX_DETAILS_LENGTH]
         hint = None if exc.hint is None else self._redact(str(exc.hint))
         code = None if exc.code is None else str(exc.code)
         kind = SQLSTATE_ERRORS.get(code or "")
@@ -263,7 +271,8 @@ class SupabaseStore:
 
     def set_alert_status(self, alert_id: int, status: str, by: str, note: str, at: datetime) -> dict:
         call = rq.set_alert_status_call(alert_id, common.new_alert_status(status), by, note, at)
-        return dict(self._call(call, f"setting alert {alert_id} to {status}"))
+        row = self._call(call, f"setting alert {alert_id} to {status}")
+        return frames.coerce([row], frames.ALERTS).to_dict("records")[0]
 
     def metric_history(self, brand_id: str | None = None) -> pd.DataFrame:
         return self._frame(rq.metric_history_read(brand_id), frames.METRIC_HISTORY)
@@ -278,7 +287,13 @@ def _one(brand_id: str | None) -> list[str] | None:
 
 def _public_url(url: str) -> str:
     """scheme://host[:port] only: never a path, query or credentials (safe to show and log)."""
-    parts = urlsplit(url.strip())
-    host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{host}{port}" if parts.scheme and host else "<invalid Supabase URL>"
+    try:
+        parts = urlsplit(str(url).strip())
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "<invalid Supabase URL>"
+    return (
+        f"{parts.scheme}://{parts.hostname}{port}"
+        if parts.scheme and parts.hostname
+        else "<invalid Supabase URL>"
+    )

@@ -198,12 +198,13 @@ def score_history_read(brand_id: str) -> PagedRead:
 
 
 def alerts_read(status: str | None, brand_ids: Sequence[str] | None) -> PagedRead:
-    """Alerts by status (None = all, 'unresolved' = open or acknowledged) and brands, by id."""
+    """Alerts by status (None = all, 'unresolved' = open or acknowledged) and brands, latest first."""
     statuses = common.alert_statuses(status)  # GenomeError for an unknown status
     filters = _brand_filter(brand_ids)
     if status is not None:
         filters += (Filter("status", "in", statuses),)
-    return PagedRead("system_alerts", order=("id",), columns=tuple(frames.ALERTS), filters=filters)
+    columns = tuple(frames.ALERTS)
+    return PagedRead("system_alerts", ("last_seen_at", "id"), columns, filters, descending=True)
 
 
 def metric_history_read(brand_id: str | None) -> PagedRead:
@@ -217,9 +218,8 @@ def metric_history_read(brand_id: str | None) -> PagedRead:
 
 def job_runs_read(limit: int) -> PagedRead:
     """The latest `limit` job runs, newest first."""
-    return PagedRead(
-        "genome_job_runs", order=("id",), columns=tuple(frames.JOB_RUNS), descending=True, limit=limit
-    )
+    columns = tuple(frames.JOB_RUNS)
+    return PagedRead("genome_job_runs", ("started_at", "id"), columns, descending=True, limit=limit)
 
 
 def known_ad_ids_reads(ad_ids: Iterable[str]) -> tuple[PagedRead, ...]:
