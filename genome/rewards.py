@@ -122,7 +122,7 @@ def compute_rewards(ads: pd.DataFrame, as_of: date, settings: Settings) -> pd.Da
     if missing:
         raise ValueError(f"ad aggregates lack column(s): {', '.join(missing)}")
     counts = {name: ads[name].to_numpy(dtype=float, na_value=np.nan) for name in AD_COLUMNS[2:7]}
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         values = np.column_stack(
             [
                 counts["clicks"] / counts["impressions"],
@@ -140,7 +140,7 @@ def compute_rewards(ads: pd.DataFrame, as_of: date, settings: Settings) -> pd.Da
     metric_values = pd.DataFrame(values[rewarded], columns=list(METRICS))
     metric_values.insert(0, "brand_id", brand_codes[rewarded])
     low, high = _baseline_arrays(brand_baselines(metric_values, settings), brand_codes, len(brand_names))
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):
         scores = np.where(included, np.clip((values - low) / (high - low), 0.0, 1.0), np.nan)
 
     weights = objective_weights(ads["campaign_objective"]) * included
