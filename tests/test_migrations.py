@@ -1,0 +1,425 @@
+"""The Postgres/Supabase migrations on a real server: apply, re-apply, security, and the rpc functions
+called the way the REST backend calls them (named jsonb arguments, as the service_role)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from genome.errors import StoreError
+from genome.store.postgres import MIGRATIONS_DIR, migrate
+
+pytestmark = pytest.mark.postgres
+
+TABLES = {
+    "schema_migrations",
+    "brands",
+    "generated_ads",
+    "ad_performance",
+    "creative_element_rewards",
+    "creative_element_scores",
+    "creative_element_score_history",
+    "system_alerts",
+    "health_metric_history",
+    "genome_job_runs",
+}
+AUTHENTICATED_READS = {
+    "brands",
+    "creative_element_scores",
+    "creative_element_score_history",
+    "system_alerts",
+    "health_metric_history",
+}
+FUNCTIONS = {
+    "genome_ad_aggregates",
+    "genome_ad_elements",
+    "genome_brand_overview",
+    "genome_record_job",
+    "genome_save_brands",
+    "genome_import_ads",
+    "genome_import_performance",
+    "genome_apply_refresh",
+    "genome_apply_validation",
+    "genome_set_alert_status",
+}
+CATALOG_FINGERPRINT = """
+select (select count(*) from pg_class where relnamespace = 'public'::regnamespace),
+       (select count(*) from pg_proc where pronamespace = 'public'::regnamespace),
+       (select count(*) from pg_policy),
+       (select count(*) from pg_constraint where connamespace = 'public'::regnamespace),
+       (select count(*) from public.schema_migrations)
+"""
+
+
+def query(url: str, sql: str, params: tuple = ()) -> list[tuple]:
+    with psycopg.connect(url, autocommit=True) as connection:
+        return connection.execute(sql, params).fetchall()
+
+
+def test_migrations_apply_to_a_fresh_database_and_reapplying_is_a_no_op(empty_postgres_database):
+    files = sorted(path.name for path in MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql"))
+    assert migrate(empty_postgres_database) == files
+    fingerprint = query(empty_postgres_database, CATALOG_FINGERPRINT)
+    assert migrate(empty_postgres_database) == []
+    assert query(empty_postgres_database, CATALOG_FINGERPRINT) == fingerprint
+    recorded = query(empty_postgres_database, "select version from public.schema_migrations order by version")
+    assert [row[0] + ".sql" for row in recorded] == files
+
+
+def test_a_migration_edited_after_it_was_applied_is_refused(empty_postgres_database, tmp_path):
+    directory = Path(shutil.copytree(MIGRATIONS_DIR, tmp_path / "migrations"))
+    migrate(empty_postgres_database, directory)
+    edited = directory / "0001_schema.sql"
+    edited.write_text(edited.read_text() + "\n-- edited\n")
+    with pytest.raises(StoreError, match=r"0001_schema\.sql changed"):
+        migrate(empty_postgres_database, directory)
+
+
+def test_every_table_has_row_level_security_and_policies(postgres_database):
+    rows = query(
+        postgres_database,
+        "select c.relname, c.relrowsecurity, count(p.polname) from pg_class c"
+        " left join pg_policy p on p.polrelid = c.oid"
+        " where c.relnamespace = 'public'::regnamespace and c.relkind = 'r' group by c.relname, c.relrowsecurity",
+    )
+    assert {name for name, _, _ in rows} == TABLES
+    assert {name for name, secured, policies in rows if not secured or policies == 0} == set()
+
+
+def test_functions_have_a_fixed_search_path_and_run_as_the_caller(postgres_database):
+    rows = query(
+        postgres_database,
+        "select proname, prosecdef, proconfig from pg_proc where pronamespace = 'public'::regnamespace",
+    )
+    assert {name for name, _, _ in rows} == FUNCTIONS
+    assert {
+        name for name, definer, config in rows if definer or 'search_path=""' not in (config or [])
+    } == set()
+
+
+@pytest.mark.parametrize("table", sorted(TABLES))
+def test_table_privileges_per_role(postgres_database, table):
+    anon, authenticated, service = query(
+        postgres_database,
+        "select has_table_privilege('anon', %(t)s, 'select, insert, update, delete'),"
+        " has_table_privilege('authenticated', %(t)s, 'select'),"
+        " has_table_privilege('service_role', %(t)s, 'select, insert, update, delete')",
+        {"t": f"public.{table}"},
+    )[0]
+    assert (anon, authenticated, service) == (False, table in AUTHENTICATED_READS, True)
+
+
+def test_authenticated_may_change_only_the_alert_status_columns(postgres_database):
+    columns = [
+        "status",
+        "acknowledged_by",
+        "ack_note",
+        "resolved_by",
+        "resolution_note",
+        "message",
+        "severity",
+    ]
+    allowed = query(
+        postgres_database,
+        "select column_name, has_column_privilege('authenticated', 'public.system_alerts', column_name, 'update')"
+        " from unnest(%s::text[]) as column_name",
+        (columns,),
+    )
+    assert {name for name, may in allowed if may} == {
+        "status",
+        "acknowledged_by",
+        "ack_note",
+        "resolved_by",
+        "resolution_note",
+    }
+
+
+@pytest.mark.parametrize(
+    ("role", "callable_functions"), [("anon", set()), ("authenticated", {"genome_set_alert_status"})]
+)
+def test_function_execute_grants(postgres_database, role, callable_functions):
+    rows = query(
+        postgres_database,
+        "select proname, has_function_privilege(%s, oid, 'execute') from pg_proc"
+        " where pronamespace = 'public'::regnamespace",
+        (role,),
+    )
+    assert {name for name, may in rows if may} == callable_functions
+
+
+# --- the rpc functions, called as PostgREST does for the service_role -----------------------------------
+ADS = [
+    {
+        "ad_id": "a1",
+        "brand_id": "b1",
+        "element_tags": {"hook_type": "question", "canvas_size": 1080},
+        "pre_gen_score": 0.6,
+        "final_status": "approved",
+        "is_imported": False,
+        "created_at": "2024-03-01T23:30:00",
+    },
+    {
+        "ad_id": "a2",
+        "brand_id": "b1",
+        "element_tags": '{"hook_type": "statement"}',
+        "pre_gen_score": None,
+        "final_status": "rejected",
+        "is_imported": True,
+        "created_at": "2024-03-02T08:00:00.000000Z",
+    },
+]
+ROWS = [
+    {
+        "ad_id": "a1",
+        "date": "2024-03-02",
+        "impressions": 1000.0,
+        "clicks": 20,
+        "conversions": 2,
+        "spend": 10,
+        "revenue": 30.5,
+        "campaign_objective": "SALES",
+    },
+    {
+        "ad_id": "a1",
+        "date": "2024-03-03",
+        "impressions": 500,
+        "clicks": 5,
+        "conversions": 0,
+        "spend": 5,
+        "revenue": 0,
+        "campaign_objective": None,
+    },
+]
+REWARDS = [
+    {
+        "ad_id": "a1",
+        "brand_id": "b1",
+        "reward_score": 0.75,
+        "ctr": 0.0166,
+        "conversion_rate": None,
+        "roas": None,
+        "ctr_score": 0.75,
+        "conversion_score": None,
+        "roas_score": None,
+        "ctr_weight": 1.0,
+        "conversion_weight": 0.0,
+        "roas_weight": 0.0,
+        "campaign_objective": "SALES",
+        "maturity": "ctr",
+        "impressions_at_maturity": 1500.0,
+        "matured_at": "2024-03-05",
+    },
+]
+SCORES = [
+    {
+        "brand_id": "b1",
+        "element_name": "hook_type",
+        "element_value": "question",
+        "alpha": 1.75,
+        "beta": 1.25,
+        "prior_alpha": 1.0,
+        "prior_beta": 1.0,
+        "prior_source": "uniform",
+        "total_observations": 1,
+        "mean_reward": 0.5833333333333334,
+    },
+]
+
+
+JSONB_ARGUMENTS = {
+    "p_ads",
+    "p_rows",
+    "p_brands",
+    "p_rewards",
+    "p_scores",
+    "p_metrics",
+    "p_actions",
+    "p_summary",
+}
+
+
+def rpc(connection: psycopg.Connection, function: str, **arguments: object) -> object:
+    """One call the way PostgREST makes it: named arguments, json values as jsonb, as service_role."""
+    named = ", ".join(
+        f"{name} => %({name})s::jsonb" if name in JSONB_ARGUMENTS else f"{name} => %({name})s"
+        for name in arguments
+    )
+    params = {
+        name: json.dumps(value) if name in JSONB_ARGUMENTS else value for name, value in arguments.items()
+    }
+    with connection.transaction():
+        connection.execute("set local role service_role")
+        return connection.execute(f"select public.{function}({named})", params).fetchone()[0]
+
+
+@pytest.fixture
+def service(postgres_database):
+    with psycopg.connect(postgres_database, autocommit=True) as connection:
+        connection.execute("set timezone = 'Asia/Tokyo'")  # the functions read zone-less times as UTC
+        yield connection
+
+
+def test_rpc_imports_are_idempotent_and_read_back_through_the_read_functions(service):
+    first = rpc(service, "genome_import_ads", p_ads=ADS)
+    assert {k: first[k] for k in ("inserted", "updated", "unchanged")} == {
+        "inserted": 2,
+        "updated": 0,
+        "unchanged": 0,
+    }
+    again = rpc(service, "genome_import_ads", p_ads=ADS)
+    assert {k: again[k] for k in ("inserted", "updated", "unchanged")} == {
+        "inserted": 0,
+        "updated": 0,
+        "unchanged": 2,
+    }
+    assert rpc(service, "genome_import_performance", p_rows=ROWS)["inserted"] == 2
+    assert rpc(service, "genome_import_performance", p_rows=ROWS)["unchanged"] == 2
+    with service.transaction():
+        service.execute("set local role service_role")
+        ads = service.execute(
+            "select ad_id, impressions, revenue, first_date::text, campaign_objective"
+            " from public.genome_ad_aggregates(p_brand_ids => %s, p_as_of => %s)",
+            (["b1"], "2024-03-01"),
+        ).fetchall()
+        elements = service.execute(
+            "select ad_id, element_name, element_value from public.genome_ad_elements(p_elements => %s)",
+            (["hook_type", "canvas_size"],),
+        ).fetchall()
+    assert ads == [("a1", 0.0, 0.0, None, "")]  # 23:30 UTC on 1 March belongs to 1 March
+    assert elements == [
+        ("a1", "canvas_size", "1080"),
+        ("a1", "hook_type", "question"),
+        ("a2", "hook_type", "statement"),
+    ]
+
+
+def test_rpc_refresh_validation_and_alert_status(service):
+    rpc(service, "genome_import_ads", p_ads=ADS)
+    arguments = {"p_brand_ids": ["b1"], "p_as_of": "2024-03-10", "p_rewards": REWARDS, "p_scores": SCORES}
+    first = rpc(service, "genome_apply_refresh", **arguments, p_summary={"rewarded_ads": 1})
+    assert (first["rewards_new"], first["scores"], first["elements_updated"], first["rewarded_ads"]) == (
+        1,
+        1,
+        1,
+        1,
+    )
+    second = rpc(service, "genome_apply_refresh", **arguments)
+    assert (second["rewards_new"], second["rewards_unchanged"], second["elements_updated"]) == (0, 1, 0)
+    components = service.execute("select reward_components from public.creative_element_rewards").fetchone()[
+        0
+    ]
+    assert components == {name: REWARDS[0][name] for name in components}
+
+    action = {
+        "action": "open",
+        "alert_id": None,
+        "brand_id": "b1",
+        "alert_type": "winner_rate",
+        "severity": "warning",
+        "metric_value": 0.01,
+        "threshold_value": 0.05,
+        "message": "few winners",
+    }
+    metric = {
+        "brand_id": "b1",
+        "metric_name": "winner_rate",
+        "metric_value": 0.01,
+        "warning": 0.05,
+        "critical": 0.02,
+    }
+    report = rpc(
+        service,
+        "genome_apply_validation",
+        p_brand_ids=["b1"],
+        p_as_of="2024-03-10",
+        p_metrics=[metric],
+        p_actions=[action],
+    )
+    assert (report["alerts_opened"], report["metrics"]) == (1, 1)
+    alert_id = service.execute("select id from public.system_alerts").fetchone()[0]
+    acknowledged = rpc(
+        service,
+        "genome_set_alert_status",
+        p_alert_id=alert_id,
+        p_status="acknowledged",
+        p_by="ops",
+        p_note="on it",
+    )
+    assert (acknowledged["status"], acknowledged["acknowledged_by"]) == ("acknowledged", "ops")
+    rpc(service, "genome_set_alert_status", p_alert_id=alert_id, p_status="resolved", p_by="ops")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "sqlstate"),
+    [
+        ({"p_alert_id": 12345, "p_status": "resolved", "p_by": "ops"}, "P0002"),
+        ({"p_alert_id": 1, "p_status": "closed", "p_by": "ops"}, "22023"),
+    ],
+)
+def test_rpc_alert_status_refusals_carry_their_sqlstate(service, arguments, sqlstate):
+    with pytest.raises(psycopg.Error) as refused:
+        rpc(service, "genome_set_alert_status", **arguments)
+    assert refused.value.sqlstate == sqlstate
+
+
+def test_a_resolved_alert_cannot_be_changed_again(service):
+    rpc(service, "genome_import_ads", p_ads=ADS)
+    action = {"action": "open", "brand_id": "b1", "alert_type": "approval_rate", "severity": "critical"}
+    rpc(
+        service,
+        "genome_apply_validation",
+        p_brand_ids=["b1"],
+        p_as_of="2024-03-10",
+        p_metrics=[],
+        p_actions=[action],
+    )
+    alert_id = service.execute("select id from public.system_alerts").fetchone()[0]
+    rpc(service, "genome_set_alert_status", p_alert_id=alert_id, p_status="resolved", p_by="ops")
+    with pytest.raises(psycopg.Error) as refused:
+        rpc(service, "genome_set_alert_status", p_alert_id=alert_id, p_status="acknowledged", p_by="ops")
+    assert refused.value.sqlstate == "55000"
+
+
+def test_authenticated_reads_scores_and_acknowledges_but_cannot_read_ads(service):
+    rpc(service, "genome_import_ads", p_ads=ADS)
+    action = {"action": "open", "brand_id": "b1", "alert_type": "approval_rate", "severity": "warning"}
+    rpc(
+        service,
+        "genome_apply_validation",
+        p_brand_ids=["b1"],
+        p_as_of="2024-03-10",
+        p_metrics=[],
+        p_actions=[action],
+    )
+    with service.transaction():
+        service.execute("set local role authenticated")
+        alert_id = service.execute("select id from public.system_alerts").fetchone()[0]
+        changed = service.execute(
+            "select public.genome_set_alert_status(%s, 'acknowledged', 'marketer', '')", (alert_id,)
+        ).fetchone()[0]
+    assert changed["status"] == "acknowledged"
+    with pytest.raises(psycopg.errors.InsufficientPrivilege), service.transaction():
+        service.execute("set local role authenticated")
+        service.execute("select count(*) from public.generated_ads")
+
+
+def test_rpc_record_job_for_a_failed_run(service):
+    job_id = rpc(
+        service,
+        "genome_record_job",
+        p_job_type="refresh",
+        p_brand_ids=["b1"],
+        p_status="failed",
+        p_started_at="2024-03-10T10:00:00Z",
+        p_summary={"as_of": "2024-03-10"},
+        p_error="boom",
+    )
+    row = service.execute(
+        "select job_type, brand_id, status, error, summary from public.genome_job_runs where id = %s",
+        (job_id,),
+    ).fetchone()
+    assert row == ("refresh", "b1", "failed", "boom", {"as_of": "2024-03-10", "brand_ids": ["b1"]})
