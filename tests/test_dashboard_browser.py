@@ -1,0 +1,220 @@
+"""The dashboard in headless Chromium: every page, dialogs, a fragment, downloads, and screenshots.
+
+Starts `streamlit run dashboard/app.py` on a demo workspace in a temporary SQLite file, drives the
+OS's Chromium (/usr/bin/chromium, never `playwright install`) and saves one screenshot per page to
+docs/img/ for the README.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+import genome
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = ROOT / "docs" / "img"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+START_TIMEOUT_S = 60
+WAIT_MS = 60_000  # a page (or job) may take a while on a loaded 2-core machine
+# url path -> (screenshot name, a text that appears once the page has rendered)
+PAGES = {
+    "": ("overview", "Open alerts"),
+    "elements": ("elements", "Posterior history"),
+    "exploration": ("exploration", "Priors in use"),
+    "alerts": ("alerts", "Metric history"),
+    "preview": ("preview", "Prompt context"),
+    "data": ("data", "Job history"),
+    "simulation": ("simulation", "Run simulation"),
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(base: str, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {server.returncode}: {server.stdout.read()}")
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                if response.read().strip() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"streamlit did not become healthy within {START_TIMEOUT_S} s")
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'genome.db'}"
+    g = genome.open(url)
+    g.load_demo()
+    g.close()
+    return url
+
+
+@pytest.fixture(scope="module")
+def server(demo_url):
+    port = free_port()
+    env = {**os.environ, "GENOME_DATABASE_URL": demo_url}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless", "true",
+         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base, process)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("needs /usr/bin/chromium (scripts/system-deps.sh installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+    tab = context.new_page()
+    tab.set_default_timeout(WAIT_MS)
+    yield tab
+    context.close()
+
+
+def open_page(tab, base: str, path: str) -> None:
+    """Go to a page and wait until its script has finished rendering."""
+    tab.goto(f"{base}/{path}")
+    tab.get_by_text(PAGES[path][1], exact=False).first.wait_for()
+    settle(tab)
+
+
+def settle(tab) -> None:
+    """Wait until Streamlit is no longer running the script (the status widget says 'Running')."""
+    tab.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')"
+    )
+
+
+def assert_no_exception(tab) -> None:
+    boxes = tab.locator('[data-testid="stException"]')
+    assert boxes.count() == 0, boxes.all_inner_texts()
+
+
+@pytest.mark.parametrize("path", list(PAGES), ids=[name for name, _ in PAGES.values()])
+def test_every_page_renders_without_an_exception_and_is_screenshotted(server, page, path):
+    open_page(page, server, path)
+    assert_no_exception(page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"dashboard_{PAGES[path][0]}.png"), full_page=True)
+
+
+def test_alert_details_open_in_a_dialog(server, page):
+    open_page(page, server, "alerts")
+    details = page.get_by_role("button", name="Details")
+    if details.count() == 0:
+        pytest.skip("the demo workspace has no unresolved alert")
+    details.first.click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("Alert details").wait_for()
+    assert dialog.get_by_text("alert_type").count() >= 1
+    page.keyboard.press("Escape")
+    dialog.wait_for(state="hidden")
+    assert_no_exception(page)
+
+
+def test_demo_confirmation_dialog_opens_and_closes_without_writing(server, page, demo_url):
+    jobs_before = len(genome.open(demo_url).job_runs(1000))
+    open_page(page, server, "data")
+    page.get_by_role("button", name="Load demo workspace…").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("Your own brands are kept").wait_for()
+    page.keyboard.press("Escape")
+    dialog.wait_for(state="hidden")
+    assert len(genome.open(demo_url).job_runs(1000)) == jobs_before
+
+
+def shown_seed(tab) -> int:
+    return int(tab.get_by_text(re.compile(r"^Seed \d+$")).first.inner_text().split()[1])
+
+
+def test_changing_an_element_in_the_fragment_rescores_it(server, page, demo_url):
+    open_page(page, server, "preview")
+    seed = shown_seed(page)
+    g = genome.open(demo_url)
+    brand_id = g.brands()["id"].iloc[0]
+    recommendation = g.recommend(brand_id, seed=seed)
+    dimension = next(iter(recommendation))
+    page.locator('[data-testid="stSelectbox"]').filter(has_text=dimension).first.click()
+    options = page.get_by_role("option")
+    options.first.wait_for()
+    chosen = options.nth(options.count() - 1).inner_text().strip()
+    options.nth(options.count() - 1).click()
+    expected = g.pre_gen_score(brand_id, {**recommendation, dimension: chosen}).score
+    score = page.locator('[data-testid="stMetric"]').filter(has_text="Pre-generation score")
+    score.get_by_text(f"{expected:.3f}", exact=True).wait_for()
+    settle(page)
+    assert shown_seed(page) == seed
+    assert_no_exception(page)
+
+
+def test_posteriors_download_is_the_brands_csv(server, page, demo_url):
+    open_page(page, server, "elements")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download all posteriors (CSV)").click()
+    content = Path(download.value.path()).read_text()
+    rows = list(csv.DictReader(io.StringIO(content)))
+    g = genome.open(demo_url)
+    brand_id = g.brands()["id"].iloc[0]
+    assert download.value.suggested_filename == f"posteriors-{brand_id}.csv"
+    assert len(rows) == len(g.posteriors(brand_id))
+    assert {"element_name", "element_value", "mean", "ci_low", "ci_high", "p_best", "label"} <= set(rows[0])
+
+
+def test_context_download_is_the_exact_prompt_text(server, page, demo_url):
+    open_page(page, server, "preview")
+    seed = shown_seed(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download text").click()
+    g = genome.open(demo_url)
+    brand_id = g.brands()["id"].iloc[0]
+    assert Path(download.value.path()).read_text() == g.performance_context(brand_id, seed=seed).to_prompt()
