@@ -349,8 +349,9 @@ def _numbers(
     if whole:
         fraction = number.ne(np.floor(number)) & number.notna() & ~infinite
         problems.add(fraction, column, "{value} is not a whole number", value=number)
-        problems.add(number > MAX_COUNT, column, f"larger than {MAX_COUNT:,}")
-        refused |= fraction | (number > MAX_COUNT)
+        huge = (number > MAX_COUNT) & ~infinite
+        problems.add(huge, column, f"larger than {MAX_COUNT:,}")
+        refused |= fraction | huge
     return number.mask(refused)
 
 
@@ -444,6 +445,7 @@ def _checked_items(rows: np.ndarray, names: np.ndarray, values: np.ndarray, prob
     """Items whose name and value are non-empty text of at most MAX_ELEMENT_LENGTH; the others are problems
     (an empty value is an element not set)."""
     name_ok, value_ok = _instances(names, str), _instances(values, str)
+    kinds = np.full(len(values), "text", dtype=object) if value_ok.all() else _kinds(values)
     names, values = np.where(name_ok, names, ""), np.where(value_ok, values, "")
     name_blank, value_blank = _blank(names), _blank(values)
     name_long, value_long = _lengths(names) > MAX_ELEMENT_LENGTH, _lengths(values) > MAX_ELEMENT_LENGTH
@@ -453,7 +455,6 @@ def _checked_items(rows: np.ndarray, names: np.ndarray, values: np.ndarray, prob
     problems.add(
         name_long, TAGS_COLUMN, f"an element name is longer than {MAX_ELEMENT_LENGTH} characters", rows=rows
     )
-    kinds = _kinds(values) if not value_ok.all() else np.full(len(values), "text", dtype=object)
     for kind in sorted(set(kinds[~value_ok])):
         wrong = ~value_ok & name_ok & (kinds == kind)
         problems.add(
