@@ -185,7 +185,7 @@ json_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
 json_objects = st.dictionaries(json_text.filter(lambda s: s.strip() and len(s) <= 200), json_text, max_size=6)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(objects=st.lists(json_objects, min_size=1, max_size=12), ascii_only=st.booleans())
 def test_any_text_object_becomes_its_canonical_json(objects, ascii_only):
     ads = pd.DataFrame(
