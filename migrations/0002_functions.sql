@@ -38,7 +38,8 @@
 --   the latest succeeded refresh job whose summary.brand_ids holds the brand. Ordered by brand_id.
 --
 -- ---------------------------------------------------------------------------------------------------
--- WRITE functions (each call = one transaction; each records its genome_job_runs row)
+-- WRITE functions (each call = one transaction; each records its genome_job_runs row). Their
+-- data-modifying CTEs run to completion whether or not the final select reads them.
 --
 -- public.genome_save_brands(p_brands jsonb) returns integer            -- rows written
 --   p_brands: [{"id": text, "name": text, "organization_id": text|null,
@@ -305,18 +306,16 @@ begin
             set brand_id = excluded.brand_id, element_tags = excluded.element_tags,
                 pre_gen_score = excluded.pre_gen_score, final_status = excluded.final_status,
                 is_imported = excluded.is_imported, created_at = excluded.created_at
-        returning 1
     )
     select jsonb_build_object(
                'inserted', count(*) filter (where outcome = 'inserted'),
                'updated', count(*) filter (where outcome = 'updated'),
-               'unchanged', count(*) filter (where outcome = 'unchanged'),
-               'written', (select count(*) from written))
+               'unchanged', count(*) filter (where outcome = 'unchanged'))
       into v_counts
       from classified;
 
-    v_job := public.genome_record_job('import_ads', v_brand_ids, 'succeeded', p_started_at, v_counts - 'written');
-    return (v_counts - 'written') || jsonb_build_object('job_id', v_job);
+    v_job := public.genome_record_job('import_ads', v_brand_ids, 'succeeded', p_started_at, v_counts);
+    return v_counts || jsonb_build_object('job_id', v_job);
 end
 $$;
 
@@ -361,21 +360,19 @@ begin
             set impressions = excluded.impressions, clicks = excluded.clicks,
                 conversions = excluded.conversions, spend = excluded.spend, revenue = excluded.revenue,
                 campaign_objective = excluded.campaign_objective
-        returning 1
     )
     select jsonb_build_object(
                'inserted', count(*) filter (where outcome = 'inserted'),
                'updated', count(*) filter (where outcome = 'updated'),
-               'unchanged', count(*) filter (where outcome = 'unchanged'),
-               'written', (select count(*) from written)),
+               'unchanged', count(*) filter (where outcome = 'unchanged')),
            (select array_agg(distinct a.brand_id) from public.generated_ads a
              where a.id in (select c.generated_ad_id from classified c))
       into v_counts, v_brand_ids
       from classified;
 
     v_job := public.genome_record_job('import_performance', coalesce(v_brand_ids, '{}'), 'succeeded',
-                                      p_started_at, v_counts - 'written');
-    return (v_counts - 'written') || jsonb_build_object('job_id', v_job);
+                                      p_started_at, v_counts);
+    return v_counts || jsonb_build_object('job_id', v_job);
 end
 $$;
 
@@ -446,10 +443,9 @@ begin
                 campaign_objective = excluded.campaign_objective, maturity = excluded.maturity,
                 impressions_at_maturity = excluded.impressions_at_maturity,
                 matured_at = excluded.matured_at, computed_at = excluded.computed_at
-        returning 1
     )
     select count(*) filter (where outcome = 'new'), count(*) filter (where outcome = 'updated'),
-           count(*) filter (where outcome = 'unchanged') + 0 * (select count(*) from written)
+           count(*) filter (where outcome = 'unchanged')
       into v_new, v_updated, v_unchanged
       from classified;
 
@@ -513,7 +509,6 @@ begin
             where (h.alpha, h.beta, h.mean_reward, h.total_observations)
                   is distinct from (excluded.alpha, excluded.beta, excluded.mean_reward,
                                     excluded.total_observations)
-        returning 1
     ), history_removed as (
         delete from public.creative_element_score_history h
          where h.brand_id = any (p_brand_ids) and h.as_of = p_as_of
@@ -521,11 +516,9 @@ begin
                select 1 from incoming i
                 where (i.brand_id, i.element_name, i.element_value)
                       = (h.brand_id, h.element_name, h.element_value))
-        returning 1
     )
     select (select count(*) from incoming),
            (select count(*) from scores_written) + (select count(*) from scores_removed)
-           + 0 * ((select count(*) from history_written) + (select count(*) from history_removed))
       into v_scores, v_elements_updated;
 
     v_summary := coalesce(p_summary, '{}'::jsonb) || jsonb_build_object(

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
 
 from genome.errors import StoreError
-from genome.store.postgres import MIGRATIONS_DIR, migrate
+from genome.settings import Settings
+from genome.store.postgres import MIGRATIONS_DIR, PostgresStore, migrate
 
 pytestmark = pytest.mark.postgres
 
@@ -423,3 +426,38 @@ def test_rpc_record_job_for_a_failed_run(service):
         (job_id,),
     ).fetchone()
     assert row == ("refresh", "b1", "failed", "boom", {"as_of": "2024-03-10", "brand_ids": ["b1"]})
+
+
+# --- connecting ------------------------------------------------------------------------------------------
+def with_password(url: str, password: str, port: int | None = None) -> str:
+    parts = urlsplit(url)
+    netloc = f"{parts.username}:{password}@{parts.hostname}:{port or parts.port}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def test_the_store_url_never_shows_the_password(postgres_database):
+    store = PostgresStore(with_password(postgres_database, "hunter2"), Settings())  # trust auth: any password
+    try:
+        assert "hunter2" not in store.url and ":***@" in store.url
+    finally:
+        store.close()
+
+
+def test_connection_errors_keep_the_reason_but_not_the_password(postgres_url):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    with pytest.raises(StoreError) as refused:
+        PostgresStore(with_password(postgres_url, "hunter2", closed_port), Settings())
+    shown = f"{refused.value} {refused.value.details} {refused.value.hint}"
+    assert "hunter2" not in shown and "127.0.0.1" in shown
+
+
+def test_an_unmigrated_database_says_how_to_migrate(empty_postgres_database):
+    store = PostgresStore(empty_postgres_database, Settings())
+    try:
+        with pytest.raises(StoreError) as refused:
+            store.scores()
+    finally:
+        store.close()
+    assert refused.value.code == "42P01" and "genome migrate" in refused.value.hint

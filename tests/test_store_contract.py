@@ -588,3 +588,32 @@ def test_the_real_refresh_and_validation_run_through_the_store_and_are_idempoten
     assert (second["rewards_new"], second["rewards_updated"], second["elements_updated"]) == (0, 0, 0)
     report = store.validate(None, AS_OF, partial(jobs.compute_validation, settings=settings))
     assert report["metrics"] == len(store.metric_history())
+
+
+# --- opening ----------------------------------------------------------------------------------------------
+def test_open_store_picks_the_backend_from_the_url(sqlite_url, postgres_database):
+    opened = [open_store(url, Settings()) for url in (sqlite_url, postgres_database)]
+    opened.append(open_store(postgres_database.replace("postgresql://", "postgres://", 1), Settings()))
+    try:
+        assert [type(store).__name__ for store in opened] == ["SqliteStore", "PostgresStore", "PostgresStore"]
+    finally:
+        for store in opened:
+            store.close()
+
+
+def test_a_supabase_url_opens_the_rest_backend():
+    store = open_store("https://abcdefgh.supabase.co", Settings(), key="sb_secret_test")
+    try:
+        assert type(store).__name__ == "SupabaseStore"
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["mysql://user:hunter2@host/db", "sqlite:///", "sqlite:///:memory:", "sqlite:///no/such/folder/g.db"],
+)
+def test_unusable_urls_are_refused_without_showing_secrets(url):
+    with pytest.raises(GenomeError) as refused:
+        open_store(url, Settings())
+    assert "hunter2" not in str(refused.value)

@@ -10,7 +10,7 @@ from typing import Any, Generic, TypeVar
 
 from genome.errors import GenomeError, NotFound
 from genome.store.base import ALERT_STATUSES
-from genome.store.payloads import _json_default
+from genome.store.payloads import json_default
 
 Connection = TypeVar("Connection")
 JobBody = Callable[[Any, tuple[str, ...], datetime], dict]
@@ -24,7 +24,7 @@ def utc_now() -> datetime:
 
 def dumps(value: object) -> str:
     """JSON text for a summary or payload (numpy scalars and dates allowed, NaN refused)."""
-    return json.dumps(value, allow_nan=False, default=_json_default)
+    return json.dumps(value, allow_nan=False, default=json_default)
 
 
 def resolve_brand_ids(requested: Sequence[str] | None, known: Iterable[str]) -> tuple[str, ...]:

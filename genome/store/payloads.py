@@ -95,7 +95,7 @@ def to_records(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> lis
 
 def to_json_records(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> str:
     """`to_records` as one JSON text (floats keep their shortest round-trip form)."""
-    return json.dumps(to_records(frame, columns), allow_nan=False, default=_json_default)
+    return json.dumps(to_records(frame, columns), allow_nan=False, default=json_default)
 
 
 def timestamp_text(value: datetime) -> str:
@@ -133,7 +133,8 @@ def _scalar(value: object, as_date: bool = False) -> object:
     return value
 
 
-def _json_default(value: object) -> object:
+def json_default(value: object) -> object:
+    """`json.dumps` default: numpy scalars, dates and timestamps as JSON values."""
     converted = _scalar(value)
     if converted is value:
         raise TypeError(f"cannot send {type(value).__name__} to the database as JSON")

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import pandas as pd
 import psycopg
@@ -29,6 +29,8 @@ from genome.store.common import JobRunner, alert_statuses, dumps, new_alert_stat
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 JOB_LOCK = 7240311  # the advisory lock key every job function takes (see 0002_functions.sql)
 MIGRATION_LOCK = 7240312
+UNMIGRATED = ("42P01", "42883")  # undefined table, undefined function
+_BRANDS = "(%(brands)s::text[] is null or brand_id = any(%(brands)s::text[]))"
 _REWARD_COMPONENTS = ", ".join(
     f"(reward_components ->> '{name}')::float8" for name in frames.REWARD_COMPONENTS
 )
@@ -176,14 +178,12 @@ class PostgresStore(JobRunner[psycopg.Connection]):
         compute: Callable[[ValidateInputs], ValidateOutputs],
     ) -> dict:
         def body(connection: psycopg.Connection, ids: tuple[str, ...], started: datetime) -> dict:
-            rewards = self._rewards(None, connection)
-            alerts = self._alerts("unresolved", None, connection)
             inputs = ValidateInputs(
                 as_of=as_of,
                 brand_ids=ids,
                 ads=self._ad_aggregates(ids, as_of, connection),
-                rewards=rewards[rewards["brand_id"].isin(ids)].reset_index(drop=True),
-                alerts=alerts[alerts["brand_id"].isin(ids)].reset_index(drop=True),
+                rewards=self._rewards(ids, connection),
+                alerts=self._alerts("unresolved", ids, connection),
             )
             outputs = compute(inputs)
             return self._call(
@@ -229,15 +229,17 @@ class PostgresStore(JobRunner[psycopg.Connection]):
         return self._read(sql, (_array(brand_ids), _array(elements)), frames.AD_ELEMENTS, connection)
 
     def rewards(self, brand_id: str | None = None) -> pd.DataFrame:
-        return self._rewards(brand_id)
+        return self._rewards(_one(brand_id))
 
-    def _rewards(self, brand_id: str | None, connection: psycopg.Connection | None = None) -> pd.DataFrame:
+    def _rewards(
+        self, brand_ids: Sequence[str] | None, connection: psycopg.Connection | None = None
+    ) -> pd.DataFrame:
         sql = (
             f"select generated_ad_id, brand_id, reward_score, {_REWARD_COMPONENTS}, campaign_objective, maturity,"
             " impressions_at_maturity, matured_at, computed_at from public.creative_element_rewards"
-            " where (%(brand)s::text is null or brand_id = %(brand)s) order by generated_ad_id"
+            f" where {_BRANDS} order by generated_ad_id"
         )
-        return self._read(sql, {"brand": brand_id}, frames.REWARDS, connection)
+        return self._read(sql, {"brands": _array(brand_ids)}, frames.REWARDS, connection)
 
     def scores(self, brand_id: str | None = None) -> pd.DataFrame:
         return self._scores(brand_id)
@@ -262,16 +264,19 @@ class PostgresStore(JobRunner[psycopg.Connection]):
         return self._read(sql, (winner_threshold,), frames.BRAND_OVERVIEW)
 
     def alerts(self, status: str | None = None, brand_id: str | None = None) -> pd.DataFrame:
-        return self._alerts(status, brand_id)
+        return self._alerts(status, _one(brand_id))
 
     def _alerts(
-        self, status: str | None, brand_id: str | None, connection: psycopg.Connection | None = None
+        self,
+        status: str | None,
+        brand_ids: Sequence[str] | None,
+        connection: psycopg.Connection | None = None,
     ) -> pd.DataFrame:
         sql = (
             f"select {', '.join(frames.ALERTS)} from public.system_alerts where status = any(%(statuses)s::text[])"
-            " and (%(brand)s::text is null or brand_id = %(brand)s) order by last_seen_at desc, id desc"
+            f" and {_BRANDS} order by last_seen_at desc, id desc"
         )
-        params = {"statuses": list(alert_statuses(status)), "brand": brand_id}
+        params = {"statuses": list(alert_statuses(status)), "brands": _array(brand_ids)}
         return self._read(sql, params, frames.ALERTS, connection)
 
     def set_alert_status(self, alert_id: int, status: str, by: str, note: str, at: datetime) -> dict:
@@ -359,6 +364,10 @@ def redact_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
 
 
+def _one(brand_id: str | None) -> list[str] | None:
+    return None if brand_id is None else [brand_id]
+
+
 def _array(values: Sequence[str] | None) -> list[str] | None:
     return None if values is None else list(values)
 
@@ -371,14 +380,24 @@ def _errors(url: str) -> Iterator[None]:
         yield
     except psycopg.Error as error:
         diag = error.diag
-        message = diag.message_primary or str(error).strip() or type(error).__name__
-        password = urlsplit(url).password
-        if password:
-            message = message.replace(password, "***")
+        message = _hide_password(diag.message_primary or str(error).strip() or type(error).__name__, url)
         if error.sqlstate == "P0002":
             raise NotFound(message) from None
         if error.sqlstate in ("55000", "22023"):
             raise GenomeError(message) from None
+        hint = diag.message_hint
+        if error.sqlstate in UNMIGRATED:
+            hint = "the database lacks the genome schema: run `python -m genome migrate --database URL`"
         raise StoreError(
-            f"Postgres: {message}", code=error.sqlstate, details=diag.message_detail, hint=diag.message_hint
+            f"Postgres: {message}",
+            code=error.sqlstate,
+            details=_hide_password(diag.message_detail, url),
+            hint=hint,
         ) from None
+
+
+def _hide_password(text: str | None, url: str) -> str | None:
+    password = urlsplit(url).password
+    if not text or not password:
+        return text
+    return text.replace(password, "***").replace(unquote(password), "***")

@@ -96,7 +96,7 @@ REWARDS_SQL = (
     "select generated_ad_id, brand_id, reward_score, "
     + ", ".join(f"json_extract(reward_components, '$.{name}')" for name in frames.REWARD_COMPONENTS)
     + ", campaign_objective, maturity, impressions_at_maturity, matured_at, computed_at"
-    " from creative_element_rewards where (:brand_id is null or brand_id = :brand_id) order by generated_ad_id"
+    " from creative_element_rewards a where " + _BRANDS + " order by generated_ad_id"
 )
 ALERT_COLUMNS = ", ".join(frames.ALERTS)
 
@@ -236,14 +236,12 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
         compute: Callable[[ValidateInputs], ValidateOutputs],
     ) -> dict:
         def body(connection: sqlite3.Connection, ids: tuple[str, ...], started: datetime) -> dict:
-            rewards = self._rewards(None, connection)
-            alerts = self._alerts("unresolved", None, connection)
             inputs = ValidateInputs(
                 as_of=as_of,
                 brand_ids=ids,
                 ads=self._ad_aggregates(connection, ids, as_of),
-                rewards=rewards[rewards["brand_id"].isin(ids)].reset_index(drop=True),
-                alerts=alerts[alerts["brand_id"].isin(ids)].reset_index(drop=True),
+                rewards=self._rewards(ids, connection),
+                alerts=self._alerts("unresolved", ids, connection),
             )
             return sqlite_writes.apply_validation(connection, ids, as_of, compute(inputs), started)
 
@@ -265,10 +263,12 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
         return self._read(AD_AGGREGATES_SQL, params, frames.AD_AGGREGATES, connection)
 
     def rewards(self, brand_id: str | None = None) -> pd.DataFrame:
-        return self._rewards(brand_id)
+        return self._rewards(_one(brand_id))
 
-    def _rewards(self, brand_id: str | None, connection: sqlite3.Connection | None = None) -> pd.DataFrame:
-        return self._read(REWARDS_SQL, {"brand_id": brand_id}, frames.REWARDS, connection)
+    def _rewards(
+        self, brand_ids: Sequence[str] | None, connection: sqlite3.Connection | None = None
+    ) -> pd.DataFrame:
+        return self._read(REWARDS_SQL, _scope(brand_ids), frames.REWARDS, connection)
 
     def scores(self, brand_id: str | None = None) -> pd.DataFrame:
         return self._scores(brand_id)
@@ -291,16 +291,19 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
         return self._read(BRAND_OVERVIEW_SQL, {"threshold": winner_threshold}, frames.BRAND_OVERVIEW)
 
     def alerts(self, status: str | None = None, brand_id: str | None = None) -> pd.DataFrame:
-        return self._alerts(status, brand_id)
+        return self._alerts(status, _one(brand_id))
 
     def _alerts(
-        self, status: str | None, brand_id: str | None, connection: sqlite3.Connection | None = None
+        self,
+        status: str | None,
+        brand_ids: Sequence[str] | None,
+        connection: sqlite3.Connection | None = None,
     ) -> pd.DataFrame:
         sql = (
-            f"select {ALERT_COLUMNS} from system_alerts where status in (select value from json_each(:statuses))"
-            " and (:brand_id is null or brand_id = :brand_id) order by last_seen_at desc, id desc"
+            f"select {ALERT_COLUMNS} from system_alerts a where status in (select value from json_each(:statuses))"
+            f" and {_BRANDS} order by last_seen_at desc, id desc"
         )
-        params = {"statuses": dumps(list(alert_statuses(status))), "brand_id": brand_id}
+        params = _scope(brand_ids, statuses=alert_statuses(status))
         return self._read(sql, params, frames.ALERTS, connection)
 
     def set_alert_status(self, alert_id: int, status: str, by: str, note: str, at: datetime) -> dict:
@@ -351,6 +354,10 @@ def sqlite_path(url: str) -> str:
     if not parent.is_dir():
         raise GenomeError(f"the folder of the SQLite file does not exist: {parent}")
     return str(Path(path).expanduser())
+
+
+def _one(brand_id: str | None) -> list[str] | None:
+    return None if brand_id is None else [brand_id]
 
 
 def _scope(brand_ids: Sequence[str] | None, **extra: Any) -> dict:

@@ -6,6 +6,7 @@ upserts, only where something changed, and counts. Mirrors migrations/0002_funct
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -298,7 +299,7 @@ def apply_refresh(
         "update genome_job_runs set status = 'succeeded', finished_at = ?, summary = ? where id = ?",
         (timestamp_text(utc_now()), dumps(summary), job_id),
     )
-    return {**summary, "job_id": job_id}
+    return {**json.loads(dumps(summary)), "job_id": job_id}
 
 
 def apply_validation(
@@ -373,8 +374,8 @@ def apply_validation(
         "alerts_resolved": resolved,
         "duration_seconds": _seconds_since(started),
     }
-    summary["job_id"] = record_job(connection, "validate", brand_ids, "succeeded", started, summary)
-    return summary
+    job_id = record_job(connection, "validate", brand_ids, "succeeded", started, summary)
+    return {**json.loads(dumps(summary)), "job_id": job_id}
 
 
 def _classify(
