@@ -7,8 +7,10 @@ import csv
 import json
 import math
 import socket
+import uuid
 from datetime import UTC, date, datetime
 from functools import partial
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import numpy as np
@@ -24,6 +26,7 @@ from genome.settings import Settings
 from genome.store import frames
 from genome.store import supabase_requests as rq
 from genome.store.base import RefreshInputs, RefreshOutputs
+from genome.store.postgres import PostgresStore
 from genome.store.supabase import SupabaseStore
 from tests import test_supabase_live as live
 
@@ -180,9 +183,16 @@ def test_in_filter_values_with_reserved_characters_are_quoted(value, rendered):
     assert rq.Filter("id", "in", (value,)).query_value() == f"in.({rendered})"
 
 
-def test_rewards_are_read_with_the_ad_id_renamed_in_the_select():
+def test_rewards_are_read_with_the_ad_id_renamed_and_the_components_taken_out_of_their_json():
     params = dict(rq.wire_request(rq.rewards_read(["b1"])).params)
-    assert params["select"].split(",")[0] == "ad_id:generated_ad_id"
+    assert params["select"] == (
+        "ad_id:generated_ad_id,brand_id,reward_score,ctr:reward_components->ctr,"
+        "conversion_rate:reward_components->conversion_rate,roas:reward_components->roas,"
+        "ctr_score:reward_components->ctr_score,conversion_score:reward_components->conversion_score,"
+        "roas_score:reward_components->roas_score,ctr_weight:reward_components->ctr_weight,"
+        "conversion_weight:reward_components->conversion_weight,roas_weight:reward_components->roas_weight,"
+        "campaign_objective,maturity,impressions_at_maturity,matured_at,computed_at"
+    )
     assert params["order"] == "generated_ad_id.asc"
 
 
@@ -664,14 +674,21 @@ class PostgrestOnPostgres:
         return httpx.Response(200, content=body.encode(), headers={"content-type": "application/json"})
 
     def _select(self, table: str, params: httpx.QueryParams) -> tuple[sql.Composable, list]:
-        renames = (item.rpartition(":") for item in params["select"].split(","))  # alias:column
-        columns = sql.SQL(", ").join(
-            sql.SQL("{} as {}").format(sql.Identifier(column), sql.Identifier(alias or column))
-            for alias, _, column in renames
-        )
+        items = (item.rpartition(":") for item in params["select"].split(","))  # [alias:]column[->key]
+        columns = sql.SQL(", ").join(self._column(source, alias) for alias, _, source in items)
         where, values = self._filters(params)
         inner = sql.SQL("select {} from public.{}{}").format(columns, sql.Identifier(table), where)
         return self._rows(inner, params, values)
+
+    @staticmethod
+    def _column(source: str, alias: str) -> sql.Composable:
+        column, arrow, key = source.partition("->")
+        value = (
+            sql.SQL("{} -> {}").format(sql.Identifier(column), sql.Literal(key))
+            if arrow
+            else sql.Identifier(column)
+        )
+        return sql.SQL("{} as {}").format(value, sql.Identifier(alias or key or column))
 
     def _call(self, cursor: psycopg.Cursor, function: str, body: dict, params: httpx.QueryParams):
         cursor.execute(
@@ -764,3 +781,61 @@ def test_a_failed_refresh_over_rest_writes_nothing_and_is_recorded(rest_on_postg
 @pytest.mark.postgres
 def test_server_refusals_keep_their_sqlstate_over_rest(rest_on_postgres):
     live.check_refusals_keep_their_sqlstate(rest_on_postgres[0], SECRET, prefix="")
+
+
+@pytest.fixture(scope="module")
+def refreshed_database(postgres_url, postgres_template):
+    """A database of its own (shared by this module's read comparisons) with a workspace imported,
+    refreshed and validated over REST: (database URL, SupabaseStore)."""
+    name = f"genome_supabase_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(
+            sql.SQL("create database {} template {}").format(
+                sql.Identifier(name), sql.Identifier(postgres_template)
+            )
+        )
+    url = urlunsplit(urlsplit(postgres_url)._replace(path=f"/{name}"))
+    server = PostgrestOnPostgres(url)
+    store = SupabaseStore(URL, SECRET, Settings(), transport=httpx.MockTransport(server))
+    live.load(store, live.synthetic_workspace(ads=1100, days=14))
+    as_of = date(2026, 1, 20)
+    store.refresh(None, as_of, partial(jobs.compute_refresh, settings=Settings()))
+    store.validate(None, as_of, partial(jobs.compute_validation, settings=Settings()))
+    yield url, store
+    store.close()
+    server.close()
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "read",
+    [
+        pytest.param(lambda s: s.brands(), id="brands"),
+        pytest.param(lambda s: s.ad_aggregates(None, date(2026, 1, 10)), id="aggregates-all"),
+        pytest.param(lambda s: s.ad_aggregates(["b2"], date(2026, 1, 20)), id="aggregates-b2"),
+        pytest.param(lambda s: s.rewards(), id="rewards"),
+        pytest.param(lambda s: s.rewards("b2"), id="rewards-b2"),
+        pytest.param(lambda s: s.scores(), id="scores"),
+        pytest.param(lambda s: s.score_history("b1"), id="score-history"),
+        pytest.param(lambda s: s.brand_overview(0.7), id="overview"),
+        pytest.param(lambda s: s.alerts(), id="alerts"),
+        pytest.param(lambda s: s.alerts("unresolved", "b2"), id="alerts-unresolved-b2"),
+        pytest.param(lambda s: s.metric_history(), id="metric-history"),
+        pytest.param(lambda s: s.job_runs(3), id="job-runs"),
+        pytest.param(lambda s: s.known_ad_ids(["ad-00001", "ad-01099", "nope"]), id="known-ad-ids"),
+    ],
+)
+def test_reads_over_rest_equal_the_postgres_backend_on_the_same_database(refreshed_database, read):
+    url, over_rest = refreshed_database
+    direct = PostgresStore(url, Settings())
+    try:
+        expected = read(direct)
+    finally:
+        direct.close()
+    got = read(over_rest)
+    if isinstance(expected, pd.DataFrame):
+        pd.testing.assert_frame_equal(got, expected)
+    else:
+        assert got == expected == {"ad-00001", "ad-01099"}

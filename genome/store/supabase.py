@@ -204,7 +204,7 @@ class SupabaseStore:
                 as_of=as_of,
                 brand_ids=ids,
                 ads=self.ad_aggregates(ids, as_of),
-                rewards=self._frame(rq.rewards_read(ids), rq.STORED_REWARDS),
+                rewards=self._frame(rq.rewards_read(ids), frames.REWARDS),
                 alerts=self._frame(rq.alerts_read("unresolved", ids), frames.ALERTS),
             )
             out = compute(inputs)
@@ -255,7 +255,7 @@ class SupabaseStore:
         return self._frame(rq.ad_aggregates_read(brand_ids, as_of), frames.AD_AGGREGATES)
 
     def rewards(self, brand_id: str | None = None) -> pd.DataFrame:
-        return self._frame(rq.rewards_read(_one(brand_id)), rq.STORED_REWARDS)
+        return self._frame(rq.rewards_read(_one(brand_id)), frames.REWARDS)
 
     def scores(self, brand_id: str | None = None) -> pd.DataFrame:
         return self._frame(rq.scores_read(_one(brand_id)), frames.SCORES)

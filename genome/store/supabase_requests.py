@@ -28,18 +28,17 @@ PAGE_SIZE = 1000  # rows per page: Supabase's default max-rows, which silently c
 IDS_PER_FILTER = 100  # ids per `in.(…)` filter: keeps a GET URL far below proxy limits (~8 KB)
 RESERVED_IN_VALUES = ',:()"\\'  # characters PostgREST needs quoted inside in.(…)
 
-REWARD_COLUMNS = (  # a stored reward as Store.rewards() returns it (components stay in the database)
-    "ad_id",
-    "brand_id",
-    "reward_score",
-    "campaign_objective",
-    "maturity",
-    "impressions_at_maturity",
-    "matured_at",
-    "computed_at",
+COMPONENTS = frozenset(frames.REWARD_COMPONENTS)
+# A stored reward in the frames.REWARDS columns: PostgREST renames generated_ad_id and takes each
+# component out of the reward_components JSON (`alias:column->key`).
+REWARD_SELECT = tuple(
+    "ad_id:generated_ad_id"
+    if name == "ad_id"
+    else f"{name}:reward_components->{name}"
+    if name in COMPONENTS
+    else name
+    for name in frames.REWARDS
 )
-STORED_REWARDS = {name: frames.REWARDS[name] for name in REWARD_COLUMNS}
-REWARD_SELECT = ("ad_id:generated_ad_id", *REWARD_COLUMNS[1:])  # PostgREST renames in the select
 
 
 @dataclass(frozen=True)
