@@ -14,7 +14,7 @@ from scipy.stats import spearmanr
 from genome import monitoring, rewards
 from genome.coldstart import cold_start_level
 from genome.demo import DEMO_BRANDS, ELEMENT_TAXONOMY, IMPORTED_ELEMENTS, build_demo
-from genome.settings import Settings
+from genome.settings import DEFAULT_TRACKED_ELEMENTS, Settings
 from genome.validation import validate_ads, validate_performance
 
 AS_OF = date(2025, 3, 1)
@@ -122,6 +122,10 @@ def test_elements_come_from_the_taxonomy(workspace):
     imported = workspace.ads["is_imported"].to_numpy()
     assert set(tags.loc[imported].columns[tags.loc[imported].notna().any()]) == set(IMPORTED_ELEMENTS)
     assert tags.loc[~imported].notna().all().all()
+
+
+def test_taxonomy_names_the_tracked_elements():
+    assert tuple(ELEMENT_TAXONOMY) == DEFAULT_TRACKED_ELEMENTS
 
 
 def test_truth_covers_every_brand_and_value(workspace):
