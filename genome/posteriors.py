@@ -53,12 +53,12 @@ def element_evidence(
     """Weighted successes and failures per (brand, element, value), EVIDENCE_COLUMNS.
 
     `rewards` carries ad_id, brand_id, reward_score, is_imported, created_at; `elements` one row per
-    (ad, element): ad_id, brand_id, element_name, element_value. Fractional mode adds w·r to
+    (ad, element): ad_id, element_name, element_value (the brand is the rewarded ad's). Fractional mode adds w·r to
     successes and w·(1 − r) to failures; binary adds w to successes when r >= 0.5, else to failures.
     `observations` counts ads. Rows are summed in ad_id order, so row order never changes a bit.
     """
     _require(rewards, ("ad_id", "brand_id", "reward_score", "is_imported", "created_at"), "rewards")
-    _require(elements, ("ad_id", "brand_id", "element_name", "element_value"), "elements")
+    _require(elements, ("ad_id", "element_name", "element_value"), "elements")
     reward = rewards["reward_score"].to_numpy(dtype=float, na_value=np.nan)
     weight = ad_weights(rewards, as_of, settings)
     if settings.posterior_mode == "binary":
@@ -66,24 +66,32 @@ def element_evidence(
     else:
         success_share = np.clip(reward, 0.0, 1.0)
     # rewarded ads in ad_id order, so sums accumulate in one order whatever order the rows came in
+    all_ids = rewards["ad_id"].astype(str).array
     keep = np.flatnonzero(np.isfinite(reward))
-    keep = keep[np.argsort(rewards["ad_id"].astype(str).array[keep], kind="stable")]
-    ad_ids = rewards["ad_id"].astype(str).array[keep]
+    keep = keep[np.argsort(all_ids[keep], kind="stable")]
+    ad_ids = all_ids[keep]
     if not pd.Index(ad_ids).is_unique:
         raise ValueError("rewards hold an ad_id more than once")
     successes, failures = (weight * success_share)[keep], (weight * (1.0 - success_share))[keep]
     brand_codes, brands = pd.factorize(rewards["brand_id"].astype(str).array[keep])
 
+    # element rows of rewarded ads, in the same ad order; an untagged value (null) is skipped
     row = _reward_rows(ad_ids, elements["ad_id"].astype(str))
-    tagged = np.flatnonzero(row >= 0)
+    tagged_rows = (
+        (row >= 0)
+        & elements["element_name"].notna().to_numpy()
+        & elements["element_value"].notna().to_numpy()
+    )
+    tagged = np.flatnonzero(tagged_rows)
     tagged = tagged[np.argsort(row[tagged], kind="stable")]
     row = row[tagged]
     name_codes, names = pd.factorize(elements["element_name"].astype(str).array[tagged])
     value_codes, values = pd.factorize(elements["element_value"].astype(str).array[tagged])
-    key = (brand_codes[row].astype(np.int64) * len(names) + name_codes) * len(values) + value_codes
+    name_count, value_count = max(len(names), 1), max(len(values), 1)
+    key = (brand_codes[row].astype(np.int64) * name_count + name_codes) * value_count + value_codes
     group, group_keys = pd.factorize(key)
-    brand_code, rest = np.divmod(np.asarray(group_keys, dtype=np.int64), len(names) * len(values))
-    name_code, value_code = np.divmod(rest, max(len(values), 1))
+    brand_code, rest = np.divmod(np.asarray(group_keys, dtype=np.int64), name_count * value_count)
+    name_code, value_code = np.divmod(rest, value_count)
     evidence = pd.DataFrame(
         {
             "brand_id": brands.take(brand_code),
@@ -182,7 +190,7 @@ def evidence_from_scores(scores: pd.DataFrame) -> pd.DataFrame:
             "failures": np.clip(
                 scores["beta"].to_numpy(float) - scores["prior_beta"].to_numpy(float), 0, None
             ),
-            "observations": scores["total_observations"].to_numpy(dtype=np.int64),
+            "observations": scores["total_observations"].fillna(0).to_numpy(dtype=np.int64),
         }
     )
     return _evidence_frame(frame)

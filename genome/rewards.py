@@ -107,7 +107,7 @@ def brand_baselines(values: pd.DataFrame, settings: Settings) -> pd.DataFrame:
                 }
             )
         )
-    frame = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=BASELINE_COLUMNS)
+    frame = pd.concat(pieces, ignore_index=True)
     return frame.sort_values(["brand_id", "metric"], ignore_index=True)[list(BASELINE_COLUMNS)]
 
 

@@ -123,6 +123,13 @@ def test_unrewarded_ads_and_untagged_rewards_add_nothing() -> None:
     }
 
 
+def test_untagged_element_values_are_skipped() -> None:
+    elements = elements_frame(("a1", "b1", "hook_type", None), ("a1", "b1", "color_mode", "dark"))
+    assert evidence_of(rewards_frame(("a1", "b1", 0.8, False, 0)), elements) == {
+        ("b1", "color_mode", "dark"): (0.8, 0.2, 1)
+    }
+
+
 def test_evidence_is_kept_per_brand() -> None:
     rewards = rewards_frame(("a1", "b1", 1.0, False, 0), ("a2", "b2", 0.0, False, 0))
     elements = elements_frame(("a1", "b1", "hook_type", "question"), ("a2", "b2", "hook_type", "question"))
@@ -235,7 +242,7 @@ PRIORS = priors_frame(
 )
 
 
-@hypothesis_settings(max_examples=100, deadline=None)
+@hypothesis_settings(max_examples=60, deadline=None)
 @given(data=rewarded_ads(), settings=modes, seed=st.integers(0, 2**32 - 1))
 def test_evidence_and_posteriors_ignore_row_order(data, settings: Settings, seed: int) -> None:
     rewards, elements = data
@@ -248,7 +255,7 @@ def test_evidence_and_posteriors_ignore_row_order(data, settings: Settings, seed
     pd.testing.assert_frame_equal(posterior_scores(evidence, PRIORS), posterior_scores(shuffled, PRIORS))
 
 
-@hypothesis_settings(max_examples=100, deadline=None)
+@hypothesis_settings(max_examples=60, deadline=None)
 @given(data=rewarded_ads(), settings=modes, split=st.floats(0, 1))
 def test_evidence_of_batches_sums_to_evidence_of_the_union(data, settings: Settings, split: float) -> None:
     rewards, elements = data

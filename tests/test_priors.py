@@ -187,7 +187,7 @@ def workspaces(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame]:
     return brands, evidence_frame(*rows)
 
 
-@hypothesis_settings(max_examples=100, deadline=None)
+@hypothesis_settings(max_examples=60, deadline=None)
 @given(workspace=workspaces(), shrinkage=st.sampled_from([0.3, 1.0]), floor=st.sampled_from([0.5, 2.0]))
 def test_priors_equal_the_direct_computation(workspace, shrinkage: float, floor: float) -> None:
     brands, evidence = workspace
