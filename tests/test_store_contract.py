@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
+import threading
 import time
 from datetime import UTC, date, datetime
 from functools import partial
 
 import numpy as np
 import pandas as pd
+import psycopg
 import pytest
 
 from genome import jobs
@@ -23,6 +26,7 @@ from genome.settings import Settings
 from genome.store import frames, open_store
 from genome.store.base import RefreshInputs, RefreshOutputs, ValidateInputs, ValidateOutputs
 from genome.store.payloads import ACTION_COLUMNS
+from genome.store.sqlite import sqlite_path
 
 AS_OF = date(2024, 3, 10)
 BRANDS = pd.DataFrame(
@@ -617,3 +621,38 @@ def test_unusable_urls_are_refused_without_showing_secrets(url):
     with pytest.raises(GenomeError) as refused:
         open_store(url, Settings())
     assert "hunter2" not in str(refused.value)
+
+
+def open_connections(store_url: str, settled_at: int) -> int:
+    """Connections the store holds, seen from outside: file handles on the SQLite file, or server
+    sessions (polled until at most `settled_at`: a closed session leaves pg_stat_activity a moment later)."""
+    if store_url.startswith("sqlite"):
+        database = os.path.realpath(sqlite_path(store_url))
+        handles = [os.path.realpath(os.path.join("/proc/self/fd", fd)) for fd in os.listdir("/proc/self/fd")]
+        return handles.count(database)
+    deadline = time.monotonic() + 10
+    with psycopg.connect(store_url, autocommit=True) as observer:
+        while True:
+            count = observer.execute(
+                "select count(*) from pg_stat_activity"
+                " where datname = current_database() and application_name = 'creative-genome'"
+            ).fetchone()[0]
+            if count <= settled_at or time.monotonic() > deadline:
+                return count
+            time.sleep(0.05)
+
+
+def read_in_threads(store, count: int) -> None:
+    for _ in range(count):
+        worker = threading.Thread(target=store.scores)
+        worker.start()
+        worker.join()
+
+
+def test_connections_of_ended_threads_are_closed(store, store_url):
+    store.scores()
+    read_in_threads(store, 8)
+    # this thread's and the last worker's (+ one closed handle SQLite keeps for reuse), not nine
+    assert open_connections(store_url, settled_at=2) <= 3
+    store.close()
+    assert open_connections(store_url, settled_at=0) == 0

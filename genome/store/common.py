@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, suppress
 from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
 
@@ -120,6 +121,44 @@ class JobRunner(Generic[Connection]):
             error.add_note(f"(recording the failed job run also failed: {failure_text(record_error)})")
 
 
-def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+class ThreadConnections(Generic[Connection]):
+    """One connection per thread (sqlite3 and psycopg connections are not for sharing mid-transaction).
+
+    Streamlit runs each script run in a new thread, so a thread that has ended gets its connection
+    closed the next time any thread opens one; `close_all` closes every one.
+    """
+
+    def __init__(
+        self, open_connection: Callable[[], Connection], usable: Callable[[Connection], bool]
+    ) -> None:
+        self._open_connection = open_connection
+        self._usable = usable
+        self._local = threading.local()
+        self._owners: dict[threading.Thread, Connection] = {}
+        self._lock = threading.Lock()
+
+    def get(self) -> Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is not None and self._usable(connection):
+            return connection
+        connection = self._open_connection()
+        current = threading.current_thread()
+        with self._lock:
+            ended = [thread for thread in self._owners if not thread.is_alive() or thread is current]
+            for thread in ended:
+                _close_quietly(self._owners.pop(thread))
+            self._owners[current] = connection
+        self._local.connection = connection
+        return connection
+
+    def close_all(self) -> None:
+        with self._lock:
+            for connection in self._owners.values():
+                _close_quietly(connection)
+            self._owners.clear()
+            self._local = threading.local()
+
+
+def _close_quietly(connection: Any) -> None:
+    with suppress(Exception):  # best effort: the connection may already be gone
+        connection.close()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -24,7 +23,7 @@ from genome.errors import GenomeError, NotFound, StoreError
 from genome.settings import Settings
 from genome.store import frames, payloads
 from genome.store.base import RefreshInputs, RefreshOutputs, ValidateInputs, ValidateOutputs
-from genome.store.common import JobRunner, alert_statuses, dumps, new_alert_status
+from genome.store.common import JobRunner, ThreadConnections, alert_statuses, dumps, new_alert_status
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 JOB_LOCK = 7240311  # the advisory lock key every job function takes (see 0002_functions.sql)
@@ -43,28 +42,19 @@ class PostgresStore(JobRunner[psycopg.Connection]):
         self._dsn = url
         self.url = redact_url(url)
         self.settings = settings or Settings()
-        self._local = threading.local()
-        self._connections: list[psycopg.Connection] = []
-        self._lock = threading.Lock()
+        self._connections = ThreadConnections(self._open_connection, _usable)
         self._connection()
 
     def close(self) -> None:
-        with self._lock:
-            for connection in self._connections:
-                connection.close()
-            self._connections.clear()
-        self._local = threading.local()
+        self._connections.close_all()
 
     # --- connections and transactions -----------------------------------------------------------
     def _connection(self) -> psycopg.Connection:
-        connection = getattr(self._local, "connection", None)
-        if connection is None or connection.closed or connection.broken:
-            with _errors(self._dsn):
-                connection = connect(self._dsn, self.settings.db_timeout_seconds)
-            self._local.connection = connection
-            with self._lock:
-                self._connections.append(connection)
-        return connection
+        return self._connections.get()
+
+    def _open_connection(self) -> psycopg.Connection:
+        with _errors(self._dsn):
+            return connect(self._dsn, self.settings.db_timeout_seconds)
 
     @contextmanager
     def _transaction(self) -> Iterator[psycopg.Connection]:
@@ -362,6 +352,10 @@ def redact_url(url: str) -> str:
         return url
     host = parts.netloc.rsplit("@", 1)[-1]
     return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
+def _usable(connection: psycopg.Connection) -> bool:
+    return not (connection.closed or connection.broken)
 
 
 def _one(brand_id: str | None) -> list[str] | None:

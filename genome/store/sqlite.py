@@ -8,7 +8,6 @@ transaction, so two concurrent refreshes run one after the other and end as one 
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -21,7 +20,14 @@ from genome.errors import GenomeError, NotFound, StoreError
 from genome.settings import Settings
 from genome.store import frames, sqlite_writes
 from genome.store.base import RefreshInputs, RefreshOutputs, ValidateInputs, ValidateOutputs
-from genome.store.common import JobRunner, alert_statuses, dumps, new_alert_status, utc_now
+from genome.store.common import (
+    JobRunner,
+    ThreadConnections,
+    alert_statuses,
+    dumps,
+    new_alert_status,
+    utc_now,
+)
 from genome.store.payloads import timestamp_text
 
 SCHEMA = (Path(__file__).with_name("sqlite_schema.sql")).read_text(encoding="utf-8")
@@ -108,35 +114,27 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
         self.path = sqlite_path(url)
         self.url = url
         self.settings = settings or Settings()
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
+        self._connections = ThreadConnections(self._open_connection, lambda _connection: True)
         self._connection()
 
     def close(self) -> None:
-        with self._lock:
-            for connection in self._connections:
-                connection.close()
-            self._connections.clear()
-        self._local = threading.local()
+        self._connections.close_all()
 
     # --- connections and transactions -----------------------------------------------------------
     def _connection(self) -> sqlite3.Connection:
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            with _errors():
-                connection = sqlite3.connect(
-                    self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
-                )
-                connection.execute(f"pragma busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
-                connection.execute("pragma journal_mode = wal")
-                connection.execute("pragma synchronous = normal")
-                connection.execute("pragma foreign_keys = on")
-                connection.executescript(SCHEMA)
-                connection.executescript(sqlite_writes.TEMP_TABLES)
-            self._local.connection = connection
-            with self._lock:
-                self._connections.append(connection)
+        return self._connections.get()
+
+    def _open_connection(self) -> sqlite3.Connection:
+        with _errors():
+            connection = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
+            )
+            connection.execute(f"pragma busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+            connection.execute("pragma journal_mode = wal")
+            connection.execute("pragma synchronous = normal")
+            connection.execute("pragma foreign_keys = on")
+            connection.executescript(SCHEMA)
+            connection.executescript(sqlite_writes.TEMP_TABLES)
         return connection
 
     @contextmanager
