@@ -8,6 +8,11 @@ What to ask is built in `supabase_requests` (pure); `_send` is the one place tha
 Consistency: a job's reads are separate HTTP requests, so they are not one snapshot; its write is
 one transaction under the migrations' advisory lock. A refresh therefore commits results computed
 from the data as it was read, and running it again converges (jobs are idempotent).
+
+Limits: a job's payload is never split, because splitting would give up all-or-nothing; it grows with
+the job (an import file, or the rewards and scores of the refreshed brands: a few hundred bytes per
+ad). If a deployment's gateway or statement timeout refuses one that large, refresh brand by brand
+(each is its own transaction) and import in smaller files (each file is all-or-nothing).
 """
 
 from __future__ import annotations
@@ -198,14 +203,18 @@ class SupabaseStore:
         compute: Callable[[ValidateInputs], ValidateOutputs],
     ) -> dict:
         ids = common.resolve_brand_ids(brand_ids, self.brands()["id"])
+        in_url = None if brand_ids is None else ids  # every brand: no brand list in the GET URLs
 
         def build(started: datetime) -> rq.RpcCall:
+            rewards = self._frame(rq.rewards_read(in_url), frames.REWARDS)
+            alerts = self._frame(rq.alerts_read("unresolved", in_url), frames.ALERTS)
+            # keep to `ids`: a brand created since they were resolved is not part of this job
             inputs = ValidateInputs(
                 as_of=as_of,
                 brand_ids=ids,
                 ads=self.ad_aggregates(ids, as_of),
-                rewards=self._frame(rq.rewards_read(ids), frames.REWARDS),
-                alerts=self._frame(rq.alerts_read("unresolved", ids), frames.ALERTS),
+                rewards=rewards[rewards["brand_id"].isin(ids)].reset_index(drop=True),
+                alerts=alerts[alerts["brand_id"].isin(ids)].reset_index(drop=True),
             )
             out = compute(inputs)
             return rq.apply_validation_call(ids, as_of, out.metrics, out.actions, out.summary, started)
