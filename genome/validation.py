@@ -50,6 +50,7 @@ MAX_ID_LENGTH: Final = 200
 MAX_TEXT_LENGTH: Final = 500
 MAX_ELEMENT_LENGTH: Final = 200  # an element name or value
 MAX_TAGS_LENGTH: Final = 10_000  # one element_tags cell
+DECIMAL_NUMBER: Final = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"  # 12, -0.5, 1e3; not 1,000 or inf
 MAX_COUNT: Final = 2**53  # the largest whole number a float carries exactly
 EARLIEST_DATE: Final = pd.Timestamp("2000-01-01")
 FUTURE_TOLERANCE: Final = timedelta(days=1)
@@ -338,8 +339,9 @@ def _numbers(
     else:
         text = _text(raw, column, problems).str.strip()
         blank = text.eq("")
-        number = pd.to_numeric(text.mask(blank), errors="coerce").astype("float64")
-        problems.add(text.notna() & ~blank & number.isna(), column, "{value} is not a number", value=text)
+        numeric = text.str.fullmatch(DECIMAL_NUMBER).fillna(False).astype(bool)
+        number = text.where(numeric).astype("float64")
+        problems.add(text.notna() & ~blank & ~numeric, column, "{value} is not a number", value=text)
     if not allow_blank:
         problems.add(blank, column, "empty")
     infinite = np.isinf(number)

@@ -306,7 +306,7 @@ def test_performance_missing_and_unexpected_columns():
         pytest.param(2, "pre_gen_score", "1.5", "must be between 0 and 1", id="score above 1"),
         pytest.param(2, "pre_gen_score", "-0.1", "negative", id="score below 0"),
         pytest.param(2, "pre_gen_score", "abc", "'abc' is not a number", id="score not a number"),
-        pytest.param(2, "pre_gen_score", "inf", "not a finite number", id="score infinite"),
+        pytest.param(2, "pre_gen_score", "inf", "'inf' is not a number", id="score infinite"),
         pytest.param(
             2,
             "element_tags",
@@ -400,8 +400,9 @@ def test_bad_ads_cell(row, column, value, reason):
         pytest.param(1, "impressions", "-5", "negative", id="negative count"),
         pytest.param(1, "impressions", "1000.5", "'1000.5' is not a whole number", id="fractional count"),
         pytest.param(1, "impressions", "nan", "'nan' is not a number", id="NaN count"),
-        pytest.param(1, "impressions", "inf", "not a finite number", id="infinite count"),
+        pytest.param(1, "impressions", "1e400", "not a finite number", id="infinite count"),
         pytest.param(1, "impressions", "", "empty", id="empty count"),
+        pytest.param(1, "impressions", "1,000", "'1,000' is not a number", id="thousands separator"),
         pytest.param(1, "impressions", "1e20", "larger than 9,007,199,254,740,992", id="huge count"),
         pytest.param(1, "clicks", "2000", "more clicks than impressions", id="clicks above impressions"),
         pytest.param(1, "conversions", "20", "more conversions than clicks", id="conversions above clicks"),
@@ -438,6 +439,21 @@ def test_dict_cell_with_a_non_text_name():
 def test_performance_for_unknown_ads():
     problems = _problems(validate_performance, _csv(GOOD_PERFORMANCE), known_ad_ids={"a1"}, today=TODAY)
     assert problems == [Problem(3, "ad_id", "unknown ad; import the ad first")]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "reason"),
+    [
+        pytest.param("impressions", np.inf, "not a finite number", id="infinite"),
+        pytest.param("clicks", np.nan, "empty", id="missing"),
+        pytest.param("conversions", 0.5, "'0.5' is not a whole number", id="fraction"),
+        pytest.param("spend", -2.0, "negative", id="negative"),
+    ],
+)
+def test_bad_number_in_a_typed_frame(column, value, reason):
+    performance = EXPECTED_PERFORMANCE.astype({column: "float64"})
+    performance.loc[1, column] = value
+    assert _problems(validate_performance, performance, today=TODAY) == [Problem(2, column, reason)]
 
 
 def test_frame_with_missing_timestamp():
