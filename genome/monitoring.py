@@ -260,7 +260,8 @@ def decide_alerts(
     )
     frame["message"] = frame["message"].where(~resolving, resolve_text)
 
-    frame["alert_id"] = frame["alert_id"].where(frame["alert_id"].notna(), None).astype(object)
+    alert_ids = pd.to_numeric(frame["alert_id"], errors="coerce").astype("Int64")
+    frame["alert_id"] = alert_ids.astype(object).where(alert_ids.notna(), None)
     frame["metric_value"] = value
     frame = frame.rename(columns={"metric_name": "alert_type"})
     frame["reopen"] = frame["reopen"].astype(bool)
