@@ -1,0 +1,150 @@
+"""`python -m genome`: every command runs, data comes out as JSON, failures exit non-zero with one line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from genome.cli import main
+
+ROOT = Path(__file__).parent.parent
+AS_OF = "2026-11-20"
+
+
+@pytest.fixture
+def run(sqlite_url, capsys):
+    """Run the CLI in-process on a fresh SQLite workspace: returns (exit code, stdout, stderr)."""
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        code = main(["--database", sqlite_url, *args])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return invoke
+
+
+@pytest.fixture
+def demo_run(run):
+    assert run("demo", "--json")[0] == 0
+    return run
+
+
+def test_demo_then_refresh_is_idempotent(demo_run):
+    code, out, _ = demo_run("refresh", "--as-of", "2026-11-26", "--json")
+    assert code == 0
+    assert json.loads(out)["rewards_new"] == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "key"),
+    [
+        (("posteriors", "--brand", "aurora-skincare"), "p_best"),
+        (("recommend", "--brand", "aurora-skincare", "--seed", "3"), "elements"),
+        (("score", "--brand", "aurora-skincare", "--tags", '{"hook_type": "question"}'), "score"),
+        (("context", "--brand", "aurora-skincare", "--seed", "3"), "cold_start_level"),
+        (("cold-start", "--brand", "aurora-skincare"), "level"),
+        (("alerts", "--status", "open"), "alert_type"),
+        (("validate", "--as-of", AS_OF), "alerts_opened"),
+        (("jobs", "--limit", "3"), "job_type"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else value[0],
+)
+def test_data_commands_print_json(demo_run, args, key):
+    code, out, err = demo_run(*args, "--json")
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert key in (data[0] if isinstance(data, list) else data)
+
+
+def test_recommend_replays_its_seed(demo_run):
+    first = demo_run("recommend", "--brand", "bolt-athletics", "--seed", "9", "--json")[1]
+    assert first == demo_run("recommend", "--brand", "bolt-athletics", "--seed", "9", "--json")[1]
+
+
+def test_context_prints_the_prompt_text(demo_run):
+    code, out, _ = demo_run("context", "--brand", "cedar-home", "--seed", "1")
+    assert code == 0
+    assert out.startswith("PERFORMANCE CONTEXT")
+    assert "correlational" in out
+
+
+def test_ack_and_resolve(demo_run):
+    alert_id = json.loads(demo_run("alerts", "--status", "open", "--json")[1])[0]["id"]
+    code, out, _ = demo_run("ack", str(alert_id), "--by", "Ada", "--note", "on it", "--json")
+    assert (code, json.loads(out)["status"]) == (0, "acknowledged")
+    code, out, _ = demo_run("resolve", str(alert_id), "--by", "Ada", "--json")
+    assert (code, json.loads(out)["status"]) == (0, "resolved")
+
+
+def test_import_files(run, tmp_path):
+    ads = tmp_path / "ads.csv"
+    ads.write_text(
+        "ad_id,brand_id,created_at,final_status,is_imported,pre_gen_score,hook_type\n"
+        "a1,b1,2026-10-01,approved,false,0.5,question\n"
+    )
+    performance = tmp_path / "performance.csv"
+    performance.write_text(
+        "ad_id,date,impressions,clicks,conversions,spend,revenue,campaign_objective\n"
+        "a1,2026-10-02,1000,20,1,10,30,SALES\n"
+    )
+    assert run("import-ads", str(ads), "--json")[0] == 0
+    code, out, _ = run("import-performance", str(performance), "--json")
+    assert (code, json.loads(out)["inserted"]) == (0, 1)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("posteriors", "--brand", "nobody"), "no brand 'nobody'"),
+        (("score", "--brand", "nobody", "--tags", "{not json"), "--tags is not valid JSON"),
+        (("import-ads", "/no/such/file.csv"), "no such file"),
+        (("ack", "1", "--by", " "), "name is required"),
+    ],
+    ids=["unknown-brand", "bad-json", "missing-file", "blank-name"],
+)
+def test_failures_exit_1_with_one_line(run, args, message):
+    code, out, err = run(*args)
+    assert code == 1
+    assert out == ""
+    assert message in err
+    assert err.count("\n") == 1
+
+
+def test_invalid_csv_names_row_and_column(run, tmp_path):
+    ads = tmp_path / "ads.csv"
+    ads.write_text(
+        "ad_id,brand_id,created_at,final_status,is_imported,pre_gen_score,element_tags\n"
+        "a1,b1,2026-10-01,maybe,false,0.5,{}\n"
+    )
+    code, _, err = run("import-ads", str(ads))
+    assert code == 1
+    assert "row 1, column 'final_status'" in err
+
+
+def test_bad_command_line_exits_2():
+    result = subprocess.run(
+        [sys.executable, "-m", "genome", "refresh", "--as-of", "someday"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "is not a date" in result.stderr
+
+
+def test_migrate_on_sqlite_explains_there_is_nothing_to_do(run):
+    code, out, _ = run("migrate")
+    assert code == 0
+    assert "SQLite needs no migrations" in out
+
+
+def test_migrate_postgres(empty_postgres_database, capsys):
+    assert main(["--database", empty_postgres_database, "migrate"]) == 0
+    assert "applied 0001_schema.sql" in capsys.readouterr().out
+    assert main(["--database", empty_postgres_database, "migrate"]) == 0
+    assert "already up to date" in capsys.readouterr().out
