@@ -25,6 +25,7 @@ from genome.simulation import (
     bernoulli_kl,
     build_world,
     default_policies,
+    first_day_reaching,
     lai_robbins_curve,
     run_study,
 )
@@ -282,3 +283,17 @@ def test_bad_seeds_are_refused(seeds):
 def test_bad_bernoulli_check_is_refused(arguments, message):
     with pytest.raises(ValueError, match=message):
         bernoulli_check(**({"k": 10, "delta": 0.1, "horizon": 10, "seeds": 2} | arguments))
+
+
+def test_first_day_reaching_reads_the_seed_mean_curve():
+    curves = pd.DataFrame(
+        {
+            "policy": ["a", "a", "a", "b", "b", "b"],
+            "day": [0, 1, 2, 0, 1, 2],
+            "metric": "best_share",
+            "mean": [0.2, 0.6, 0.5, 0.1, 0.2, 0.3],
+        }
+    )
+    reached = first_day_reaching(curves, "best_share", 0.5)
+    assert reached.loc["a"] == 1
+    assert np.isnan(reached.loc["b"])

@@ -13,7 +13,15 @@ See docs/SIMULATION.md for the model, the results and what they mean for the set
 from __future__ import annotations
 
 from genome.simulation.bandit import CHECK_COLUMNS, bernoulli_check, bernoulli_kl, lai_robbins_curve
-from genome.simulation.study import METRICS, StudyResult, curves, run_study, simulate_policy, summarise
+from genome.simulation.study import (
+    METRICS,
+    StudyResult,
+    curves,
+    first_day_reaching,
+    run_study,
+    simulate_policy,
+    summarise,
+)
 from genome.simulation.world import (
     DEFAULT_DIMENSIONS,
     Policy,
@@ -36,6 +44,7 @@ __all__ = [
     "build_world",
     "curves",
     "default_policies",
+    "first_day_reaching",
     "lai_robbins_curve",
     "run_study",
     "simulate_policy",

@@ -298,6 +298,14 @@ def curves(runs: pd.DataFrame) -> pd.DataFrame:
     return frame[["policy", "day", "metric", "mean", "std", "low", "high"]]
 
 
+def first_day_reaching(curves: pd.DataFrame, metric: str, level: float) -> pd.Series:
+    """Per policy, the first day the seed-mean of `metric` reaches `level` (NaN if it never does)."""
+    rows = curves[curves["metric"] == metric]
+    reached = rows[rows["mean"] >= level].groupby("policy", sort=False)["day"].min()
+    policies = rows["policy"].drop_duplicates()
+    return reached.reindex(policies.to_numpy()).rename(f"first_day_{metric}_{level:g}")
+
+
 def summarise(runs: pd.DataFrame, config: StudyConfig) -> pd.DataFrame:
     """One row per policy (in config order) at the horizon.
 
