@@ -274,19 +274,24 @@ begin
     on conflict (id) do nothing;
 
     with incoming as (
-        select distinct on (e.value ->> 'ad_id')
-               e.value ->> 'ad_id' as id,
-               e.value ->> 'brand_id' as brand_id,
-               case jsonb_typeof(e.value -> 'element_tags')
-                   when 'object' then e.value -> 'element_tags'
-                   when 'string' then (e.value ->> 'element_tags')::jsonb
+        select distinct on (r.ad_id)
+               r.ad_id as id,
+               r.brand_id,
+               case jsonb_typeof(r.element_tags)
+                   when 'object' then r.element_tags
+                   when 'string' then (r.element_tags #>> '{}')::jsonb
                    else '{}'::jsonb end as element_tags,
-               (e.value ->> 'pre_gen_score')::double precision as pre_gen_score,
-               coalesce(e.value ->> 'final_status', 'pending') as final_status,
-               coalesce((e.value ->> 'is_imported')::boolean, false) as is_imported,
-               coalesce((e.value ->> 'created_at')::timestamptz, now()) as created_at
-        from jsonb_array_elements(coalesce(p_ads, '[]'::jsonb)) with ordinality as e (value, ord)
-        order by e.value ->> 'ad_id', e.ord desc
+               r.pre_gen_score,
+               coalesce(r.final_status, 'pending') as final_status,
+               coalesce(r.is_imported, false) as is_imported,
+               coalesce(r.created_at, now()) as created_at
+        from rows from (
+            jsonb_to_recordset(coalesce(p_ads, '[]'::jsonb)) as (
+                ad_id text, brand_id text, element_tags jsonb, pre_gen_score double precision,
+                final_status text, is_imported boolean, created_at timestamptz)
+        ) with ordinality as r (ad_id, brand_id, element_tags, pre_gen_score, final_status, is_imported,
+                                created_at, ord)
+        order by r.ad_id, r.ord desc
     ), classified as (
         select i.*,
                case when a.id is null then 'inserted'
@@ -331,17 +336,21 @@ declare
 begin
     perform pg_advisory_xact_lock(7240311);
     with incoming as (
-        select distinct on (e.value ->> 'ad_id', (e.value ->> 'date')::date)
-               e.value ->> 'ad_id' as generated_ad_id,
-               (e.value ->> 'date')::date as date,
-               coalesce((e.value ->> 'impressions')::numeric, 0)::bigint as impressions,
-               coalesce((e.value ->> 'clicks')::numeric, 0)::bigint as clicks,
-               coalesce((e.value ->> 'conversions')::numeric, 0)::bigint as conversions,
-               coalesce((e.value ->> 'spend')::double precision, 0) as spend,
-               coalesce((e.value ->> 'revenue')::double precision, 0) as revenue,
-               nullif(btrim(e.value ->> 'campaign_objective'), '') as campaign_objective
-        from jsonb_array_elements(coalesce(p_rows, '[]'::jsonb)) with ordinality as e (value, ord)
-        order by e.value ->> 'ad_id', (e.value ->> 'date')::date, e.ord desc
+        select distinct on (r.ad_id, r.date)
+               r.ad_id as generated_ad_id, r.date,
+               coalesce(r.impressions, 0)::bigint as impressions,
+               coalesce(r.clicks, 0)::bigint as clicks,
+               coalesce(r.conversions, 0)::bigint as conversions,
+               coalesce(r.spend, 0) as spend,
+               coalesce(r.revenue, 0) as revenue,
+               nullif(btrim(r.campaign_objective), '') as campaign_objective
+        from rows from (
+            jsonb_to_recordset(coalesce(p_rows, '[]'::jsonb)) as (
+                ad_id text, date date, impressions numeric, clicks numeric, conversions numeric,
+                spend double precision, revenue double precision, campaign_objective text)
+        ) with ordinality as r (ad_id, date, impressions, clicks, conversions, spend, revenue,
+                                campaign_objective, ord)
+        order by r.ad_id, r.date, r.ord desc
     ), classified as (
         select i.*,
                case when p.generated_ad_id is null then 'inserted'

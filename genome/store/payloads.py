@@ -84,13 +84,22 @@ def with_columns(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
 def to_records(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> list[dict[str, Any]]:
     """JSON-ready dicts: NaN/NaT -> None, numpy scalars -> Python, dates 'YYYY-MM-DD', timestamps
     ISO 8601 UTC with 'Z'. Columns named in DATE_COLUMNS are dates; other datetime columns timestamps."""
+    names, values = _prepared(frame, columns)
+    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def to_rows(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> list[tuple[Any, ...]]:
+    """The same values as `to_records`, as tuples in column order (for DB-API `executemany`)."""
+    return list(zip(*_prepared(frame, columns)[1], strict=True))
+
+
+def _prepared(frame: pd.DataFrame, columns: Iterable[str] | None) -> tuple[list[str], list[list[Any]]]:
     if columns is not None:
         frame = with_columns(frame, columns)
+    names = [str(name) for name in frame.columns]
     if frame.empty:
-        return []
-    prepared = {name: _json_ready(name, frame[name]) for name in frame.columns}
-    out = pd.DataFrame(prepared, index=frame.index, dtype=object)
-    return out.where(out.notna(), None).to_dict("records")
+        return names, [[] for _ in names]
+    return names, [_json_ready(name, frame[name]) for name in names]
 
 
 def to_json_records(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> str:
@@ -103,20 +112,20 @@ def timestamp_text(value: datetime) -> str:
     return _scalar(value)  # type: ignore[return-value]
 
 
-def _json_ready(name: str, values: pd.Series) -> pd.Series:
+def _json_ready(name: str, values: pd.Series) -> list[Any]:
+    """One column as Python values, None where missing (vectorised except for object columns)."""
     as_date = name in DATE_COLUMNS
-    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_integer_dtype(values):
-        return values.astype(object)
     if pd.api.types.is_datetime64_any_dtype(values):
         stamps = values.dt.tz_convert("UTC").dt.tz_localize(None) if values.dt.tz is not None else values
-        text = stamps.dt.strftime("%Y-%m-%d" if as_date else TIMESTAMP_FORMAT)
-        return text.astype(object).where(stamps.notna(), None)
-    if pd.api.types.is_numeric_dtype(values):
-        floats = values.astype("float64")
-        return floats.astype(object).where(np.isfinite(floats), None)
-    if values.dtype == object:
-        return values.map(lambda value: _scalar(value, as_date), na_action="ignore")
-    return values.astype(object)
+        values = stamps.dt.strftime("%Y-%m-%d" if as_date else TIMESTAMP_FORMAT)
+    elif pd.api.types.is_float_dtype(values) and isinstance(values.dtype, np.dtype):
+        numbers = values.to_numpy()
+        out = numbers.astype(object)
+        out[~np.isfinite(numbers)] = None
+        return out.tolist()
+    elif values.dtype == object:
+        values = values.map(lambda value: _scalar(value, as_date), na_action="ignore")
+    return values.astype(object).where(values.notna(), None).tolist()
 
 
 def _scalar(value: object, as_date: bool = False) -> object:

@@ -38,30 +38,30 @@ BUSY_TIMEOUT_SECONDS = 120.0
 _BRANDS = "(:all_brands or a.brand_id in (select value from json_each(:brand_ids)))"
 AD_AGGREGATES_SQL = f"""
 with ads as (
-    select a.* from generated_ads a
+    select a.id from generated_ads a
     where {_BRANDS} and (:as_of is null or substr(a.created_at, 1, 10) <= :as_of)
 ), daily as (
     select p.generated_ad_id, sum(p.impressions) as impressions, sum(p.clicks) as clicks,
            sum(p.conversions) as conversions, sum(p.spend) as spend, sum(p.revenue) as revenue,
            min(p.date) as first_date, max(p.date) as last_date
-    from ad_performance p join ads on ads.id = p.generated_ad_id
-    where :as_of is null or p.date <= :as_of
+    from ad_performance p
+    where (:as_of is null or p.date <= :as_of) and p.generated_ad_id in ads
     group by p.generated_ad_id
-), objective as (
-    select generated_ad_id, campaign_objective from (
-        select p.generated_ad_id, p.campaign_objective,
-               row_number() over (partition by p.generated_ad_id order by p.date desc) as latest
-        from ad_performance p join ads on ads.id = p.generated_ad_id
-        where (:as_of is null or p.date <= :as_of) and coalesce(p.campaign_objective, '') <> ''
-    ) where latest = 1
+), objective as (  -- with one max() aggregate, SQLite takes the bare columns from the max row
+    select p.generated_ad_id, p.campaign_objective, max(p.date) as latest
+    from ad_performance p
+    where (:as_of is null or p.date <= :as_of) and coalesce(p.campaign_objective, '') <> ''
+      and p.generated_ad_id in ads
+    group by p.generated_ad_id
 )
-select ads.id, ads.brand_id, ads.is_imported, ads.created_at, ads.final_status, ads.pre_gen_score,
+select a.id, a.brand_id, a.is_imported, a.created_at, a.final_status, a.pre_gen_score,
        coalesce(d.impressions, 0), coalesce(d.clicks, 0), coalesce(d.conversions, 0), coalesce(d.spend, 0),
        coalesce(d.revenue, 0), d.first_date, d.last_date, coalesce(o.campaign_objective, '')
-from ads
-left join daily d on d.generated_ad_id = ads.id
-left join objective o on o.generated_ad_id = ads.id
-order by ads.id
+from generated_ads a
+left join daily d on d.generated_ad_id = a.id
+left join objective o on o.generated_ad_id = a.id
+where a.id in ads
+order by a.id
 """
 AD_ELEMENTS_SQL = f"""
 select a.id, a.brand_id, tag.key,

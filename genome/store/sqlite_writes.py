@@ -62,10 +62,10 @@ def fill(
     """Replace temp.`table` with the rows of `frame` (`columns`, stored as `names`); last duplicate wins."""
     connection.execute(f"delete from temp.{table}")
     names = list(names or columns)
-    placeholders = ", ".join(f":{column}" for column in columns)
+    placeholders = ", ".join("?" for _ in names)
     connection.executemany(
         f"insert or replace into temp.{table} ({', '.join(names)}) values ({placeholders})",
-        payloads.to_records(frame, columns),
+        payloads.to_rows(frame, columns),
     )
     return connection.execute(f"select count(*) from temp.{table}").fetchone()[0]
 
