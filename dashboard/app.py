@@ -17,21 +17,21 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dash
 
 from dashboard import state, ui  # noqa: E402  (needs the path above)
 
-st.set_page_config(page_title="Creative Genome", page_icon="🧬", layout="wide")
+st.set_page_config(page_title="Creative Genome", page_icon=":material/genetics:", layout="wide")
 
 PAGES = {
     "Marketing": [
-        st.Page("views/overview.py", title="Overview", icon="🏠", default=True),
-        st.Page("views/elements.py", title="Elements", icon="🧩"),
-        st.Page("views/exploration.py", title="Exploration & cold start", icon="🧭"),
+        st.Page("views/overview.py", title="Overview", icon=":material/home:", default=True),
+        st.Page("views/elements.py", title="Elements", icon=":material/extension:"),
+        st.Page("views/exploration.py", title="Exploration & cold start", icon=":material/explore:"),
     ],
     "Operations": [
-        st.Page("views/alerts.py", title="Alerts", icon="🚨"),
-        st.Page("views/data.py", title="Data", icon="📥"),
+        st.Page("views/alerts.py", title="Alerts", icon=":material/notifications_active:"),
+        st.Page("views/data.py", title="Data", icon=":material/upload_file:"),
     ],
     "Generation": [
-        st.Page("views/preview.py", title="Generation preview", icon="✨"),
-        st.Page("views/simulation.py", title="Simulation", icon="🎲"),
+        st.Page("views/preview.py", title="Generation preview", icon=":material/auto_awesome:"),
+        st.Page("views/simulation.py", title="Simulation", icon=":material/casino:"),
     ],
 }
 

@@ -160,13 +160,13 @@ def workspace() -> Workspace:
         st.error(
             f"**The configuration has a problem:** {exc}.\n\n"
             "Fix it in `.streamlit/secrets.toml` or the environment, then reload this page.",
-            icon="⚙️",
+            icon=":material/settings:",
         )
     except GenomeError as exc:
         st.error(
             f"**Cannot open the workspace:** {exc}\n\n"
             "Check `GENOME_DATABASE_URL` (or `SUPABASE_URL` and `SUPABASE_SECRET_KEY`), then reload.",
-            icon="🛑",
+            icon=":material/error:",
         )
     st.stop()
 

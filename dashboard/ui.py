@@ -34,7 +34,9 @@ def show_notice(key: str) -> None:
     if notice is None:
         return
     kind, title, summary = notice
-    (st.success if kind == "success" else st.error)(title, icon="✅" if kind == "success" else "⚠️")
+    (st.success if kind == "success" else st.error)(
+        title, icon=":material/check_circle:" if kind == "success" else ":material/warning:"
+    )
     if summary:
         with st.expander("Job summary", expanded=False):
             st.json(_jsonable(summary))
@@ -74,14 +76,14 @@ def empty_workspace(key: str) -> None:
     st.info(
         "This workspace has no brands yet. Load the demo workspace to explore every page with "
         "realistic data, or import your own ads and performance on the Data page.",
-        icon="🌱",
+        icon=":material/eco:",
     )
     left, right = st.columns(2)
     with left:
         if st.button("Load demo workspace", type="primary", key=f"{key}_load_demo"):
             load_demo(f"{key}_notice")
     with right:
-        st.page_link(DATA_PAGE, label="Import ads and performance", icon="📥")
+        st.page_link(DATA_PAGE, label="Import ads and performance", icon=":material/upload_file:")
 
 
 def load_demo(notice_key: str) -> None:

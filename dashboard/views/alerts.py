@@ -90,13 +90,20 @@ ack_count.metric("Acknowledged", int((shown["status"] == "acknowledged").sum()))
 critical_count.metric("Critical", int((shown["severity"] == "critical").sum()))
 
 if shown.empty:
-    st.success("No alert matches these filters.", icon="✅")
+    st.success("No alert matches these filters.", icon=":material/check_circle:")
 else:
     ui.paged_table(
         shown[TABLE_COLUMNS],
         key="alerts_table",
         column_config={
             "id": st.column_config.NumberColumn("#", format="%d"),
+            "brand": "Brand",
+            "severity": "Severity",
+            "status": "Status",
+            "message": st.column_config.TextColumn("Message", width="large"),
+            "occurrences": st.column_config.NumberColumn("Times seen"),
+            "acknowledged_by": "Acknowledged by",
+            "resolved_by": "Resolved by",
             "alert_type": "Metric",
             "metric_value": st.column_config.NumberColumn("Value", format="%.3f"),
             "threshold_value": st.column_config.NumberColumn("Threshold", format="%.3f"),
@@ -130,7 +137,7 @@ else:
     pick, details = st.columns([4, 1], vertical_alignment="bottom")
     alert_id = pick.selectbox("Alert", list(labels), format_func=labels.get, key="alerts_pick")
     chosen = actionable.loc[actionable["id"].astype(int) == alert_id].iloc[0]
-    if details.button("Details", key="alerts_details", icon="🔎"):
+    if details.button("Details", key="alerts_details", icon=":material/search:"):
         show_details(chosen.drop(labels=["severity_rank"]).to_dict(), str(chosen["brand"]))
     with st.form("alerts_action_form"):
         by = st.text_input(
@@ -151,7 +158,7 @@ else:
             else:
                 ws.write(lambda g: g.resolve(int(alert_id), by, note))
         except GenomeError as exc:
-            st.error(f"Alert #{alert_id} was not {verb}: {exc}", icon="⚠️")
+            st.error(f"Alert #{alert_id} was not {verb}: {exc}", icon=":material/warning:")
         else:
             st.session_state[NOTICE] = ("success", f"Alert #{alert_id} {verb} by {ui.md(by.strip())}.", None)
             st.rerun()

@@ -68,14 +68,14 @@ def show_import_result(kind: str) -> None:
     if kind_of == "imported":
         st.success(
             f"{ui.md(name)} imported: {ui.job_summary_text(payload)}. Run a refresh to learn from it.",
-            icon="✅",
+            icon=":material/check_circle:",
         )
     elif kind_of == "error":
-        st.error(f"{ui.md(name)} could not be imported: {payload}", icon="⚠️")
+        st.error(f"{ui.md(name)} could not be imported: {payload}", icon=":material/warning:")
     else:
         st.error(
             f"{ui.md(name)} was refused; nothing was written. Fix these {len(payload):,} problems and upload it again:",
-            icon="⚠️",
+            icon=":material/warning:",
         )
         ui.paged_table(
             payload,

@@ -64,7 +64,7 @@ history = ws.score_history(brand_id)
 st.plotly_chart(charts.posterior_history_figure(history, dimension), key="elements_history")
 
 st.caption(
-    f"⚠️ {charts.CORRELATIONAL_NOTE} A high score is a reason to try a value more, not proof it causes results."
+    f":material/warning: {charts.CORRELATIONAL_NOTE} A high score is a reason to try a value more, not proof it causes results."
 )
 st.download_button(
     "Download all posteriors (CSV)",
@@ -72,5 +72,5 @@ st.download_button(
     file_name=f"posteriors-{ui.file_slug(brand_id)}.csv",
     mime="text/csv",
     key="elements_download",
-    icon="⬇️",
+    icon=":material/download:",
 )

@@ -22,7 +22,7 @@ level, matured, rate = st.columns(3)
 level.metric("Cold-start level", f"{cold.level} of 3")
 matured.metric("Matured ads", f"{cold.matured_ads:,}")
 rate.metric("Exploration rate", f"{cold.exploration_rate:.1%}", help=state.EXPLORATION_RULE)
-st.info(cold.rule, icon="🧭")
+st.info(cold.rule, icon=":material/explore:")
 
 names = ws.brand_names()
 st.plotly_chart(

@@ -73,7 +73,11 @@ st.session_state.setdefault("preview_seed_input", seed)  # widget state is dropp
 
 draw, typed, apply = st.columns([1, 1, 1], vertical_alignment="bottom")
 draw.button(
-    "Draw a new recommendation", type="primary", key="preview_draw", on_click=draw_new_seed, icon="🎲"
+    "Draw a new recommendation",
+    type="primary",
+    key="preview_draw",
+    on_click=draw_new_seed,
+    icon=":material/casino:",
 )
 typed.number_input("Seed to reproduce", min_value=0, max_value=MAX_SEED, step=1, key="preview_seed_input")
 apply.button("Use this seed", key="preview_use_seed", on_click=use_typed_seed)

@@ -64,14 +64,16 @@ if submitted:
 
 result = st.session_state.get(RESULT_KEY)
 if result is None:
-    st.info("Choose a setting and run the simulation: a small one takes a few seconds.", icon="🎲")
+    st.info(
+        "Choose a setting and run the simulation: a small one takes a few seconds.", icon=":material/casino:"
+    )
     st.stop()
 
 config = result.config
 st.success(
     f"{len(result.seeds)} simulated brands × {config.days} days × {config.ads_per_day} ads a day, "
     f"refreshing every {config.refresh_every_days} days.",
-    icon="✅",
+    icon=":material/check_circle:",
 )
 st.plotly_chart(charts.study_curve_figure(result.curves, "cumulative_regret"), key="simulation_regret")
 st.plotly_chart(charts.study_curve_figure(result.curves, "best_share"), key="simulation_best_share")
