@@ -82,9 +82,8 @@ class Genome:
 
     def import_performance(self, source: CsvSource) -> dict:
         """Validate daily performance rows (their ads must exist), then write them all or nothing."""
-        rows = validation.validate_performance(source)
-        known = self.store.known_ad_ids(rows["ad_id"].unique().tolist())
-        return self.store.import_performance(validation.validate_performance(rows, known_ad_ids=known))
+        rows = validation.validate_performance(source, known_ad_ids=self.store.known_ad_ids)
+        return self.store.import_performance(rows)
 
     def load_demo(self, seed: int = 7, as_of: date | str | None = None) -> dict:
         """Load the demo workspace and run weekly refreshes and validations up to `as_of`."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from itertools import chain, repeat
 from pathlib import Path
@@ -115,13 +116,17 @@ def validate_ads(
 
 
 def validate_performance(
-    df_or_path: CsvSource, known_ad_ids: set[str] | None = None, *, today: date | None = None
+    df_or_path: CsvSource,
+    known_ad_ids: set[str] | Callable[[list[str]], set[str]] | None = None,
+    *,
+    today: date | None = None,
 ) -> pd.DataFrame:
     """Clean daily rows: ad_id, date, impressions, clicks, conversions, spend, revenue, campaign_objective.
 
     Counts are whole, non-negative and consistent (clicks <= impressions, conversions <= clicks);
     (ad_id, date) is unique; an empty objective is DEFAULT, an unknown one is refused. With
-    `known_ad_ids`, rows for any other ad are refused.
+    `known_ad_ids` (a set, or a function from the file's ad ids to those that exist), rows for any
+    other ad are refused.
     """
     problems = _Problems("performance file")
     raw = _read(df_or_path, problems)
@@ -133,6 +138,8 @@ def validate_performance(
     assert raw is not None
     problems.column_order = list(PERFORMANCE_COLUMNS)
     ad_id = _identifier(raw, "ad_id", problems)
+    if callable(known_ad_ids):
+        known_ad_ids = known_ad_ids(ad_id[ad_id.ne("")].unique().tolist())
     if known_ad_ids is not None:
         problems.add(ad_id.ne("") & ~ad_id.isin(known_ad_ids), "ad_id", "unknown ad; import the ad first")
     day = _dates(raw, "date", problems, _today(today), calendar_date=True)
