@@ -9,7 +9,7 @@
 -- JSON conventions for every jsonb payload (build with genome.store.frames.to_json_records):
 --   numbers as JSON numbers (NaN/None -> null), text as strings, bools as true/false,
 --   dates 'YYYY-MM-DD', timestamps ISO 8601 ('2026-11-26T14:00:00Z'; no zone = UTC).
---   Counts may be sent as 500 or 500.0.
+--   Counts and ids may be sent as 500 or 500.0 (pandas turns an int column with a gap into floats).
 --
 -- ---------------------------------------------------------------------------------------------------
 -- READ functions (set-returning; rows ordered deterministically so .range() paging is stable)
@@ -584,10 +584,10 @@ begin
     end if;
 
     with a as (
-        select r.action, r.alert_id, r.brand_id, r.alert_type, coalesce(r.severity, 'warning') as severity,
+        select r.action, r.alert_id::bigint as alert_id, r.brand_id, r.alert_type, coalesce(r.severity, 'warning') as severity,
                r.metric_value, r.threshold_value, coalesce(r.message, '') as message
         from jsonb_to_recordset(coalesce(p_actions, '[]'::jsonb)) as r (
-            action text, alert_id bigint, brand_id text, alert_type text, severity text,
+            action text, alert_id numeric, brand_id text, alert_type text, severity text,
             metric_value double precision, threshold_value double precision, message text
         )
     )
@@ -599,10 +599,10 @@ begin
     get diagnostics v_resolved = row_count;
 
     with a as (
-        select r.action, r.alert_id, r.brand_id, r.alert_type, coalesce(r.severity, 'warning') as severity,
+        select r.action, r.alert_id::bigint as alert_id, r.brand_id, r.alert_type, coalesce(r.severity, 'warning') as severity,
                r.metric_value, r.threshold_value, coalesce(r.message, '') as message
         from jsonb_to_recordset(coalesce(p_actions, '[]'::jsonb)) as r (
-            action text, alert_id bigint, brand_id text, alert_type text, severity text,
+            action text, alert_id numeric, brand_id text, alert_type text, severity text,
             metric_value double precision, threshold_value double precision, message text
         )
     )
@@ -615,10 +615,10 @@ begin
     get diagnostics v_updated = row_count;
 
     with a as (
-        select r.action, r.alert_id, r.brand_id, r.alert_type, coalesce(r.severity, 'warning') as severity,
+        select r.action, r.alert_id::bigint as alert_id, r.brand_id, r.alert_type, coalesce(r.severity, 'warning') as severity,
                r.metric_value, r.threshold_value, coalesce(r.message, '') as message
         from jsonb_to_recordset(coalesce(p_actions, '[]'::jsonb)) as r (
-            action text, alert_id bigint, brand_id text, alert_type text, severity text,
+            action text, alert_id numeric, brand_id text, alert_type text, severity text,
             metric_value double precision, threshold_value double precision, message text
         )
     ), written as (

@@ -508,11 +508,16 @@ def test_validation_and_the_alert_lifecycle(store):
         "looking",
     )
     assert store.alerts("unresolved")["id"].tolist() == [alert["id"]]
-    resolved = store.validate(["b1"], AS_OF, validation([alert_action("resolve", int(alert["id"]))], 0.5))
-    assert resolved["alerts_resolved"] == 1
+    # one frame with an open (no id) and a resolve: pandas makes the id column float
+    actions = [
+        alert_action("resolve", int(alert["id"])),
+        {**alert_action("open"), "alert_type": "winner_rate"},
+    ]
+    resolved = store.validate(["b1"], AS_OF, validation(actions, 0.5))
+    assert (resolved["alerts_resolved"], resolved["alerts_opened"]) == (1, 1)
     final = store.alerts("resolved").iloc[0]
     assert (final["resolved_by"], final["resolution_note"]) == ("system", "approval rate 0.15")
-    assert store.alerts("unresolved").empty
+    assert store.alerts("unresolved")["alert_type"].tolist() == ["winner_rate"]
     with pytest.raises(GenomeError, match="already resolved"):
         store.set_alert_status(int(alert["id"]), "resolved", "ops", "", datetime.now(UTC))
     history = store.metric_history("b1")
