@@ -661,3 +661,11 @@ def test_connections_of_ended_threads_are_closed(store, store_url):
     assert open_connections(store_url, settled_at=2) <= 3
     store.close()
     assert open_connections(store_url, settled_at=0) == 0
+
+
+@pytest.mark.parametrize("job", ["refresh", "validate"])
+def test_jobs_on_an_empty_workspace_do_nothing_and_succeed(store, job):
+    compute = {"refresh": simple_refresh, "validate": validation([])}[job]
+    summary = getattr(store, job)(None, AS_OF, compute)
+    assert summary["brand_ids"] == []
+    assert store.job_runs()[["job_type", "status"]].values.tolist() == [[job, "succeeded"]]
