@@ -669,3 +669,12 @@ def test_jobs_on_an_empty_workspace_do_nothing_and_succeed(store, job):
     summary = getattr(store, job)(None, AS_OF, compute)
     assert summary["brand_ids"] == []
     assert store.job_runs()[["job_type", "status"]].values.tolist() == [[job, "succeeded"]]
+
+
+def test_reimporting_the_same_values_as_text_changes_nothing(store):
+    store.import_ads(ADS)
+    store.import_performance(PERFORMANCE)
+    as_text = ADS.assign(created_at=ADS["created_at"].dt.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    rows_as_text = PERFORMANCE.assign(date=PERFORMANCE["date"].dt.strftime("%Y-%m-%d"))
+    assert store.import_ads(as_text)["unchanged"] == 4
+    assert store.import_performance(rows_as_text)["unchanged"] == 5

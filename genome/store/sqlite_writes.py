@@ -112,8 +112,10 @@ def save_brands(connection: sqlite3.Connection, brands: pd.DataFrame) -> int:
 
 def import_ads(connection: sqlite3.Connection, ads: pd.DataFrame, started: datetime) -> dict:
     ads = payloads.with_columns(ads, payloads.AD_COLUMNS)
+    # one text form per value, so an unchanged ad compares equal whatever types it arrived in
+    ads = ads.assign(created_at=pd.to_datetime(ads["created_at"], utc=True, format="ISO8601"))
     tags = ads["element_tags"]
-    if not tags.map(lambda value: isinstance(value, str) or value is None).all():
+    if tags.dtype == object and not tags.map(lambda value: isinstance(value, str) or value is None).all():
         ads = ads.assign(
             element_tags=tags.map(lambda value: value if isinstance(value, str) else dumps(value))
         )
@@ -149,6 +151,8 @@ def import_ads(connection: sqlite3.Connection, ads: pd.DataFrame, started: datet
 
 
 def import_performance(connection: sqlite3.Connection, rows: pd.DataFrame, started: datetime) -> dict:
+    rows = payloads.with_columns(rows, payloads.PERFORMANCE_COLUMNS)
+    rows = rows.assign(date=pd.to_datetime(rows["date"], format="ISO8601").dt.normalize())
     fill(
         connection,
         "incoming_performance",
