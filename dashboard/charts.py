@@ -18,8 +18,10 @@ CORRELATIONAL_NOTE = "Correlational, not causal: elements were not randomly assi
 DENSITY_POINTS = 400  # x grid of the Beta density curves (open interval, so pdf stays finite)
 MAX_DENSITY_CURVES = 12  # curves drawn per dimension; the rest are named in the subtitle
 MIN_CURVE_ADS = 300  # the exploration curve always spans at least this many matured ads
+MIN_LABELLED_BAND = 0.03  # narrower level bands get no label (level 0 is one point; labels would overlap)
 CURVE_POINTS = 1000  # at most this many points on the exploration curve (integers while the span allows)
 LABEL_COLOURS = {"Best": "#2b8a3e", "Good": "#3b5bdb", "Low": "#c92a2a", "Learning": "#868e96"}
+POLICY_COLOURS = ("#3b5bdb", "#e8590c", "#2b8a3e", "#ae3ec9", "#1098ad", "#f08c00")
 THRESHOLD_COLOURS = {"warning": "#f08c00", "critical": "#e03131"}
 NOTE_MARGIN = 90  # bottom margin (px) that leaves room for the note under the axis
 
@@ -158,9 +160,9 @@ def exploration_curve_figure(matured_ads: int, brand_name: str = "") -> go.Figur
             x0=float(x0),
             x1=float(x1),
             fillcolor="#adb5bd",
-            opacity=0.08 + 0.06 * int(level),
+            opacity=0.06 if int(level) % 2 == 0 else 0.16,
             line_width=0,
-            annotation_text=f"level {int(level)}",
+            annotation_text=f"level {int(level)}" if x1 - x0 >= span * MIN_LABELLED_BAND else "",
             annotation_position="top left",
         )
     brand_rate = float(coldstart.exploration_rate(matured_ads))
@@ -246,8 +248,10 @@ def study_curve_figure(curves: pd.DataFrame, metric: str = "cumulative_regret") 
     if rows.empty:
         return _empty(title, "Run a simulation to see its curves.")
     fig = go.Figure()
-    for policy, group in rows.sort_values(["policy", "day"]).groupby("policy", sort=False):  # a few policies
+    groups = rows.sort_values(["policy", "day"]).groupby("policy", sort=False)
+    for index, (policy, group) in enumerate(groups):  # a few policies
         name = escape_text(str(policy))
+        colour = POLICY_COLOURS[index % len(POLICY_COLOURS)]
         days = group["day"].to_numpy()
         fig.add_trace(
             go.Scatter(
@@ -256,8 +260,9 @@ def study_curve_figure(curves: pd.DataFrame, metric: str = "cumulative_regret") 
                     [group["high"].to_numpy(dtype=float), group["low"].to_numpy(dtype=float)[::-1]]
                 ),
                 fill="toself",
+                fillcolor=colour,
                 opacity=0.15,
-                line={"width": 0},
+                line={"width": 0, "color": colour},
                 hoverinfo="skip",
                 showlegend=False,
                 legendgroup=name,
@@ -269,6 +274,7 @@ def study_curve_figure(curves: pd.DataFrame, metric: str = "cumulative_regret") 
                 x=days,
                 y=group["mean"].to_numpy(dtype=float),
                 mode="lines",
+                line={"color": colour},
                 name=name,
                 legendgroup=name,
                 hovertemplate=f"{name}<br>day %{{x}}: %{{y:.3f}}<extra></extra>",

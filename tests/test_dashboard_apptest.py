@@ -189,13 +189,19 @@ def test_brand_pages_on_an_empty_workspace_offer_the_demo(empty_url, page):
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("GENOME_POSTERIOR_MODE", "sometimes"), ("GENOME_ALERT_WINNER_RATE", "0.01,0.05")]
+    ("name", "value", "expected"),
+    [
+        ("GENOME_POSTERIOR_MODE", "sometimes", "GENOME_POSTERIOR_MODE"),
+        ("GENOME_ALERT_WINNER_RATE", "0.01,0.05", "GENOME_ALERT_WINNER_RATE"),
+        ("GENOME_DATABASE_URL", "mysql://nowhere/db", "Cannot open the workspace"),
+        ("GENOME_DATABASE_URL", "sqlite:////no/such/folder/genome.db", "does not exist"),
+    ],
 )
-def test_bad_configuration_stops_with_a_clear_message(demo_url, monkeypatch, name, value):
+def test_bad_configuration_stops_with_a_clear_message(demo_url, monkeypatch, name, value, expected):
     monkeypatch.setenv(name, value)
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert_clean(at)
-    assert name in at.error[0].value
+    assert expected in at.error[0].value
     assert len(at.dataframe) == 0
 
 

@@ -160,6 +160,11 @@ def assert_no_exception(tab) -> None:
 @pytest.mark.parametrize("path", list(PAGES), ids=[name for name, _ in PAGES.values()])
 def test_every_page_renders_without_an_exception_and_is_screenshotted(server, page, path):
     open_page(page, server, path)
+    if path == "simulation":  # show the page with results: a default study takes a few seconds
+        page.get_by_role("button", name="Run simulation").click()
+        page.get_by_text("At the horizon").wait_for()
+        settle(page)
+        assert page.locator('[data-testid="stPlotlyChart"]').count() == 2
     assert_no_exception(page)
     # Streamlit scrolls inside its main block, so grow the window to the content for a whole-page shot.
     height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")

@@ -83,9 +83,10 @@ typed.number_input("Seed to reproduce", min_value=0, max_value=MAX_SEED, step=1,
 apply.button("Use this seed", key="preview_use_seed", on_click=use_typed_seed)
 
 recommendation = ws.recommendation(brand_id, seed)
-cold = ws.cold_start(brand_id)
+overview = ws.overview().set_index("brand_id")
+level = int(overview.loc[brand_id, "cold_start_level"]) if brand_id in overview.index else 0
 st.markdown(
-    f"**Seed `{seed}`** · exploration rate {recommendation.exploration_rate:.0%} (cold-start level {cold.level}). "
+    f"**Seed `{seed}`** · exploration rate {recommendation.exploration_rate:.0%} (cold-start level {level}). "
     "The same seed always gives the same draw."
 )
 if not recommendation.elements:

@@ -78,14 +78,23 @@ st.success(
 st.plotly_chart(charts.study_curve_figure(result.curves, "cumulative_regret"), key="simulation_regret")
 st.plotly_chart(charts.study_curve_figure(result.curves, "best_share"), key="simulation_best_share")
 st.subheader("At the horizon")
+summary = result.summary if "policy" in result.summary.columns else result.summary.reset_index()
 st.dataframe(
-    result.summary,
+    summary,
+    hide_index=True,
+    column_order=[
+        "policy", "cumulative_regret_mean", "cumulative_regret_low", "cumulative_regret_high", "value_lost",
+        "best_share_final",
+    ],
     column_config={
-        "cumulative_regret_mean": st.column_config.NumberColumn("Cumulative regret", format="%.1f"),
+        "policy": "Policy",
+        "cumulative_regret_mean": st.column_config.NumberColumn("Cumulative regret (mean)", format="%.1f"),
+        "cumulative_regret_low": st.column_config.NumberColumn("10th percentile", format="%.1f"),
+        "cumulative_regret_high": st.column_config.NumberColumn("90th percentile", format="%.1f"),
         "value_lost": st.column_config.NumberColumn("Value lost", format="percent"),
         "best_share_final": st.column_config.NumberColumn("At true best (final week)", format="percent"),
     },
-)
+)  # fmt: skip
 st.caption(
     "Regret is in conversions per 1,000 impressions given up against the best configuration, summed over ads."
 )
