@@ -193,7 +193,7 @@ def test_decay_recovers_faster_than_no_decay_after_a_drift():
     config = StudyConfig(days=60, drift_day=30, drift_correlation=-1.0, policies=(GENOME, half_life))
     result = run_study(config, 30)
     summary = result.summary.set_index("policy")
-    # seen: regret after the drift ≈ 0.75 × no decay's; best share at the end ≈ 0.65 against 0.2
+    # seen over three sets of 30 seeds: regret after the drift 0.76–0.77 × no decay's; best share 0.60–0.64 vs 0.16–0.18
     assert (
         summary.loc[half_life.name, "regret_after_drift_mean"]
         < 0.9 * summary.loc[GENOME.name, "regret_after_drift_mean"]
