@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, is_dataclass
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 
@@ -90,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--note", default="", metavar="TEXT")
     command("jobs", "recent job runs", json_flag=True).add_argument("--limit", type=int, default=20)
     simulate = command("simulate", "compare policies on simulated brands", json_flag=True)
-    simulate.add_argument("--seeds", type=int, default=50, help="simulated runs per policy")
+    simulate.add_argument("--seeds", type=int, default=50, help="simulated brands per policy")
     simulate.add_argument("--days", type=int, default=90, help="simulated days")
     simulate.add_argument("--plots", metavar="DIR", help="write regret plots (HTML) to this folder")
     return parser
@@ -136,10 +137,30 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from genome import simulation
+    from genome.simulation import METRICS, StudyConfig, run_study
 
-    result = simulation.run_cli(seeds=args.seeds, days=args.days, plots_dir=args.plots)
-    return _print(result, args.json)
+    shown = set()
+
+    def progress(fraction: float) -> None:
+        tenth = int(fraction * 10)
+        if tenth not in shown:
+            shown.add(tenth)
+            print(f"simulating… {tenth * 10}%", file=sys.stderr, flush=True)
+
+    result = run_study(StudyConfig(days=args.days), args.seeds, progress=progress)
+    if args.plots:
+        import plotly.express as px
+
+        folder = Path(args.plots)
+        folder.mkdir(parents=True, exist_ok=True)
+        for metric in METRICS:
+            curve = result.curves[result.curves["metric"] == metric]
+            title = f"{metric.replace('_', ' ')} over {args.seeds} simulated brands (mean)"
+            px.line(curve, x="day", y="mean", color="policy", title=title).write_html(
+                folder / f"simulation_{metric}.html"
+            )
+        print(f"plots written to {folder}/simulation_*.html", file=sys.stderr)
+    return _print(result.summary, args.json)
 
 
 def _context(g: genome.Genome, args: argparse.Namespace) -> int:

@@ -148,3 +148,12 @@ def test_migrate_postgres(empty_postgres_database, capsys):
     assert "applied 0001_schema.sql" in capsys.readouterr().out
     assert main(["--database", empty_postgres_database, "migrate"]) == 0
     assert "already up to date" in capsys.readouterr().out
+
+
+def test_simulate_prints_a_table_and_writes_plots(run, tmp_path):
+    code, out, err = run("simulate", "--seeds", "2", "--days", "20", "--plots", str(tmp_path), "--json")
+    assert code == 0
+    policies = {row["policy"] for row in json.loads(out)}
+    assert {"uniform random", "genome (fractional)"} <= policies
+    assert (tmp_path / "simulation_cumulative_regret.html").stat().st_size > 0
+    assert "simulating… 100%" in err
