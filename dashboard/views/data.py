@@ -115,12 +115,13 @@ for column, (kind, (title, template, help_text)) in zip(st.columns(2), IMPORTS.i
         ):
             import_file(kind, uploaded)
         st.download_button(
-            "Template",
+            "Download a template",
             template,
             file_name=f"{kind}-template.csv",
             mime="text/csv",
             key=f"data_{kind}_template",
             type="tertiary",
+            icon=":material/download:",
         )
         show_import_result(kind)
 
@@ -155,6 +156,12 @@ else:
         key="data_jobs",
         page_size=25,
         column_config={
+            "id": st.column_config.NumberColumn("#", format="%d"),
+            "job_type": "Job",
+            "brand_id": "Brand (empty: all)",
+            "status": "Status",
+            "summary": st.column_config.TextColumn("Summary", width="large"),
+            "error": "Error",
             "started_at": st.column_config.DatetimeColumn("Started", format="YYYY-MM-DD HH:mm:ss"),
             "finished_at": st.column_config.DatetimeColumn("Finished", format="YYYY-MM-DD HH:mm:ss"),
         },
