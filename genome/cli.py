@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, is_dataclass
@@ -18,6 +19,8 @@ import pandas as pd
 import genome
 from genome.errors import GenomeError
 from genome.settings import Settings, SettingsError
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -34,10 +37,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             g.close()
     except (GenomeError, SettingsError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {_printable(str(error))}", file=sys.stderr)
         return 1
     except FileNotFoundError as error:
         print(f"error: no such file: {error.filename}", file=sys.stderr)
+        return 1
+    except OSError as error:  # a folder given as a file, no permission, a full disk
+        print(f"error: {_printable(str(error))}", file=sys.stderr)
         return 1
 
 
@@ -111,17 +117,23 @@ def _print(data: object, as_json: bool) -> int:
         if as_json:
             print(data.to_json(orient="records", date_format="iso", default_handler=str))
         else:
-            print(data.to_string(index=False) if len(data) else "(nothing)")
+            print(_printable(data.to_string(index=False)) if len(data) else "(nothing)")
         return 0
     if as_json:
-        print(json.dumps(data, indent=2, default=str))
+        print(json.dumps(data, indent=2, default=str))  # JSON escapes control characters itself
     elif isinstance(data, dict):
         width = max((len(str(k)) for k in data), default=0)
         for key, value in data.items():
-            print(f"{str(key).ljust(width)}  {value}")
+            print(_printable(f"{str(key).ljust(width)}  {value}"))
     else:
-        print(data)
+        print(_printable(str(data)))
     return 0
+
+
+def _printable(text: str) -> str:
+    """`text` with control characters (other than line breaks and tabs) shown as U+FFFD: imported data
+    is printed as it is, but must not drive the terminal (escape sequences)."""
+    return _CONTROL.sub("\N{REPLACEMENT CHARACTER}", text)
 
 
 def _migrate(args: argparse.Namespace) -> int:

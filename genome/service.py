@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -22,6 +23,13 @@ from genome.store.base import Store
 CsvSource = pd.DataFrame | str | Path | IO
 MAX_NAME_LENGTH = 100
 MAX_NOTE_LENGTH = 2000
+MAX_JOB_RUNS = 100_000
+#: as_of bounds: no data is older (genome.validation refuses dates before 2000), and the pandas
+#: timestamps the core computes with end in 2262
+EARLIEST_AS_OF = date(2000, 1, 1)
+LATEST_AS_OF = date(2199, 12, 31)
+#: characters a name or note may not hold: controls other than tab and line breaks, unpaired surrogates
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 DEMO_REFRESH_WEEKS = 4  # the demo refreshes weekly over the last month so history has points
 
 
@@ -144,8 +152,8 @@ class Genome:
         return self.store.metric_history(brand_id)
 
     def job_runs(self, limit: int = 50) -> pd.DataFrame:
-        if not isinstance(limit, int) or limit < 1:
-            raise GenomeError(f"limit must be a positive whole number, got {limit!r}")
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_JOB_RUNS:
+            raise GenomeError(f"limit must be a positive whole number up to {MAX_JOB_RUNS:,}, got {limit!r}")
         return self.store.job_runs(limit)
 
     def cold_start(self, brand_id: str) -> ColdStart:
@@ -189,6 +197,8 @@ class Genome:
     def alerts(self, status: str | None = None, brand_id: str | None = None) -> pd.DataFrame:
         if status is not None and status not in ("open", "acknowledged", "resolved", "unresolved"):
             raise GenomeError(f"status must be open, acknowledged, resolved or unresolved, got {status!r}")
+        if brand_id is not None:
+            _brand_text(brand_id)
         return self.store.alerts(status=status, brand_id=brand_id)
 
     def acknowledge(self, alert_id: int, by: str, note: str = "") -> dict:
@@ -212,8 +222,7 @@ class Genome:
         return [brand_id]
 
     def _require_brand(self, brand_id: str) -> None:
-        if not isinstance(brand_id, str) or not brand_id.strip():
-            raise GenomeError(f"brand id must be a non-empty text, got {brand_id!r}")
+        _brand_text(brand_id)
         if brand_id not in set(self.store.brands()["id"]):
             raise NotFound(f"no brand {brand_id!r} in this workspace; import its ads first")
 
@@ -245,13 +254,22 @@ def _as_of(value: date | str | None) -> date:
     if value is None:
         return datetime.now(UTC).date()
     if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise GenomeError(f"as_of must be a date like 2026-11-26, got {value!r}") from None
+        day = value.date()
+    elif isinstance(value, date):
+        day = value
+    else:
+        try:
+            day = date.fromisoformat(str(value))
+        except ValueError:
+            raise GenomeError(f"as_of must be a date like 2026-11-26, got {value!r}") from None
+    if not EARLIEST_AS_OF <= day <= LATEST_AS_OF:
+        raise GenomeError(f"as_of must be between {EARLIEST_AS_OF} and {LATEST_AS_OF}, got {day}")
+    return day
+
+
+def _brand_text(brand_id: object) -> None:
+    if not isinstance(brand_id, str) or not brand_id.strip():
+        raise GenomeError(f"brand id must be a non-empty text, got {brand_id!r}")
 
 
 def _seed(value: object) -> int:
@@ -264,6 +282,8 @@ def _text(value: object, what: str, limit: int, required: bool) -> str:
     if not isinstance(value, str):
         raise GenomeError(f"{what} must be text, got {type(value).__name__}")
     value = value.strip()
+    if _UNSTORABLE.search(value):
+        raise GenomeError(f"{what} holds a control character or invalid Unicode")
     if required and not value:
         raise GenomeError(f"{what} is required")
     if len(value) > limit:
