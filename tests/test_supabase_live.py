@@ -185,6 +185,18 @@ def check_refusals_keep_their_sqlstate(store: SupabaseStore, secret: str, prefix
     assert secret not in str(caught.value)
 
 
+def check_known_ad_ids(store: SupabaseStore, prefix: str) -> None:
+    """Ids travel in the call body (reserved URL characters need no quoting), a page of ids per call;
+    unknown ids are left out."""
+    ads = synthetic_workspace(ads=1100, days=1, prefix=prefix)["ads"]
+    odd = [prefix + "a,b", prefix + "x(y)", prefix + 'say "hi"']
+    ads = ads.assign(ad_id=odd + ads["ad_id"].iloc[len(odd) :].tolist())
+    store.import_ads(ads)
+    ids = ads["ad_id"].tolist()
+    unknown = [f"{prefix}missing-{i}" for i in range(1000)]
+    assert store.known_ad_ids(unknown + ids) == set(ids)
+
+
 # --- the live project ------------------------------------------------------------------------------
 
 
@@ -220,6 +232,11 @@ def test_live_alert_lifecycle(live):
 def test_live_failed_job_is_recorded(live):
     store, _, run = live
     check_failed_job_is_recorded(store, run + "failed-")
+
+
+def test_live_known_ad_ids(live):
+    store, _, run = live
+    check_known_ad_ids(store, run + "known-")
 
 
 def test_live_refusals_keep_their_sqlstate(live):

@@ -3,6 +3,7 @@ transport stub under supabase-py's HTTP client (PostgREST answers simulated in m
 
 from __future__ import annotations
 
+import bisect
 import csv
 import json
 import math
@@ -26,7 +27,7 @@ from genome.settings import Settings
 from genome.store import frames
 from genome.store import supabase_requests as rq
 from genome.store.base import RefreshInputs, RefreshOutputs
-from genome.store.postgres import PostgresStore
+from genome.store.postgres import MIGRATIONS_DIR, PostgresStore
 from genome.store.supabase import SupabaseStore
 from tests import test_supabase_live as live
 
@@ -63,6 +64,19 @@ class FakePostgrest:
 
     def calls_to(self, name: str) -> list[httpx.Request]:
         return [r for r in self.requests if r.url.path == f"/rest/v1/{name}"]
+
+
+def keyset_answer(rows: list[dict], read: rq.KeysetRead):
+    """A FakePostgrest answer for `read`'s function: of `rows` (sorted by `read.order`), the first
+    `p_limit` after the key in the body."""
+    keys = [tuple(row[column] for column in read.order) for row in rows]
+
+    def answer(body: dict) -> list[dict]:
+        after = tuple(body[arg] for arg in read.after_args)
+        start = 0 if after[0] is None else bisect.bisect_right(keys, after)
+        return rows[start : start + body["p_limit"]]
+
+    return answer
 
 
 def rest_rows(spec: dict, count: int, **values: object) -> list[dict]:
@@ -144,20 +158,57 @@ def test_table_page_request():
 
 
 def test_function_page_request_carries_its_arguments_in_the_body():
-    read = rq.ad_aggregates_read(["brand-a", "b,2"], date(2026, 3, 1))
+    read = rq.brand_overview_read(0.7)
     assert rq.wire_request(read, page=1) == rq.WireRequest(
         "POST",
-        "/rpc/genome_ad_aggregates",
-        (("order", "ad_id.asc"), ("offset", "1000"), ("limit", "1000")),
-        b'{"p_brand_ids":["brand-a","b,2"],"p_as_of":"2026-03-01"}',
+        "/rpc/genome_brand_overview",
+        (("order", "brand_id.asc"), ("offset", "1000"), ("limit", "1000")),
+        b'{"p_winner_threshold":0.7}',
     )
 
 
-def test_elements_are_read_in_ad_then_element_order_for_tracked_elements_only():
+@pytest.mark.parametrize(
+    ("last_row", "after"),
+    [(None, b"null"), ({"ad_id": "ad-0999", "brand_id": "brand-a", "impressions": 5.0}, b'"ad-0999"')],
+)
+def test_aggregates_are_read_a_page_of_ads_after_the_last_ad_read(last_row, after):
+    read = rq.ad_aggregates_read(["brand-a", "b,2"], date(2026, 3, 1))
+    assert rq.wire_request(read, last_row=last_row) == rq.WireRequest(
+        "POST",
+        "/rpc/genome_ad_aggregates_page",
+        (("order", "ad_id.asc"),),
+        b'{"p_brand_ids":["brand-a","b,2"],"p_as_of":"2026-03-01","p_after_ad_id":'
+        + after
+        + b',"p_limit":1000}',
+    )
+
+
+@pytest.mark.parametrize(
+    ("last_row", "after"),
+    [
+        (None, {"p_after_ad_id": None, "p_after_element_name": None}),
+        (
+            {"ad_id": "a7", "brand_id": "b1", "element_name": "hook_type", "element_value": "question"},
+            {"p_after_ad_id": "a7", "p_after_element_name": "hook_type"},
+        ),
+    ],
+)
+def test_elements_are_read_after_the_last_ad_and_element_for_tracked_elements_only(last_row, after):
     read = rq.ad_elements_read(None, ("hook_type", "color_mode"))
-    request = rq.wire_request(read)
-    assert request.params == (("order", "ad_id.asc,element_name.asc"), ("offset", "0"), ("limit", "1000"))
-    assert json.loads(request.body) == {"p_brand_ids": None, "p_elements": ["hook_type", "color_mode"]}
+    request = rq.wire_request(read, last_row=last_row)
+    assert (request.method, request.path) == ("POST", "/rpc/genome_ad_elements_page")
+    assert request.params == (("order", "ad_id.asc,element_name.asc"),)
+    assert json.loads(request.body) == {
+        "p_brand_ids": None,
+        "p_elements": ["hook_type", "color_mode"],
+        **after,
+        "p_limit": 1000,
+    }
+
+
+@pytest.mark.parametrize(("received", "last"), [(0, True), (999, True), (1000, False)])
+def test_a_short_page_ends_a_keyset_read(received, last):
+    assert rq.is_last_keyset_page(received) is last
 
 
 @pytest.mark.parametrize(
@@ -201,11 +252,21 @@ def test_job_runs_read_newest_first_up_to_the_limit():
     assert (params["order"], params["offset"], params["limit"]) == ("started_at.desc,id.desc", "0", "5")
 
 
-def test_known_ad_id_checks_are_chunked_and_deduplicated():
-    ids = [f"ad-{i:04d}" for i in range(250)] * 2
-    reads = rq.known_ad_ids_reads(ids)
-    assert [len(read.filters[0].value) for read in reads] == [100, 100, 50]
-    assert reads[0].filters[0].value[0] == "ad-0000" and reads[2].filters[0].value[-1] == "ad-0249"
+@pytest.mark.parametrize(
+    ("distinct", "sizes"), [(0, []), (1, [1]), (1000, [1000]), (2500, [1000, 1000, 500])]
+)
+def test_known_ad_id_checks_send_each_id_once_and_at_most_a_page_of_ids_per_call(distinct, sizes):
+    ids = [f"ad-{i:04d}" for i in reversed(range(distinct))] * 2
+    calls = rq.known_ad_ids_calls(ids)
+    assert [len(call.args["p_ad_ids"]) for call in calls] == sizes
+    assert [i for call in calls for i in call.args["p_ad_ids"]] == sorted(set(ids))
+
+
+def test_known_ad_ids_travel_in_the_body_unquoted():
+    (call,) = rq.known_ad_ids_calls(['say "hi"', "a,b", "x(y)"])
+    assert rq.wire_request(call) == rq.WireRequest(
+        "POST", "/rpc/genome_known_ad_ids", (), b'{"p_ad_ids":["a,b","say \\"hi\\"","x(y)"]}'
+    )
 
 
 # --- payloads ----------------------------------------------------------------------------------------
@@ -405,6 +466,8 @@ def test_validation_and_alert_payloads():
             lambda s: s.ad_aggregates(["b1"], date(2026, 3, 1)),
             rq.ad_aggregates_read(["b1"], date(2026, 3, 1)),
         ),
+        (lambda s: s.ad_elements(["b1"], ["hook_type"]), rq.ad_elements_read(["b1"], ["hook_type"])),
+        (lambda s: s.known_ad_ids(["b", "a", "b"]), rq.known_ad_ids_calls(["a", "b"])[0]),
     ],
 )
 def test_the_adapter_sends_exactly_the_built_request(read_with, expected_read):
@@ -421,7 +484,12 @@ def _answer_names() -> list[str]:
         "creative_element_score_history",
     ]
     tables += ["system_alerts", "health_metric_history", "genome_job_runs", "generated_ads"]
-    functions = ["genome_ad_aggregates", "genome_ad_elements", "genome_brand_overview"]
+    functions = [
+        "genome_ad_aggregates_page",
+        "genome_ad_elements_page",
+        "genome_brand_overview",
+        "genome_known_ad_ids",
+    ]
     return tables + [f"rpc/{f}" for f in functions]
 
 
@@ -444,6 +512,27 @@ def test_reads_page_until_a_short_page(rows):
     assert [r.url.params["offset"] for r in fake.requests] == [str(i * 1000) for i in range(rows // 1000 + 1)]
 
 
+@pytest.mark.parametrize("ads", [0, 999, 1000, 1001, 2500])
+def test_keyset_reads_ask_for_the_page_after_the_last_row_until_a_short_page(ads):
+    read = rq.ad_aggregates_read(None, date(2026, 3, 1))
+    rows = rest_rows(frames.AD_AGGREGATES, ads, ad_id=lambda i: f"ad{i:05d}")
+    fake = FakePostgrest({"rpc/genome_ad_aggregates_page": keyset_answer(rows, read)})
+    frame = store_with(fake).ad_aggregates(None, date(2026, 3, 1))
+    assert frame["ad_id"].tolist() == [row["ad_id"] for row in rows]
+    pages = ads // 1000 + 1
+    assert [sent(r) for r in fake.requests] == [
+        rq.wire_request(read, last_row=None if page == 0 else rows[page * 1000 - 1]) for page in range(pages)
+    ]
+
+
+def test_known_ad_ids_cost_one_call_per_thousand_distinct_ids():
+    fake = FakePostgrest({"rpc/genome_known_ad_ids": lambda body: body["p_ad_ids"][::2]})
+    ids = [f"ad-{i:04d}" for i in range(2500)]
+    known = store_with(fake).known_ad_ids(ids + ids)
+    assert known == set(ids[0:1000:2] + ids[1000:2000:2] + ids[2000::2])
+    assert [sent(r) for r in fake.requests] == [rq.wire_request(c) for c in rq.known_ad_ids_calls(ids)]
+
+
 def test_job_runs_stop_at_the_limit_without_reading_further():
     fake = FakePostgrest({"genome_job_runs": rest_rows(frames.JOB_RUNS, 3000, id=lambda i: 3000 - i)})
     assert len(store_with(fake).job_runs(1500)) == 1500
@@ -454,14 +543,20 @@ def test_job_runs_stop_at_the_limit_without_reading_further():
 def test_a_refresh_costs_requests_per_page_of_aggregates_never_per_row(ads):
     elements_per_ad = 6
     ad_rows = rest_rows(frames.AD_AGGREGATES, ads, ad_id=lambda i: f"ad{i:05d}", brand_id="b1")
-    element_rows = rest_rows(frames.AD_ELEMENTS, ads * elements_per_ad, brand_id="b1")
+    element_rows = rest_rows(
+        frames.AD_ELEMENTS,
+        ads * elements_per_ad,
+        ad_id=lambda i: f"ad{i // elements_per_ad:05d}",
+        element_name=lambda i: f"element_{i % elements_per_ad}",
+        brand_id="b1",
+    )
     applied: list[dict] = []
     fake = FakePostgrest(
         {
             "brands": rest_rows(frames.BRANDS, 1, id="b1"),
             "creative_element_scores": [],
-            "rpc/genome_ad_aggregates": ad_rows,
-            "rpc/genome_ad_elements": element_rows,
+            "rpc/genome_ad_aggregates_page": keyset_answer(ad_rows, rq.ad_aggregates_read(None, None)),
+            "rpc/genome_ad_elements_page": keyset_answer(element_rows, rq.ad_elements_read(None, None)),
             "rpc/genome_apply_refresh": lambda body: applied.append(body) or {"job_id": 1, "rewards_new": 0},
         }
     )
@@ -478,8 +573,8 @@ def test_a_refresh_costs_requests_per_page_of_aggregates_never_per_row(ads):
         ("b1",),
     )
     pages_of_ads, pages_of_elements = ads // 1000 + 1, ads * elements_per_ad // 1000 + 1  # + the short page
-    assert len(fake.calls_to("rpc/genome_ad_aggregates")) == pages_of_ads
-    assert len(fake.calls_to("rpc/genome_ad_elements")) == pages_of_elements
+    assert len(fake.calls_to("rpc/genome_ad_aggregates_page")) == pages_of_ads
+    assert len(fake.calls_to("rpc/genome_ad_elements_page")) == pages_of_elements
     assert len(fake.requests) == pages_of_ads + pages_of_elements + 3  # brands, scores, the one apply call
     assert len(applied) == 1 and applied[0]["p_brand_ids"] == ["b1"]
     assert summary["job_id"] == 1
@@ -610,8 +705,8 @@ def test_a_failed_job_is_recorded_after_the_fact_and_the_error_raised():
         {
             "brands": rest_rows(frames.BRANDS, 1, id="b1"),
             "creative_element_scores": [],
-            "rpc/genome_ad_aggregates": [],
-            "rpc/genome_ad_elements": [],
+            "rpc/genome_ad_aggregates_page": [],
+            "rpc/genome_ad_elements_page": [],
             "rpc/genome_record_job": lambda body: recorded.append(body) or 41,
         }
     )
@@ -639,12 +734,15 @@ def test_a_failed_job_is_recorded_after_the_fact_and_the_error_raised():
 
 class PostgrestOnPostgres:
     """Transport stub that answers like PostgREST by running each request on a real PostgreSQL
-    database as `service_role` (the role Supabase gives a secret key), one transaction per request:
-    table reads (select with renames, eq/in filters, order, offset/limit) and function calls with
-    named arguments from the JSON body. Responses are capped at 1,000 rows, like Supabase's."""
+    database as `role` (`service_role` is the role Supabase gives a secret key, `anon` the one it
+    gives a publishable key), one transaction per request: table reads (select with renames, eq/in
+    filters, order, offset/limit) and function calls with named arguments from the JSON body; a
+    set-returning function of a scalar type answers a JSON array of its values. Responses are capped
+    at 1,000 rows, like Supabase's."""
 
-    def __init__(self, conninfo: str) -> None:
+    def __init__(self, conninfo: str, role: str = "service_role") -> None:
         self.connection = psycopg.connect(conninfo, autocommit=True)
+        self.role = role
         self.requests: list[httpx.Request] = []
 
     def close(self) -> None:
@@ -656,7 +754,7 @@ class PostgrestOnPostgres:
         params = request.url.params
         try:
             with self.connection.transaction(), self.connection.cursor() as cursor:
-                cursor.execute("set local role service_role")
+                cursor.execute(sql.SQL("set local role {}").format(sql.Identifier(self.role)))
                 if name.startswith("rpc/"):
                     query, values = self._call(cursor, name[4:], json.loads(request.content or b"{}"), params)
                 else:
@@ -692,21 +790,27 @@ class PostgrestOnPostgres:
 
     def _call(self, cursor: psycopg.Cursor, function: str, body: dict, params: httpx.QueryParams):
         cursor.execute(
-            "select proargnames[1:pronargs], proargtypes::regtype[]::text[], proretset from pg_proc "
-            "where proname = %s and pronamespace = 'public'::regnamespace",
+            "select proargnames[1:pronargs], proargtypes::regtype[]::text[], proretset,"
+            " t.typtype <> 'c' and p.prorettype <> 'record'::regtype"
+            " from pg_proc p join pg_type t on t.oid = p.prorettype"
+            " where p.proname = %s and p.pronamespace = 'public'::regnamespace",
             [function],
         )
         found = cursor.fetchone()
         if found is None:
             raise psycopg.errors.UndefinedFunction(f"function public.{function} does not exist")
-        types = dict(zip(found[0], found[1], strict=True))
+        names, argument_types, returns_set, returns_scalar = found
+        types = dict(zip(names, argument_types, strict=True))
         arguments = sql.SQL(", ").join(
             sql.SQL("{} => %s::{}").format(sql.Identifier(key), sql.SQL(types[key])) for key in body
         )
         values = [Jsonb(v) if types[k] == "jsonb" and v is not None else v for k, v in body.items()]
         call = sql.SQL("public.{}({})").format(sql.Identifier(function), arguments)
-        if not found[2]:
+        if not returns_set:
             return sql.SQL("select to_json({})::text").format(call), values
+        if returns_scalar:
+            inner = sql.SQL("select value from {} as result (value)").format(call)
+            return self._rows(inner, params, values, scalar=True)
         return self._rows(sql.SQL("select * from {}").format(call), params, values)
 
     @staticmethod
@@ -726,15 +830,20 @@ class PostgrestOnPostgres:
         return where, values
 
     @staticmethod
-    def _rows(inner: sql.Composable, params: httpx.QueryParams, values: list) -> tuple[sql.Composable, list]:
+    def _rows(
+        inner: sql.Composable, params: httpx.QueryParams, values: list, scalar: bool = False
+    ) -> tuple[sql.Composable, list]:
         order = [
             sql.SQL("{} {}").format(sql.Identifier(column), sql.SQL("desc" if direction == "desc" else "asc"))
-            for column, _, direction in (item.partition(".") for item in params["order"].split(","))
+            for column, _, direction in (
+                item.partition(".") for item in params.get("order", "").split(",") if item
+            )
         ]
+        order_by = sql.SQL(" order by ") + sql.SQL(", ").join(order) if order else sql.SQL("")
         limit = min(int(params.get("limit", MAX_ROWS)), MAX_ROWS)
         query = sql.SQL(
-            "select coalesce(json_agg(page), '[]')::text from ({} order by {} offset %s limit %s) page"
-        ).format(inner, sql.SQL(", ").join(order))
+            "select coalesce(json_agg(page{}), '[]')::text from ({}{} offset %s limit %s) page"
+        ).format(sql.SQL(".value" if scalar else ""), inner, order_by)
         return query, [*values, int(params.get("offset", 0)), limit]
 
 
@@ -824,7 +933,8 @@ def refreshed_database(postgres_url, postgres_template):
         pytest.param(lambda s: s.alerts("unresolved", "b2"), id="alerts-unresolved-b2"),
         pytest.param(lambda s: s.metric_history(), id="metric-history"),
         pytest.param(lambda s: s.job_runs(3), id="job-runs"),
-        pytest.param(lambda s: s.known_ad_ids(["ad-00001", "ad-01099", "nope"]), id="known-ad-ids"),
+        pytest.param(lambda s: s.ad_elements(None), id="elements-all"),
+        pytest.param(lambda s: s.ad_elements(["b2"], ["hook_type", "color_mode"]), id="elements-b2"),
     ],
 )
 def test_reads_over_rest_equal_the_postgres_backend_on_the_same_database(refreshed_database, read):
@@ -834,8 +944,156 @@ def test_reads_over_rest_equal_the_postgres_backend_on_the_same_database(refresh
         expected = read(direct)
     finally:
         direct.close()
-    got = read(over_rest)
-    if isinstance(expected, pd.DataFrame):
-        pd.testing.assert_frame_equal(got, expected)
-    else:
-        assert got == expected == {"ad-00001", "ad-01099"}
+    pd.testing.assert_frame_equal(read(over_rest), expected)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("asked", "known"),
+    [
+        pytest.param(["ad-00001", "ad-01099", "nope"], {"ad-00001", "ad-01099"}, id="few"),
+        pytest.param(
+            [f"ad-{i:05d}" for i in range(2500)], {f"ad-{i:05d}" for i in range(1100)}, id="three-calls"
+        ),
+    ],
+)
+def test_known_ad_ids_over_rest_equal_the_postgres_backend(refreshed_database, asked, known):
+    url, over_rest = refreshed_database
+    direct = PostgresStore(url, Settings())
+    try:
+        assert over_rest.known_ad_ids(asked) == direct.known_ad_ids(asked) == known
+    finally:
+        direct.close()
+
+
+# --- the keyset-paged functions of 0004 on the real PostgreSQL server -------------------------------------
+
+SMALL_PAGE = 3  # rows per page in the tests below: pages split an ad's elements
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "read",
+    [
+        pytest.param(lambda s: s.ad_aggregates(None, date(2026, 1, 2)), id="aggregates-all"),
+        pytest.param(lambda s: s.ad_aggregates(["b1"], None), id="aggregates-b1-no-date-limit"),
+        pytest.param(lambda s: s.ad_aggregates(None, date(2025, 12, 30)), id="aggregates-before-any-ad"),
+        pytest.param(lambda s: s.ad_elements(None), id="elements-all"),
+        pytest.param(lambda s: s.ad_elements(["b1"], ["note", "hook_type"]), id="elements-b1"),
+        pytest.param(lambda s: s.ad_elements(["b1"], ["no_such_tag"]), id="elements-none"),
+    ],
+)
+def test_keyset_pages_over_rest_add_up_to_the_unpaged_functions(
+    rest_on_postgres, postgres_database, monkeypatch, read
+):
+    over_rest, counter = rest_on_postgres
+    live.load(over_rest, live.synthetic_workspace(ads=10, days=3))
+    direct = PostgresStore(postgres_database, Settings())
+    try:
+        expected = read(direct)
+    finally:
+        direct.close()
+    monkeypatch.setattr(rq, "PAGE_SIZE", SMALL_PAGE)
+    before = len(counter.requests)
+    pd.testing.assert_frame_equal(read(over_rest), expected)
+    assert len(counter.requests) - before == len(expected) // SMALL_PAGE + 1
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("after_ad", "after_element", "limit", "expected"),
+    [
+        pytest.param(None, None, 2, [("ad-00000", "color_mode"), ("ad-00000", "hook_type")], id="first-page"),
+        pytest.param(
+            "ad-00003", "color_mode", 2, [("ad-00003", "hook_type"), ("ad-00003", "note")], id="inside-an-ad"
+        ),
+        pytest.param("ad-00003", None, 1, [("ad-00004", "color_mode")], id="after-a-whole-ad"),
+        pytest.param(
+            "ad-00008",
+            "note",
+            None,
+            [("ad-00009", "color_mode"), ("ad-00009", "hook_type"), ("ad-00009", "note")],
+            id="null-limit-reads-the-rest",
+        ),
+        pytest.param("ad-00009", "note", 5, [], id="past-the-last"),
+    ],
+)
+def test_element_pages_start_after_the_given_ad_and_element(
+    rest_on_postgres, postgres_database, after_ad, after_element, limit, expected
+):
+    live.load(rest_on_postgres[0], live.synthetic_workspace(ads=10, days=1))
+    with psycopg.connect(postgres_database, autocommit=True) as connection, connection.transaction():
+        connection.execute("set local role service_role")
+        rows = connection.execute(
+            "select ad_id, element_name from public.genome_ad_elements_page("
+            "p_after_ad_id => %s, p_after_element_name => %s, p_limit => %s)",
+            (after_ad, after_element, limit),
+        ).fetchall()
+    assert rows == expected
+
+
+@pytest.mark.postgres
+def test_known_ad_ids_need_no_quoting_and_leave_unknown_ids_out(rest_on_postgres):
+    live.check_known_ad_ids(rest_on_postgres[0], prefix="")
+
+
+PAGING_FUNCTIONS = [
+    "public.genome_ad_aggregates_page(text[], date, text, integer)",
+    "public.genome_ad_elements_page(text[], text[], text, text, integer)",
+    "public.genome_known_ad_ids(text[])",
+]
+
+
+@pytest.fixture(params=["migrated", "supabase-default-privileges"])
+def paging_grants_database(request, postgres_database):
+    """A migrated database; or one where 0004 created its functions again under Supabase's default
+    privileges (every new function in public executable by anon and authenticated), which its
+    revokes must undo."""
+    if request.param == "supabase-default-privileges":
+        with psycopg.connect(postgres_database, autocommit=True) as connection:
+            connection.execute("drop function " + ", ".join(PAGING_FUNCTIONS))
+            connection.execute(
+                "alter default privileges in schema public"
+                " grant all on functions to anon, authenticated, service_role"
+            )
+            connection.execute((MIGRATIONS_DIR / "0004_paging.sql").read_text())
+    return postgres_database
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("function", PAGING_FUNCTIONS)
+def test_only_the_service_role_may_execute_the_paging_functions(paging_grants_database, function):
+    with psycopg.connect(paging_grants_database, autocommit=True) as connection:
+        may = connection.execute(
+            "select role, has_function_privilege(role, %s, 'execute')"
+            " from unnest(array['anon', 'authenticated', 'service_role']) as role",
+            (function,),
+        ).fetchall()
+        definer, config = connection.execute(
+            "select prosecdef, proconfig from pg_proc where oid = %s::regprocedure", (function,)
+        ).fetchone()
+    assert dict(may) == {"anon": False, "authenticated": False, "service_role": True}
+    assert (definer, 'search_path=""' in config) == (False, True)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("role", ["anon", "authenticated"])
+@pytest.mark.parametrize(
+    ("read", "function"),
+    [
+        (lambda s: s.ad_aggregates(None, date(2026, 1, 2)), "genome_ad_aggregates_page"),
+        (lambda s: s.ad_elements(None), "genome_ad_elements_page"),
+        (lambda s: s.known_ad_ids(["ad-00001"]), "genome_known_ad_ids"),
+    ],
+    ids=["aggregates", "elements", "known-ad-ids"],
+)
+def test_other_roles_are_refused_the_paging_functions_over_rest(paging_grants_database, role, read, function):
+    server = PostgrestOnPostgres(paging_grants_database, role=role)
+    store = SupabaseStore(URL, SECRET, Settings(), transport=httpx.MockTransport(server))
+    try:
+        with pytest.raises(StoreError, match=f"permission denied for function {function}") as caught:
+            read(store)
+    finally:
+        store.close()
+        server.close()
+    assert caught.value.code == "42501"

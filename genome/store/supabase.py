@@ -1,9 +1,11 @@
 """The Supabase backend: the Store protocol over Supabase's REST API with supabase-py.
 
 For deployments that hold only the project URL and a secret key (`sb_secret_…`). Reads page through
-tables and set-returning SQL functions 1,000 rows at a time; every job writes with one `.rpc()` call
-to a function from migrations/0002_functions.sql, which applies the whole job in one transaction.
-What to ask is built in `supabase_requests` (pure); `_send` is the one place that does I/O.
+tables and set-returning SQL functions 1,000 rows at a time; the per-ad aggregates and elements are
+read with the keyset-paged functions of migrations/0004_paging.sql, so each page costs the server
+one page of work. Every job writes with one `.rpc()` call to a function from
+migrations/0002_functions.sql, which applies the whole job in one transaction. What to ask is built
+in `supabase_requests` (pure); `_send` is the one place that does I/O.
 
 Consistency: a job's reads are separate HTTP requests, so they are not one snapshot; its write is
 one transaction under the migrations' advisory lock. A refresh therefore commits results computed
@@ -133,6 +135,18 @@ class SupabaseStore:
                 return rows
             page += 1
 
+    def _fetch_after(self, read: rq.KeysetRead) -> list[dict]:
+        """Every row of a keyset read: one request per page, each for the rows after the last one read."""
+        rows: list[dict] = []
+        while True:
+            query = self._client.rpc(read.function, rq.keyset_args(read, rows[-1] if rows else None))
+            for column in read.order:
+                query = query.order(column)
+            batch = self._send(query.execute, f"reading {read.function}").data
+            rows.extend(batch)
+            if rq.is_last_keyset_page(len(batch)):
+                return rows
+
     def _query(self, read: rq.PagedRead):
         query = (
             self._client.rpc(read.source, dict(read.function_args or {}))
@@ -149,13 +163,16 @@ class SupabaseStore:
             query = query.order(column, desc=read.descending)
         return query
 
-    def _call(self, call: rq.RpcCall, action: str) -> object:
-        """One SQL function call (a whole job on the server, in one transaction)."""
-        return self._send(self._jobs.rpc(call.function, dict(call.args)).execute, action).data
+    def _call(self, call: rq.RpcCall, action: str, *, job: bool = True) -> object:
+        """One SQL function call: a job (a whole job on the server, in one transaction, given the
+        jobs' long read timeout) or a read."""
+        client = self._jobs if job else self._client
+        return self._send(client.rpc(call.function, dict(call.args)).execute, action).data
 
-    def _frame(self, read: rq.PagedRead, spec: Mapping[str, frames.Kind]) -> pd.DataFrame:
+    def _frame(self, read: rq.PagedRead | rq.KeysetRead, spec: Mapping[str, frames.Kind]) -> pd.DataFrame:
         """A paged read as a frame with the columns and dtypes every backend returns."""
-        return frames.coerce(self._fetch(read), spec)
+        rows = self._fetch_after(read) if isinstance(read, rq.KeysetRead) else self._fetch(read)
+        return frames.coerce(rows, spec)
 
     # --- brands and imports -----------------------------------------------------------------------
     def brands(self) -> pd.DataFrame:
@@ -172,7 +189,10 @@ class SupabaseStore:
         return self._job("import_performance", None, None, build)
 
     def known_ad_ids(self, ad_ids: Sequence[str]) -> set[str]:
-        return {row["id"] for read in rq.known_ad_ids_reads(ad_ids) for row in self._fetch(read)}
+        known: set[str] = set()
+        for call in rq.known_ad_ids_calls(ad_ids):  # one call per 1,000 ids
+            known.update(self._call(call, "looking up ad ids", job=False))
+        return known
 
     # --- jobs ---------------------------------------------------------------------------------------
     def refresh(
@@ -182,12 +202,11 @@ class SupabaseStore:
         ids = common.resolve_brand_ids(brand_ids, brands["id"])  # NotFound before the job starts
 
         def build(started: datetime) -> rq.RpcCall:
-            elements = rq.ad_elements_read(ids, self._settings.tracked_elements)
             inputs = RefreshInputs(
                 as_of=as_of,
                 brand_ids=ids,
                 ads=self.ad_aggregates(ids, as_of),
-                elements=self._frame(elements, frames.AD_ELEMENTS),
+                elements=self.ad_elements(ids, self._settings.tracked_elements),
                 brands=brands,
                 scores=self.scores(),
             )
@@ -262,6 +281,12 @@ class SupabaseStore:
     # --- reads ----------------------------------------------------------------------------------------
     def ad_aggregates(self, brand_ids: Sequence[str] | None, as_of: date) -> pd.DataFrame:
         return self._frame(rq.ad_aggregates_read(brand_ids, as_of), frames.AD_AGGREGATES)
+
+    def ad_elements(
+        self, brand_ids: Sequence[str] | None, elements: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """One row per (ad, element) of `elements` (None = every element), as the SQL backends read them."""
+        return self._frame(rq.ad_elements_read(brand_ids, elements), frames.AD_ELEMENTS)
 
     def rewards(self, brand_id: str | None = None) -> pd.DataFrame:
         return self._frame(rq.rewards_read(_one(brand_id)), frames.REWARDS)

@@ -1,10 +1,11 @@
 """What the Supabase backend asks the REST API, built without any I/O.
 
 Like postgrest's `pre_select`, every function here returns plain frozen data: a `PagedRead` (a table
-or a set-returning SQL function, read 1,000 rows at a time in a stable key order) or an `RpcCall`
-(one SQL function call whose jsonb arguments carry a whole job). `wire_request` renders either as the
-exact HTTP request supabase-py sends, so the request shapes are tested without a network and
-`genome.store.supabase` stays the one thin place that talks to the server.
+or a set-returning SQL function, read 1,000 rows at a time in a stable key order), a `KeysetRead` (a
+set-returning SQL function of migrations/0004_paging.sql that computes one page, the rows after the
+last key read) or an `RpcCall` (one SQL function call; a write's jsonb arguments carry a whole job).
+`wire_request` renders each as the exact HTTP request supabase-py sends, so the request shapes are
+tested without a network and `genome.store.supabase` stays the one thin place that talks to the server.
 
 Paging assumes the project's PostgREST `max-rows` is at least `PAGE_SIZE` (Supabase's default is
 exactly 1,000): a read stops at the first short page.
@@ -25,7 +26,9 @@ import pandas as pd
 from genome.store import common, frames, payloads
 
 PAGE_SIZE = 1000  # rows per page: Supabase's default max-rows, which silently caps every response
-IDS_PER_FILTER = 100  # ids per `in.(…)` filter: keeps a GET URL far below proxy limits (~8 KB)
+# ids per genome_known_ad_ids call: it answers one row per known id, so the answer never reaches the
+# max-rows cap (and the body stays a few tens of KB)
+IDS_PER_CALL = PAGE_SIZE
 RESERVED_IN_VALUES = ',:()"\\'  # characters PostgREST needs quoted inside in.(…)
 
 COMPONENTS = frozenset(frames.REWARD_COMPONENTS)
@@ -76,6 +79,21 @@ class PagedRead:
 
 
 @dataclass(frozen=True)
+class KeysetRead:
+    """Rows of a set-returning SQL function in pages of `PAGE_SIZE` (argument `p_limit`), each page
+    asking for the rows after the last one read: the server computes one page, not the whole set.
+
+    `order` is the function's unique row order; `after_args[i]` is the argument that takes the last
+    row's `order[i]` (null on the first page).
+    """
+
+    function: str
+    args: Mapping[str, object]
+    order: tuple[str, ...]
+    after_args: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class RpcCall:
     """One SQL function call; a write function applies its whole job in one transaction."""
 
@@ -111,10 +129,29 @@ def is_last_page(read: PagedRead, page: int, rows_received: int, rows_so_far: in
     return rows_received < end - start + 1 or (read.limit is not None and rows_so_far >= read.limit)
 
 
-def wire_request(request: PagedRead | RpcCall, page: int = 0) -> WireRequest:
-    """The exact request for one page of a read, or for a call (what supabase-py puts on the wire)."""
+def keyset_args(read: KeysetRead, last_row: Mapping[str, object] | None) -> dict[str, object]:
+    """The function's arguments for the page after `last_row` (None: the first page)."""
+    pairs = zip(read.order, read.after_args, strict=True)
+    after = {arg: None if last_row is None else last_row[column] for column, arg in pairs}
+    return {**read.args, **after, "p_limit": PAGE_SIZE}
+
+
+def is_last_keyset_page(rows_received: int) -> bool:
+    """A short page ends a keyset read."""
+    return rows_received < PAGE_SIZE
+
+
+def wire_request(
+    request: PagedRead | KeysetRead | RpcCall, page: int = 0, last_row: Mapping[str, object] | None = None
+) -> WireRequest:
+    """The exact request for one page of a read (`page` of a `PagedRead`; the page after `last_row`
+    of a `KeysetRead`), or for a call: what supabase-py puts on the wire."""
     if isinstance(request, RpcCall):
         return WireRequest("POST", f"/rpc/{request.function}", (), encode_json(dict(request.args)))
+    if isinstance(request, KeysetRead):
+        params = (("order", ",".join(f"{column}.asc" for column in request.order)),)
+        body = encode_json(keyset_args(request, last_row))
+        return WireRequest("POST", f"/rpc/{request.function}", params, body)
     params: list[tuple[str, str]] = []
     if not request.is_function:
         params.append(("select", ",".join(request.columns)))
@@ -152,16 +189,17 @@ def brands_read() -> PagedRead:
     return PagedRead("brands", order=("id",), columns=tuple(frames.BRANDS))
 
 
-def ad_aggregates_read(brand_ids: Sequence[str] | None, as_of: date | None) -> PagedRead:
-    """Per-ad aggregates, computed in SQL from the daily rows up to `as_of`."""
+def ad_aggregates_read(brand_ids: Sequence[str] | None, as_of: date | None) -> KeysetRead:
+    """Per-ad aggregates, computed in SQL from the daily rows up to `as_of`, a page of ads at a time."""
     args = {"p_brand_ids": _text_array(brand_ids), "p_as_of": as_of.isoformat() if as_of else None}
-    return PagedRead("genome_ad_aggregates", order=("ad_id",), function_args=args)
+    return KeysetRead("genome_ad_aggregates_page", args, ("ad_id",), ("p_after_ad_id",))
 
 
-def ad_elements_read(brand_ids: Sequence[str] | None, elements: Sequence[str] | None) -> PagedRead:
-    """One row per (ad, tracked element), exploded from element_tags in SQL."""
+def ad_elements_read(brand_ids: Sequence[str] | None, elements: Sequence[str] | None) -> KeysetRead:
+    """One row per (ad, tracked element), exploded from element_tags in SQL, a page at a time."""
     args = {"p_brand_ids": _text_array(brand_ids), "p_elements": _text_array(elements)}
-    return PagedRead("genome_ad_elements", order=("ad_id", "element_name"), function_args=args)
+    order = ("ad_id", "element_name")
+    return KeysetRead("genome_ad_elements_page", args, order, ("p_after_ad_id", "p_after_element_name"))
 
 
 def brand_overview_read(winner_threshold: float) -> PagedRead:
@@ -221,17 +259,13 @@ def job_runs_read(limit: int) -> PagedRead:
     return PagedRead("genome_job_runs", ("started_at", "id"), columns, descending=True, limit=limit)
 
 
-def known_ad_ids_reads(ad_ids: Iterable[str]) -> tuple[PagedRead, ...]:
-    """Existence checks for ad ids, `IDS_PER_FILTER` ids per request (the ids travel in the URL)."""
+def known_ad_ids_calls(ad_ids: Iterable[str]) -> tuple[RpcCall, ...]:
+    """Existence checks for ad ids in the body of genome_known_ad_ids calls, `IDS_PER_CALL` distinct
+    ids per call (each answer then fits in one response); no call for no ids."""
     unique = sorted(set(ad_ids))
     return tuple(
-        PagedRead(
-            "generated_ads",
-            order=("id",),
-            columns=("id",),
-            filters=(Filter("id", "in", tuple(unique[i : i + IDS_PER_FILTER])),),
-        )
-        for i in range(0, len(unique), IDS_PER_FILTER)
+        RpcCall("genome_known_ad_ids", {"p_ad_ids": unique[i : i + IDS_PER_CALL]})
+        for i in range(0, len(unique), IDS_PER_CALL)
     )
 
 
