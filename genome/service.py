@@ -157,7 +157,7 @@ class Genome:
         return self.store.job_runs(limit)
 
     def cold_start(self, brand_id: str) -> ColdStart:
-        matured = self._matured_ads(brand_id)
+        matured = self._require_brand(brand_id)["matured_ads"]
         level = coldstart.cold_start_level(matured)
         return ColdStart(
             brand_id, level, matured, coldstart.exploration_rate(matured), coldstart.LEVEL_RULES[level]
@@ -169,8 +169,8 @@ class Genome:
 
     def recommendation(self, brand_id: str, seed: int | None = None) -> sampling.Recommendation:
         """Like `recommend`, with the seed and the dimensions that explored (for replay)."""
-        scores = self._scores(brand_id)
-        rate = coldstart.exploration_rate(self._matured_ads(brand_id))
+        rate = coldstart.exploration_rate(self._require_brand(brand_id)["matured_ads"])
+        scores = self.store.scores(brand_id)
         return sampling.recommend(
             scores, rate, None if seed is None else _seed(seed), candidates=self._candidates(scores)
         )
@@ -181,14 +181,14 @@ class Genome:
 
     def performance_context(self, brand_id: str, seed: int | None = None) -> context.PerformanceContext:
         """The advice injected into the generation prompt (deterministic for a seed)."""
-        scores = self._scores(brand_id)
-        row = self._overview_row(brand_id)
-        decided = row["approved"] + row["rejected"]
-        approval = float(row["approved"] / decided) if decided else None
+        stats = self._require_brand(brand_id)
+        decided = stats["approved"] + stats["rejected"]
+        approval = stats["approved"] / decided if decided else None
+        scores = self.store.scores(brand_id)
         return context.build_context(
             brand_id,
             scores,
-            int(row["matured_ads"]),
+            stats["matured_ads"],
             approval,
             self.settings,
             None if seed is None else _seed(seed),
@@ -221,10 +221,14 @@ class Genome:
         self._require_brand(brand_id)
         return [brand_id]
 
-    def _require_brand(self, brand_id: str) -> None:
-        _brand_text(brand_id)
-        if brand_id not in set(self.store.brands()["id"]):
+    def _require_brand(self, brand_id: str) -> dict[str, int]:
+        """The brand's counts (matured ads, approved, rejected); NotFound when there is no such brand."""
+        if not isinstance(brand_id, str) or not brand_id.strip():
+            raise GenomeError(f"brand id must be a non-empty text, got {brand_id!r}")
+        stats = self.store.brand_stats(brand_id)
+        if stats is None:
             raise NotFound(f"no brand {brand_id!r} in this workspace; import its ads first")
+        return stats
 
     def _scores(self, brand_id: str) -> pd.DataFrame:
         self._require_brand(brand_id)
@@ -240,14 +244,6 @@ class Genome:
         borrowed = workspace[workspace["element_name"].isin(missing)]
         known = pd.concat([scores, borrowed])[["element_name", "element_value"]].drop_duplicates()
         return known.groupby("element_name")["element_value"].agg(list).to_dict()
-
-    def _overview_row(self, brand_id: str) -> pd.Series:
-        self._require_brand(brand_id)
-        frame = self.store.brand_overview(self.settings.winner_threshold)
-        return frame.loc[frame["brand_id"] == brand_id].iloc[0]
-
-    def _matured_ads(self, brand_id: str) -> int:
-        return int(self._overview_row(brand_id)["matured_ads"])
 
 
 def _as_of(value: date | str | None) -> date:

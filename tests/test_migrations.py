@@ -48,6 +48,9 @@ FUNCTIONS = {
     "genome_apply_refresh",
     "genome_apply_validation",
     "genome_set_alert_status",
+    "genome_ad_aggregates_page",
+    "genome_ad_elements_page",
+    "genome_known_ad_ids",
 }
 CATALOG_FINGERPRINT = """
 select (select count(*) from pg_class where relnamespace = 'public'::regnamespace),

@@ -102,6 +102,13 @@ def test_context_is_deterministic_for_a_seed(demo):
     assert "approval" in first.to_prompt().lower()
 
 
+def test_brand_stats_agree_with_the_overview(demo):
+    overview = demo.overview().set_index("brand_id")[["matured_ads", "approved", "rejected"]]
+    expected = {brand: row.to_dict() for brand, row in overview.iterrows()}
+    assert {brand: demo.store.brand_stats(brand) for brand in expected} == expected
+    assert demo.store.brand_stats("nobody") is None
+
+
 def test_cold_start_matches_overview(demo):
     state = demo.cold_start("bolt-athletics")
     row = demo.overview().set_index("brand_id").loc["bolt-athletics"]

@@ -18,6 +18,7 @@ JOB_TYPES = ("refresh", "validate", "import_ads", "import_performance", "demo")
 FINAL_STATUSES = ("approved", "rejected", "flagged", "pending", "generation_failed")
 ALERT_STATUSES = ("open", "acknowledged", "resolved")
 SEVERITIES = ("warning", "critical")
+BRAND_STATS = ("matured_ads", "approved", "rejected")
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,10 @@ class Store(Protocol):
     def brand_overview(self, winner_threshold: float) -> pd.DataFrame:
         """One row per brand: brand_id, name, organization_id, ads, matured_ads, approved,
         rejected, open_alerts, winner_rate, last_refresh — aggregated in SQL."""
+
+    def brand_stats(self, brand_id: str) -> dict[str, int] | None:
+        """{"matured_ads", "approved", "rejected"} of one brand from indexed counts (the fast path
+        of recommend, score and context); None when there is no such brand."""
 
     def alerts(self, status: str | None = None, brand_id: str | None = None) -> pd.DataFrame: ...
 

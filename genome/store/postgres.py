@@ -22,7 +22,7 @@ import psycopg
 from genome.errors import GenomeError, NotFound, StoreError
 from genome.settings import Settings
 from genome.store import frames, payloads
-from genome.store.base import RefreshInputs, RefreshOutputs, ValidateInputs, ValidateOutputs
+from genome.store.base import BRAND_STATS, RefreshInputs, RefreshOutputs, ValidateInputs, ValidateOutputs
 from genome.store.common import JobRunner, ThreadConnections, alert_statuses, dumps, new_alert_status
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
@@ -33,6 +33,14 @@ _BRANDS = "(%(brands)s::text[] is null or brand_id = any(%(brands)s::text[]))"
 _REWARD_COMPONENTS = ", ".join(
     f"(reward_components ->> '{name}')::float8" for name in frames.REWARD_COMPONENTS
 )
+
+
+BRAND_STATS_SQL = """
+select (select count(*) from public.creative_element_rewards where brand_id = b.id),
+       (select count(*) from public.generated_ads where brand_id = b.id and final_status = 'approved'),
+       (select count(*) from public.generated_ads where brand_id = b.id and final_status = 'rejected')
+from public.brands b where b.id = %s
+"""
 
 
 class PostgresStore(JobRunner[psycopg.Connection]):
@@ -252,6 +260,11 @@ class PostgresStore(JobRunner[psycopg.Connection]):
     def brand_overview(self, winner_threshold: float) -> pd.DataFrame:
         sql = "select * from public.genome_brand_overview(%s::float8)"
         return self._read(sql, (winner_threshold,), frames.BRAND_OVERVIEW)
+
+    def brand_stats(self, brand_id: str) -> dict[str, int] | None:
+        with _errors(self._dsn):
+            row = self._connection().execute(BRAND_STATS_SQL, (brand_id,)).fetchone()
+        return None if row is None else dict(zip(BRAND_STATS, row, strict=True))
 
     def alerts(self, status: str | None = None, brand_id: str | None = None) -> pd.DataFrame:
         return self._alerts(status, _one(brand_id))

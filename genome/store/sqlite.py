@@ -19,7 +19,7 @@ import pandas as pd
 from genome.errors import GenomeError, NotFound, StoreError
 from genome.settings import Settings
 from genome.store import frames, sqlite_writes
-from genome.store.base import RefreshInputs, RefreshOutputs, ValidateInputs, ValidateOutputs
+from genome.store.base import BRAND_STATS, RefreshInputs, RefreshOutputs, ValidateInputs, ValidateOutputs
 from genome.store.common import (
     JobRunner,
     ThreadConnections,
@@ -97,6 +97,12 @@ left join reward_counts on reward_counts.brand_id = b.id
 left join alert_counts on alert_counts.brand_id = b.id
 left join refreshes on refreshes.brand_id = b.id
 order by b.id
+"""
+BRAND_STATS_SQL = """
+select (select count(*) from creative_element_rewards where brand_id = b.id),
+       (select count(*) from generated_ads where brand_id = b.id and final_status = 'approved'),
+       (select count(*) from generated_ads where brand_id = b.id and final_status = 'rejected')
+from brands b where b.id = ?
 """
 REWARDS_SQL = (
     "select generated_ad_id, brand_id, reward_score, "
@@ -287,6 +293,11 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
 
     def brand_overview(self, winner_threshold: float) -> pd.DataFrame:
         return self._read(BRAND_OVERVIEW_SQL, {"threshold": winner_threshold}, frames.BRAND_OVERVIEW)
+
+    def brand_stats(self, brand_id: str) -> dict[str, int] | None:
+        with _errors():
+            row = self._connection().execute(BRAND_STATS_SQL, (brand_id,)).fetchone()
+        return None if row is None else dict(zip(BRAND_STATS, row, strict=True))
 
     def alerts(self, status: str | None = None, brand_id: str | None = None) -> pd.DataFrame:
         return self._alerts(status, _one(brand_id))
