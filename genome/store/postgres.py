@@ -28,6 +28,7 @@ from genome.store.common import JobRunner, ThreadConnections, alert_statuses, du
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 JOB_LOCK = 7240311  # the advisory lock key every job function takes (see 0002_functions.sql)
 MIGRATION_LOCK = 7240312
+MIN_CONNECT_SECONDS = 2  # libpq and psycopg wait at least this long
 UNMIGRATED = ("42P01", "42883")  # undefined table, undefined function
 _BRANDS = "(%(brands)s::text[] is null or brand_id = any(%(brands)s::text[]))"
 _REWARD_COMPONENTS = ", ".join(
@@ -308,12 +309,18 @@ class PostgresStore(JobRunner[psycopg.Connection]):
 
 def connect(url: str, timeout_seconds: float, autocommit: bool = True) -> psycopg.Connection:
     """A connection that works through Supabase's transaction pooler too (no prepared statements)."""
-    connection = psycopg.connect(
-        url,
-        connect_timeout=max(1, math.ceil(timeout_seconds)),
-        autocommit=autocommit,
-        application_name="creative-genome",
-    )
+    seconds = max(MIN_CONNECT_SECONDS, math.ceil(timeout_seconds))
+    try:
+        connection = psycopg.connect(
+            url, connect_timeout=seconds, autocommit=autocommit, application_name="creative-genome"
+        )
+    except psycopg.OperationalError as error:  # refused, no answer in time, auth: one line, no password
+        reason = " ".join((_hide_password(str(error), url) or type(error).__name__).split())
+        where = urlsplit(url).netloc.rsplit("@", 1)[-1]
+        message = f"cannot connect to Postgres at {where} within {seconds} s: {reason}"
+        raise StoreError(
+            message, code=error.sqlstate, hint="GENOME_DB_TIMEOUT_SECONDS sets the wait"
+        ) from None
     connection.prepare_threshold = None
     return connection
 
@@ -388,6 +395,7 @@ def _errors(url: str) -> Iterator[None]:
     except psycopg.Error as error:
         diag = error.diag
         message = _hide_password(diag.message_primary or str(error).strip() or type(error).__name__, url)
+        message = " ".join(message.split())  # libpq's own messages span lines; errors print as one
         if error.sqlstate == "P0002":
             raise NotFound(message) from None
         if error.sqlstate in ("55000", "22023"):
