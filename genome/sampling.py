@@ -206,26 +206,29 @@ class Recommendation:
         }
 
 
-def _arms(scores: pd.DataFrame, candidates: Mapping[str, Sequence[str]] | None) -> pd.DataFrame:
-    arms = pd.DataFrame(
-        {
-            "element_name": scores["element_name"].astype(str).to_numpy(),
-            "element_value": scores["element_value"].astype(str).to_numpy(),
-            "alpha": scores["alpha"].to_numpy(dtype=np.float64),
-            "beta": scores["beta"].to_numpy(dtype=np.float64),
-        }
-    )
+def _arms(
+    scores: pd.DataFrame, candidates: Mapping[str, Sequence[str]] | None
+) -> tuple[NDArray[np.str_], NDArray[np.str_], NDArray[np.float64], NDArray[np.float64]]:
+    """(names, values, alpha, beta) of the arms, sorted by (name, value): plain numpy, because
+    `recommend` sits on the generator's hot path and pandas costs milliseconds on small frames."""
+    names = scores["element_name"].to_numpy(dtype=str)
+    values = scores["element_value"].to_numpy(dtype=str)
+    alpha = scores["alpha"].to_numpy(dtype=np.float64)
+    beta = scores["beta"].to_numpy(dtype=np.float64)
     if candidates is not None:
         if not isinstance(candidates, Mapping):
             raise ValueError("candidates must map element names to lists of values")
-        wanted = pd.DataFrame(
-            [(str(name), str(value)) for name, values in candidates.items() for value in values],
-            columns=["element_name", "element_value"],
-        ).drop_duplicates()
-        arms = wanted.merge(arms, on=["element_name", "element_value"], how="left")
-        arms["alpha"] = arms["alpha"].fillna(UNIFORM_PRIOR[0])
-        arms["beta"] = arms["beta"].fillna(UNIFORM_PRIOR[1])
-    return arms.sort_values(["element_name", "element_value"], ignore_index=True)
+        wanted = dict.fromkeys(
+            (str(name), str(value)) for name, items in candidates.items() for value in items
+        )
+        scored = {pair: row for row, pair in enumerate(zip(names.tolist(), values.tolist(), strict=True))}
+        rows = np.array([scored.get(pair, -1) for pair in wanted], dtype=np.int64)
+        names = np.array([name for name, _ in wanted], dtype=str)
+        values = np.array([value for _, value in wanted], dtype=str)
+        alpha = np.where(rows >= 0, alpha[rows], UNIFORM_PRIOR[0]) if len(rows) else np.empty(0)
+        beta = np.where(rows >= 0, beta[rows], UNIFORM_PRIOR[1]) if len(rows) else np.empty(0)
+    order = np.lexsort((values, names))
+    return names[order], values[order], alpha[order], beta[order]
 
 
 def recommend(
@@ -250,22 +253,22 @@ def recommend(
         if seed is not None and rng is not None and seed != rng:
             raise ValueError("give the seed once: as rng or as seed")
         rng, seed = make_rng(seed if rng is None else rng)
-    arms = _arms(_one_brand(scores), candidates)
-    if arms.empty:
+    names, values, alpha, beta = _arms(_one_brand(scores), candidates)
+    if len(names) == 0:
         return Recommendation({}, (), float(exploration_rate), seed)
-    codes, dimensions = pd.factorize(arms["element_name"], sort=True)
+    dimensions, codes = np.unique(names, return_inverse=True)
     # Fixed draw order: exploration coins, then Thompson draws, then the exploring picks.
     explores = rng.random(len(dimensions)) < exploration_rate
-    arms["draw"] = thompson_sample(arms["alpha"], arms["beta"], rng)
+    draws = thompson_sample(alpha, beta, rng)
     sizes = np.bincount(codes, minlength=len(dimensions))
     first = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     random_pick = first + rng.integers(0, sizes)
-    best_pick = arms.groupby(codes, sort=True)["draw"].idxmax().to_numpy()
+    by_draw = np.lexsort((np.arange(len(draws)), -draws, codes))  # per dimension, highest draw first
+    best_pick = by_draw[first]
     picks = np.where(explores, random_pick, best_pick)
-    chosen = arms.iloc[picks]
     return Recommendation(
-        elements=dict(zip(chosen["element_name"], chosen["element_value"], strict=True)),
-        explored=tuple(dimensions[explores]),
+        elements=dict(zip(names[picks].tolist(), values[picks].tolist(), strict=True)),
+        explored=tuple(dimensions[explores].tolist()),
         exploration_rate=float(exploration_rate),
         seed=seed,
     )

@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 Kind = Literal["str", "float", "int", "bool", "date", "datetime", "json"]
@@ -174,7 +175,16 @@ def coerce(
     )
 
 
+_READY_DTYPES: dict[Kind, object] = {
+    "str": pd.StringDtype(na_value=np.nan),
+    "float": np.dtype("float64"),
+    "int": np.dtype("int64"),
+}
+
+
 def _column(values: pd.Series, kind: Kind) -> pd.Series:
+    if values.dtype == _READY_DTYPES.get(kind):
+        return values  # already right: the common case, and free (reads sit on hot paths)
     if kind == "str":
         return values.astype("str")
     if kind == "float":
