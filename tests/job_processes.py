@@ -1,22 +1,19 @@
 """Support for the reliability tests: a sizeable workspace, a comparable snapshot of what a store holds,
-and CLI job processes that start together and can be killed mid-job.
-
-Run as `python -m tests.job_processes <cli arguments>`, this module imports everything a job needs,
-prints `ready`, waits for `go` on stdin, prints `started` and runs `genome.cli.main(<cli arguments>)`:
-the import cost is paid before the barrier, so processes released together really overlap.
-"""
+and CLI job processes that start together and can be killed mid-job."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
-import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from datetime import date
+from multiprocessing.synchronize import Event
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -26,7 +23,6 @@ import psycopg
 from genome import demo
 from genome.store.base import Store
 
-ROOT = Path(__file__).resolve().parents[1]
 ALERT_TIMES = ["id", "first_seen_at", "last_seen_at", "acknowledged_at", "resolved_at"]
 PROCESS_TIMEOUT_SECONDS = 120  # a hang guard, far above any run here
 APPLICATION_NAME = "creative-genome"  # what genome.store.postgres.connect names its sessions
@@ -112,72 +108,71 @@ def wait_for_sessions_to_end(admin_url: str, database: str) -> None:
 
 
 # --- job processes -------------------------------------------------------------------------------------
+# Each job process is forked from a server process that has imported everything a job needs (Python's
+# forkserver): the processes start in milliseconds, so those released together really overlap, and a
+# kill lands in the job rather than in the imports. The job is genome.cli.main, as `python -m genome`.
+_CONTEXT = multiprocessing.get_context("forkserver")
+_CONTEXT.set_forkserver_preload(["tests.job_processes", "genome.cli", "genome.service", "genome.jobs"])
+
+
 class JobProcess:
-    """`python -m genome <args>` behind a ready/go barrier, in its own process."""
+    """`python -m genome <cli_args>` in its own process, waiting for `go()` before it starts."""
 
     def __init__(self, *cli_args: str) -> None:
         self.args = cli_args
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.job_processes", *cli_args],
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+        self._folder = tempfile.TemporaryDirectory(prefix="genome-job-")
+        self._out, self._err = (Path(self._folder.name) / name for name in ("out", "err"))
+        self._go, self._started = _CONTEXT.Event(), _CONTEXT.Event()
+        self.process = _CONTEXT.Process(
+            target=_run, args=(list(cli_args), str(self._out), str(self._err), self._go, self._started)
         )
-
-    def wait_ready(self) -> None:
-        self._expect("ready")
+        self.process.start()
 
     def go(self) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write("go\n")
-        self.process.stdin.flush()
+        self._go.set()
 
     def wait_started(self) -> None:
-        self._expect("started")
+        if not self._started.wait(PROCESS_TIMEOUT_SECONDS):
+            self.kill()
+            raise AssertionError(f"{self.args} did not start")
 
     def kill(self) -> None:
         """SIGKILL: no cleanup, no rollback by the client, no failed-job record."""
-        if self.process.poll() is None:
+        if self.process.exitcode is None:
             os.kill(self.process.pid, signal.SIGKILL)
 
     def finish(self) -> tuple[int, str, str]:
-        out, err = self.process.communicate(timeout=PROCESS_TIMEOUT_SECONDS)
-        return self.process.returncode, out, err
-
-    def _expect(self, word: str) -> None:
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline().strip()
-        if line != word:
+        """(exit code, stdout, stderr); the exit code is -9 for a killed process."""
+        self.process.join(PROCESS_TIMEOUT_SECONDS)
+        if self.process.exitcode is None:
             self.kill()
-            _, err = self.process.communicate(timeout=PROCESS_TIMEOUT_SECONDS)
-            raise AssertionError(f"{self.args}: expected {word!r}, got {line!r}; stderr: {err[-2000:]}")
+            raise AssertionError(f"{self.args} did not finish")
+        try:
+            return self.process.exitcode, self._out.read_text(), self._err.read_text()
+        finally:
+            self._folder.cleanup()
 
 
 def run_together(commands: list[tuple[str, ...]]) -> list[tuple[int, str, str]]:
-    """Start every command, release them at once when all are ready, return (code, out, err) of each."""
+    """Start every command, release them at once, return (exit code, stdout, stderr) of each."""
     processes = [JobProcess(*command) for command in commands]
     for process in processes:
-        process.wait_ready()
-    for process in processes:
         process.go()
+    for process in processes:
+        process.wait_started()
     return [process.finish() for process in processes]
 
 
-def _drive(cli_args: list[str]) -> int:
+def _run(cli_args: list[str], out_path: str, err_path: str, go: Event, started: Event) -> None:
     import genome.cli
-    import genome.jobs
-    import genome.service
-    import genome.store.postgres
-    import genome.store.sqlite  # everything a job imports, before the barrier
 
-    print("ready", flush=True)
-    if sys.stdin.readline().strip() != "go":
-        return 2
-    print("started", flush=True)
-    return genome.cli.main(cli_args)
-
-
-if __name__ == "__main__":
-    sys.exit(_drive(sys.argv[1:]))
+    with (
+        open(out_path, "w", encoding="utf-8") as out,
+        open(err_path, "w", encoding="utf-8") as err,
+        redirect_stdout(out),
+        redirect_stderr(err),
+    ):
+        go.wait()
+        started.set()
+        code = genome.cli.main(cli_args)
+    sys.exit(code)
