@@ -122,7 +122,7 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = "sqlite:///genome.db"
+    database_url: str = field(default="sqlite:///genome.db", repr=False)  # may hold a password
     supabase_url: str = ""
     supabase_secret_key: str = field(default="", repr=False)
     tracked_elements: tuple[str, ...] = DEFAULT_TRACKED_ELEMENTS

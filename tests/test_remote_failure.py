@@ -174,9 +174,6 @@ def test_a_connection_lost_mid_job_writes_nothing_and_records_the_failure(
     assert again["job_id"] > failure["id"]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="Settings' repr shows database_url with its password (genome/settings.py, not ours)"
-)
 def test_settings_repr_hides_the_database_password():
     settings = Settings.load({"GENOME_DATABASE_URL": postgres_url(5432)})
     assert PASSWORD not in repr(settings)
