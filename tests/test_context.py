@@ -1,7 +1,6 @@
 import json
 import math
 
-import pandas as pd
 import pytest
 
 from genome.context import (
@@ -12,25 +11,9 @@ from genome.context import (
 )
 from genome.sampling import recommend
 from genome.settings import Settings
+from tests.factories import scores_frame
 
 SETTINGS = Settings()
-
-
-def scores_frame(rows, brand_id="brand-1"):
-    """A scores frame (docs/ARCHITECTURE.md) from (element, value, alpha, beta, observations) rows."""
-    frame = pd.DataFrame(
-        rows, columns=["element_name", "element_value", "alpha", "beta", "total_observations"]
-    )
-    return frame.assign(
-        brand_id=brand_id,
-        prior_alpha=1.0,
-        prior_beta=1.0,
-        prior_source="uniform",
-        mean_reward=frame["alpha"] / (frame["alpha"] + frame["beta"]),
-    )[
-        ["brand_id", "element_name", "element_value", "alpha", "beta", "prior_alpha", "prior_beta",
-         "prior_source", "total_observations", "mean_reward"]
-    ]  # fmt: skip
 
 
 SCORES = scores_frame(
