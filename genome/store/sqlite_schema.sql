@@ -25,6 +25,8 @@ create table if not exists generated_ads (
     )
 );
 create index if not exists generated_ads_brand_created on generated_ads (brand_id, created_at);
+-- brand_stats counts by status through this index alone (covering)
+create index if not exists generated_ads_brand_status on generated_ads (brand_id, final_status);
 
 create table if not exists ad_performance (
     generated_ad_id text not null references generated_ads (id) on delete cascade,
