@@ -179,12 +179,27 @@ def test_settings_repr_hides_the_database_password():
     assert PASSWORD not in repr(settings)
 
 
+def password_in_query(url: str) -> str:
+    return f"{url}?sslmode=disable&password={PASSWORD}"
+
+
 @pytest.mark.postgres
-def test_reprs_and_urls_hide_the_postgres_password(postgres_database):
-    g = genome.open(with_password(postgres_database))
+@pytest.mark.parametrize("place", [with_password, password_in_query], ids=["user:password@", "?password="])
+def test_reprs_and_urls_hide_the_postgres_password(postgres_database, place):
+    g = genome.open(place(postgres_database))
     try:
         shown = [repr(g), repr(g.store), g.url, g.store.url]
     finally:
         g.close()
     assert not any(PASSWORD in text for text in shown)
-    assert ":***@" in g.url
+    assert "***" in g.url
+
+
+@pytest.mark.timeout(HANG_GUARD_SECONDS)
+def test_a_password_given_as_a_url_parameter_stays_out_of_errors():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(StoreError) as refused:
+        genome.open(f"postgresql://genome@127.0.0.1:{port}/genome?password={PASSWORD}", config={})
+    assert PASSWORD not in f"{refused.value} {refused.value.hint}"

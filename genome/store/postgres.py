@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import pandas as pd
 import psycopg
@@ -28,6 +28,7 @@ from genome.store.common import JobRunner, ThreadConnections, alert_statuses, du
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 JOB_LOCK = 7240311  # the advisory lock key every job function takes (see 0002_functions.sql)
 MIGRATION_LOCK = 7240312
+SECRET_PARAMETERS = frozenset({"password", "sslpassword"})  # libpq URL parameters that hold secrets
 MIN_CONNECT_SECONDS = 2  # libpq and psycopg wait at least this long
 UNMIGRATED = ("42P01", "42883")  # undefined table, undefined function
 _BRANDS = "(%(brands)s::text[] is null or brand_id = any(%(brands)s::text[]))"
@@ -366,12 +367,15 @@ def migrate(url: str, directory: Path | None = None, settings: Settings | None =
 
 
 def redact_url(url: str) -> str:
-    """The URL with its password replaced by ***, safe to show and log."""
+    """The URL with its password (user:password@ or ?password=) replaced by ***, safe to show and log."""
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rsplit("@", 1)[-1]
-    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+    if parts.password is not None:
+        parts = parts._replace(netloc=f"{parts.username}:***@{parts.netloc.rsplit('@', 1)[-1]}")
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if any(name in SECRET_PARAMETERS for name, _ in query):
+        hidden = [(name, "***" if name in SECRET_PARAMETERS else value) for name, value in query]
+        parts = parts._replace(query=urlencode(hidden, safe="*"))
+    return urlunsplit(parts)
 
 
 def _usable(connection: psycopg.Connection) -> bool:
@@ -412,7 +416,8 @@ def _errors(url: str) -> Iterator[None]:
 
 
 def _hide_password(text: str | None, url: str) -> str | None:
-    password = urlsplit(url).password
-    if not text or not password:
-        return text
-    return text.replace(password, "***").replace(unquote(password), "***")
+    parts = urlsplit(url)
+    secrets = [parts.password] + [v for k, v in parse_qsl(parts.query) if k in SECRET_PARAMETERS]
+    for secret in filter(None, secrets):
+        text = text and text.replace(secret, "***").replace(unquote(secret), "***")
+    return text
