@@ -416,6 +416,77 @@ def test_refreshing_one_brand_leaves_the_others_alone(store):
     assert store.job_runs(1).iloc[0]["brand_id"] == "b1"
 
 
+def settings_refresh(inputs: RefreshInputs, settings: Settings) -> RefreshOutputs:
+    """simple_refresh bound to settings the way the service binds jobs.compute_refresh."""
+    return simple_refresh(inputs)
+
+
+SETTINGS_REFRESH = partial(settings_refresh, settings=Settings())
+
+
+def test_a_refresh_with_nothing_new_since_the_last_is_skipped_and_recorded(store):
+    first = loaded(store).refresh(None, AS_OF, SETTINGS_REFRESH)
+    rewards, scores = store.rewards(), store.scores()
+    second = store.refresh(None, AS_OF, SETTINGS_REFRESH)
+    assert second["skipped"] is True
+    assert {
+        k: second[k] for k in ("rewards_new", "rewards_updated", "rewards_unchanged", "rewards_removed")
+    } == {
+        "rewards_new": 0,
+        "rewards_updated": 0,
+        "rewards_unchanged": 2,
+        "rewards_removed": 0,
+    }
+    assert (second["scores"], second["brand_ids"], second["as_of"]) == (
+        first["scores"],
+        ["b1", "b2"],
+        "2024-03-10",
+    )
+    runs = store.job_runs(2)
+    assert runs["id"].tolist() == [second["job_id"], first["job_id"]]
+    assert runs["status"].tolist() == ["succeeded", "succeeded"]
+    assert runs.iloc[0]["summary"]["skipped"] is True
+    assert store.refresh(None, AS_OF, SETTINGS_REFRESH)["skipped"] is True  # a skip chains
+    pd.testing.assert_frame_equal(store.rewards(), rewards)
+    pd.testing.assert_frame_equal(store.scores(), scores)
+
+
+CHANGES_SINCE_THE_LAST_REFRESH = {
+    "new performance": lambda store: store.import_performance(PERFORMANCE.assign(clicks=[20, 10, 10, 8, 10])),
+    "same performance again": lambda store: store.import_performance(PERFORMANCE),
+    "an ad changed": lambda store: store.import_ads(ADS.assign(final_status="approved")),
+    "a brand renamed": lambda store: store.save_brands(BRANDS.assign(name=["Brand 1", "Brand Two"])),
+    "another brand set refreshed": lambda store: store.refresh(["b1"], AS_OF, SETTINGS_REFRESH),
+    "a refresh of another as_of": lambda store: store.refresh(None, date(2024, 3, 9), SETTINGS_REFRESH),
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES_SINCE_THE_LAST_REFRESH))
+def test_a_refresh_after_a_write_recomputes(store, change):
+    loaded(store).refresh(None, AS_OF, SETTINGS_REFRESH)
+    CHANGES_SINCE_THE_LAST_REFRESH[change](store)
+    summary = store.refresh(None, AS_OF, SETTINGS_REFRESH)
+    assert "skipped" not in summary
+    expected_a4 = 0.25 if change == "new performance" else 1.0
+    assert store.rewards().set_index("ad_id")["reward_score"].to_dict() == {"a1": 0.75, "a4": expected_a4}
+
+
+@pytest.mark.parametrize(
+    ("as_of", "compute", "brand_ids"),
+    [
+        (date(2024, 3, 9), SETTINGS_REFRESH, None),
+        (AS_OF, partial(settings_refresh, settings=Settings(min_impressions=100)), None),
+        (AS_OF, SETTINGS_REFRESH, ["b1"]),
+        (AS_OF, simple_refresh, None),  # a compute without bound settings is never skipped
+    ],
+)
+def test_a_refresh_of_other_inputs_recomputes(store, as_of, compute, brand_ids):
+    loaded(store).refresh(None, AS_OF, SETTINGS_REFRESH)
+    summary = store.refresh(brand_ids, as_of, compute)
+    assert "skipped" not in summary
+    assert summary["as_of"] == as_of.isoformat()
+
+
 @pytest.mark.parametrize("compute", [failing_refresh, refresh_violating_a_check])
 def test_a_failed_refresh_leaves_the_database_as_it_was_and_records_the_failure(store, compute):
     loaded(store).refresh(None, AS_OF, simple_refresh)

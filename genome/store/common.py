@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, suppress
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 from genome.errors import GenomeError, NotFound
@@ -17,6 +20,11 @@ Connection = TypeVar("Connection")
 JobBody = Callable[[Any, tuple[str, ...], datetime], dict]
 MAX_ERROR_LENGTH = 2000
 UNRESOLVED = ("open", "acknowledged")
+#: succeeded jobs that write what a refresh reads (ads, daily rows, brands, stored scores); a refresh
+#: is skipped only when the newest of them is a refresh of the same inputs (see refresh_fingerprint)
+WRITE_JOBS = ("import_ads", "import_performance", "refresh", "demo")
+#: settings that only say where the data lives: not refresh inputs
+_LOCATION_SETTINGS = frozenset({"database_url", "supabase_url", "supabase_secret_key", "db_timeout_seconds"})
 
 
 def utc_now() -> datetime:
@@ -67,6 +75,53 @@ def job_context(brand_ids: Sequence[str], as_of: date | None) -> dict:
     if as_of is not None:
         context["as_of"] = as_of.isoformat()
     return context
+
+
+def refresh_fingerprint(
+    store_settings: object, compute: Callable, brand_ids: Sequence[str], as_of: date, brands: Any
+) -> str | None:
+    """A digest of what a refresh reads besides the data written by jobs: as_of, the brand set, the
+    brands table (saved outside jobs), the store's settings and those bound to `compute`.
+
+    None (never skip) unless `compute` is a `functools.partial` with a `settings` keyword (what the
+    service passes), since any other callable may compute differently for the same inputs.
+    """
+    bound = compute.keywords.get("settings") if isinstance(compute, partial) else None
+    if bound is None or not dataclasses.is_dataclass(bound) or not dataclasses.is_dataclass(store_settings):
+        return None
+    parts = {
+        "compute": f"{getattr(compute.func, '__module__', '')}.{getattr(compute.func, '__qualname__', '')}",
+        "as_of": as_of.isoformat(),
+        "brand_ids": list(brand_ids),
+        "brands": brands.astype(str).to_numpy().tolist(),
+        "settings": [_settings_fields(store_settings), _settings_fields(bound)],
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _settings_fields(settings: Any) -> dict:
+    return {
+        item.name: getattr(settings, item.name)
+        for item in dataclasses.fields(settings)
+        if item.name not in _LOCATION_SETTINGS
+    }
+
+
+def skipped_refresh_summary(previous: dict, duration_seconds: float) -> dict:
+    """The summary of a refresh skipped because nothing it reads changed since `previous` (the last
+    refresh's summary): its results, with every stored reward counted as unchanged."""
+    kept = sum(int(previous.get(key, 0)) for key in ("rewards_new", "rewards_updated", "rewards_unchanged"))
+    summary = {key: value for key, value in previous.items() if key != "job_id"}
+    summary.update(
+        skipped=True,
+        rewards_new=0,
+        rewards_updated=0,
+        rewards_unchanged=kept,
+        rewards_removed=0,
+        elements_updated=0,
+        duration_seconds=duration_seconds,
+    )
+    return summary
 
 
 class JobRunner(Generic[Connection]):

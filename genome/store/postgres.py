@@ -23,7 +23,17 @@ from genome.errors import GenomeError, NotFound, StoreError
 from genome.settings import Settings
 from genome.store import frames, payloads
 from genome.store.base import BRAND_STATS, RefreshInputs, RefreshOutputs, ValidateInputs, ValidateOutputs
-from genome.store.common import JobRunner, ThreadConnections, alert_statuses, dumps, new_alert_status
+from genome.store.common import (
+    WRITE_JOBS,
+    JobRunner,
+    ThreadConnections,
+    alert_statuses,
+    dumps,
+    new_alert_status,
+    refresh_fingerprint,
+    skipped_refresh_summary,
+    utc_now,
+)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 JOB_LOCK = 7240311  # the advisory lock key every job function takes (see 0002_functions.sql)
@@ -87,6 +97,20 @@ class PostgresStore(JobRunner[psycopg.Connection]):
     def _brand_ids(self, connection: psycopg.Connection) -> list[str]:
         return [row[0] for row in connection.execute("select id from public.brands")]
 
+    def _unchanged_refresh(self, connection: psycopg.Connection, fingerprint: str | None) -> dict | None:
+        """The newest succeeded write job's summary when it is a refresh of `fingerprint`, else None."""
+        if fingerprint is None:
+            return None
+        with _errors(self._dsn):
+            row = connection.execute(
+                "select job_type, summary from public.genome_job_runs where status = 'succeeded'"
+                " and job_type = any(%s::text[]) order by id desc limit 1",
+                (list(WRITE_JOBS),),
+            ).fetchone()
+        if row is None or row[0] != "refresh" or row[1].get("fingerprint") != fingerprint:
+            return None
+        return row[1]
+
     def _record_failed_job(
         self, job_type: str, brand_ids: Sequence[str], started: datetime, summary: dict, error: str
     ) -> None:
@@ -142,17 +166,28 @@ class PostgresStore(JobRunner[psycopg.Connection]):
         self, brand_ids: Sequence[str] | None, as_of: date, compute: Callable[[RefreshInputs], RefreshOutputs]
     ) -> dict:
         def body(connection: psycopg.Connection, ids: tuple[str, ...], started: datetime) -> dict:
+            brands = self._read(
+                f"select {', '.join(frames.BRANDS)} from public.brands order by id",
+                (),
+                frames.BRANDS,
+                connection,
+            )
+            fingerprint = refresh_fingerprint(self.settings, compute, ids, as_of, brands)
+            previous = self._unchanged_refresh(connection, fingerprint)
+            if previous is not None:
+                summary = skipped_refresh_summary(previous, round((utc_now() - started).total_seconds(), 3))
+                job_id = self._call(
+                    connection,
+                    "select public.genome_record_job('refresh', %s::text[], 'succeeded', %s, %s::jsonb)",
+                    (list(ids), started, dumps(summary)),
+                )
+                return {**summary, "job_id": job_id}
             inputs = RefreshInputs(
                 as_of=as_of,
                 brand_ids=ids,
                 ads=self._ad_aggregates(ids, as_of, connection),
                 elements=self._ad_elements(ids, self.settings.tracked_elements, connection),
-                brands=self._read(
-                    f"select {', '.join(frames.BRANDS)} from public.brands order by id",
-                    (),
-                    frames.BRANDS,
-                    connection,
-                ),
+                brands=brands,
                 scores=self._scores(None, connection),
             )
             outputs = compute(inputs)
@@ -164,7 +199,9 @@ class PostgresStore(JobRunner[psycopg.Connection]):
                     as_of,
                     payloads.to_json_records(outputs.rewards, payloads.REWARD_COLUMNS),
                     payloads.to_json_records(outputs.scores, payloads.SCORE_COLUMNS),
-                    dumps(outputs.summary),
+                    dumps(
+                        {**outputs.summary, **({} if fingerprint is None else {"fingerprint": fingerprint})}
+                    ),
                     started,
                 ),
             )

@@ -26,6 +26,7 @@ from genome.store.common import (
     alert_statuses,
     dumps,
     new_alert_status,
+    refresh_fingerprint,
     utc_now,
 )
 from genome.store.payloads import timestamp_text
@@ -211,6 +212,13 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
         self, brand_ids: Sequence[str] | None, as_of: date, compute: Callable[[RefreshInputs], RefreshOutputs]
     ) -> dict:
         def body(connection: sqlite3.Connection, ids: tuple[str, ...], started: datetime) -> dict:
+            brands = self._read(
+                f"select {', '.join(frames.BRANDS)} from brands order by id", (), frames.BRANDS, connection
+            )
+            fingerprint = refresh_fingerprint(self.settings, compute, ids, as_of, brands)
+            previous = sqlite_writes.unchanged_refresh(connection, fingerprint)
+            if previous is not None:
+                return sqlite_writes.record_skipped_refresh(connection, ids, previous, started)
             inputs = RefreshInputs(
                 as_of=as_of,
                 brand_ids=ids,
@@ -221,15 +229,10 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
                     frames.AD_ELEMENTS,
                     connection,
                 ),
-                brands=self._read(
-                    f"select {', '.join(frames.BRANDS)} from brands order by id",
-                    (),
-                    frames.BRANDS,
-                    connection,
-                ),
+                brands=brands,
                 scores=self._scores(None, connection),
             )
-            return sqlite_writes.apply_refresh(connection, ids, as_of, compute(inputs), started)
+            return sqlite_writes.apply_refresh(connection, ids, as_of, compute(inputs), started, fingerprint)
 
         return self._run_job("refresh", brand_ids, as_of, body)
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from genome.store import payloads
 from genome.store.base import RefreshOutputs, ValidateOutputs
-from genome.store.common import dumps, job_context, utc_now
+from genome.store.common import WRITE_JOBS, dumps, job_context, skipped_refresh_summary, utc_now
 from genome.store.payloads import timestamp_text
 
 TEMP_TABLES = """
@@ -202,12 +202,37 @@ def import_performance(connection: sqlite3.Connection, rows: pd.DataFrame, start
     return counts
 
 
+def unchanged_refresh(connection: sqlite3.Connection, fingerprint: str | None) -> dict | None:
+    """The summary of the newest succeeded write job when it is a refresh of `fingerprint` (nothing
+    a refresh reads was written since), else None."""
+    if fingerprint is None:
+        return None
+    row = connection.execute(
+        "select job_type, summary from genome_job_runs where status = 'succeeded'"
+        " and job_type in (select value from json_each(?)) order by id desc limit 1",
+        (dumps(WRITE_JOBS),),
+    ).fetchone()
+    if row is None or row[0] != "refresh":
+        return None
+    summary = json.loads(row[1])
+    return summary if summary.get("fingerprint") == fingerprint else None
+
+
+def record_skipped_refresh(
+    connection: sqlite3.Connection, brand_ids: Sequence[str], previous: dict, started: datetime
+) -> dict:
+    summary = skipped_refresh_summary(previous, _seconds_since(started))
+    job_id = record_job(connection, "refresh", brand_ids, "succeeded", started, summary)
+    return {**summary, "job_id": job_id}
+
+
 def apply_refresh(
     connection: sqlite3.Connection,
     brand_ids: Sequence[str],
     as_of: date,
     outputs: RefreshOutputs,
     started: datetime,
+    fingerprint: str | None = None,
 ) -> dict:
     """Rewards upserted where changed (stale ones removed), scores replaced keeping unchanged rows,
     history snapshot for `as_of` upserted, job run recorded: what genome_apply_refresh does."""
@@ -298,6 +323,7 @@ def apply_refresh(
         "scores": scores,
         "elements_updated": changed,
         "duration_seconds": _seconds_since(started),
+        **({} if fingerprint is None else {"fingerprint": fingerprint}),
     }
     connection.execute(
         "update genome_job_runs set status = 'succeeded', finished_at = ?, summary = ? where id = ?",
