@@ -48,19 +48,16 @@ with ads as (
     from ad_performance p
     where (:as_of is null or p.date <= :as_of) and p.generated_ad_id in ads
     group by p.generated_ad_id
-), objective as (  -- with one max() aggregate, SQLite takes the bare columns from the max row
-    select p.generated_ad_id, p.campaign_objective, max(p.date) as latest
-    from ad_performance p
-    where (:as_of is null or p.date <= :as_of) and coalesce(p.campaign_objective, '') <> ''
-      and p.generated_ad_id in ads
-    group by p.generated_ad_id
-)
+)  -- one pass over the daily rows; the objective by a seek per ad on the (ad, date) primary key
 select a.id, a.brand_id, a.is_imported, a.created_at, a.final_status, a.pre_gen_score,
        coalesce(d.impressions, 0), coalesce(d.clicks, 0), coalesce(d.conversions, 0), coalesce(d.spend, 0),
-       coalesce(d.revenue, 0), d.first_date, d.last_date, coalesce(o.campaign_objective, '')
+       coalesce(d.revenue, 0), d.first_date, d.last_date,
+       coalesce((select p.campaign_objective from ad_performance p
+                 where p.generated_ad_id = a.id and (:as_of is null or p.date <= :as_of)
+                   and coalesce(p.campaign_objective, '') <> ''
+                 order by p.date desc limit 1), '')
 from generated_ads a
 left join daily d on d.generated_ad_id = a.id
-left join objective o on o.generated_ad_id = a.id
 where a.id in ads
 order by a.id
 """
