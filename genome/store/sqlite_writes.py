@@ -32,6 +32,9 @@ create temp table if not exists incoming_rewards (
     ad_id text primary key, reward_score real, ctr real, conversion_rate real, roas real, ctr_score real,
     conversion_score real, roas_score real, ctr_weight real, conversion_weight real, roas_weight real,
     campaign_objective text, maturity text, impressions_at_maturity integer, matured_at text);
+create temp table if not exists incoming_reward_rows (
+    generated_ad_id text primary key, brand_id text, reward_score real, reward_components text,
+    campaign_objective text, maturity text, impressions_at_maturity integer, matured_at text);
 create temp table if not exists incoming_scores (
     brand_id text, element_name text, element_value text, alpha real, beta real, prior_alpha real,
     prior_beta real, prior_source text, total_observations real, mean_reward real,
@@ -251,29 +254,34 @@ def apply_refresh(
         payloads.REWARD_COLUMNS[:1] + payloads.REWARD_COLUMNS[2:],
         None,
     )
-    incoming = (
-        "select i.ad_id, a.brand_id, i.reward_score, " + _COMPONENTS + " as reward_components,"
-        " coalesce(i.campaign_objective, '') as campaign_objective, i.maturity,"
-        " coalesce(i.impressions_at_maturity, 0) as impressions_at_maturity, i.matured_at"
-        f" from temp.incoming_rewards i join generated_ads a on a.id = i.ad_id and a.brand_id in {_REFRESHED}"
-    )
     columns = (
         "brand_id, reward_score, reward_components, campaign_objective, maturity,"
         " impressions_at_maturity, matured_at"
     )
-    new, updated, unchanged = connection.execute(
-        f"with i as ({incoming}) select coalesce(sum(c.generated_ad_id is null), 0),"
-        f" coalesce(sum(c.generated_ad_id is not null and ({_qualified('c', columns)}) is not ({_qualified('i', columns)})), 0),"
-        f" coalesce(sum(c.generated_ad_id is not null and ({_qualified('c', columns)}) is ({_qualified('i', columns)})), 0)"
-        " from i left join creative_element_rewards c on c.generated_ad_id = i.ad_id"
-    ).fetchone()
-    connection.execute(
-        f"with i as ({incoming}) insert into creative_element_rewards (generated_ad_id, {columns}, computed_at)"
-        f" select ad_id, {columns}, ? from i where true on conflict (generated_ad_id) do update set"
-        f" {_assign(columns + ', computed_at')}"
+    # the rows to store, built once (the join driven from the incoming rows' key), then counted
+    # against the stored rows and upserted where changed
+    connection.execute("delete from temp.incoming_reward_rows")
+    total = connection.execute(
+        f"insert into temp.incoming_reward_rows (generated_ad_id, {columns})"
+        " select i.ad_id, a.brand_id, i.reward_score, " + _COMPONENTS + ","
+        " coalesce(i.campaign_objective, ''), i.maturity, coalesce(i.impressions_at_maturity, 0), i.matured_at"
+        " from temp.incoming_rewards i cross join generated_ads a on a.id = i.ad_id"
+        f" where a.brand_id in {_REFRESHED}"
+    ).rowcount
+    existing = connection.execute(
+        "select count(*) from temp.incoming_reward_rows i where exists"
+        " (select 1 from creative_element_rewards c where c.generated_ad_id = i.generated_ad_id)"
+    ).fetchone()[0]
+    written = connection.execute(
+        f"insert into creative_element_rewards (generated_ad_id, {columns}, computed_at)"
+        f" select generated_ad_id, {columns}, ? from temp.incoming_reward_rows where true"
+        f" on conflict (generated_ad_id) do update set {_assign(columns + ', computed_at')}"
         f" where ({_qualified('creative_element_rewards', columns)}) is not ({_qualified('excluded', columns)})",
         (now,),
-    )
+    ).rowcount
+    new = total - existing
+    updated = written - new
+    unchanged = existing - updated
     removed = connection.execute(
         f"delete from creative_element_rewards where brand_id in {_REFRESHED}"
         " and generated_ad_id not in (select ad_id from temp.incoming_rewards)"
