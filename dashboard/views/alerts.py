@@ -158,7 +158,7 @@ else:
             else:
                 ws.write(lambda g: g.resolve(int(alert_id), by, note))
         except GenomeError as exc:
-            st.error(f"Alert #{alert_id} was not {verb}: {exc}", icon=":material/warning:")
+            st.error(f"Alert #{alert_id} was not {verb}: {ui.md(exc)}", icon=":material/warning:")
         else:
             st.session_state[NOTICE] = ("success", f"Alert #{alert_id} {verb} by {ui.md(by.strip())}.", None)
             st.rerun()

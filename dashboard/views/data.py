@@ -71,7 +71,7 @@ def show_import_result(kind: str) -> None:
             icon=":material/check_circle:",
         )
     elif kind_of == "error":
-        st.error(f"{ui.md(name)} could not be imported: {payload}", icon=":material/warning:")
+        st.error(f"{ui.md(name)} could not be imported: {ui.md(payload)}", icon=":material/warning:")
     else:
         st.error(
             f"{ui.md(name)} was refused; nothing was written. Fix these {len(payload):,} problems and upload it again:",

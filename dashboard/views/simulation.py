@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts
+from dashboard import charts, ui
 from genome.simulation import StudyConfig, default_policies, run_study
 
 RESULT_KEY = "simulation_result"
@@ -57,7 +57,7 @@ if submitted:
             )
         except ValueError as exc:
             bar.empty()
-            st.error(f"This setting cannot be simulated: {exc}")
+            st.error(f"This setting cannot be simulated: {ui.md(exc)}")
         else:
             bar.empty()
             st.session_state[RESULT_KEY] = result
