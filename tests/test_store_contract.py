@@ -487,6 +487,26 @@ def test_a_refresh_of_other_inputs_recomputes(store, as_of, compute, brand_ids):
     assert summary["as_of"] == as_of.isoformat()
 
 
+def test_reads_see_writes_of_this_store_and_of_another_connection(store, store_url):
+    loaded(store).refresh(None, AS_OF, simple_refresh)
+    assert store.brand_stats("b1") == {"matured_ads": 1, "approved": 2, "rejected": 1}
+    assert store.scores("b1")["alpha"].tolist() == [1.75, 1.75]
+    store.import_ads(ADS.assign(final_status="approved"))  # through this store
+    assert store.brand_stats("b1") == {"matured_ads": 1, "approved": 3, "rejected": 0}
+    assert store.scores("b2")["alpha"].tolist() == [2.0]
+    other = open_store(store_url, Settings())
+    try:
+        other.import_performance(PERFORMANCE.assign(clicks=[20, 10, 10, 8, 10]))
+        other.refresh(None, AS_OF, simple_refresh)  # a1 and a4 matured, a4 now rewarded 0.25
+    finally:
+        other.close()
+    assert store.brand_stats("b2") == {"matured_ads": 1, "approved": 1, "rejected": 0}
+    assert store.scores("b2")["alpha"].tolist() == [1.25]
+    changed = store.scores("b1")
+    changed.loc[:, "alpha"] = 0.0  # a caller's change stays in its own frame
+    assert store.scores("b1")["alpha"].tolist() == [1.75, 1.75]
+
+
 @pytest.mark.parametrize("compute", [failing_refresh, refresh_violating_a_check])
 def test_a_failed_refresh_leaves_the_database_as_it_was_and_records_the_failure(store, compute):
     loaded(store).refresh(None, AS_OF, simple_refresh)

@@ -8,6 +8,7 @@ transaction, so two concurrent refreshes run one after the other and end as one 
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -119,6 +120,7 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
         self.url = url
         self.settings = settings or Settings()
         self._connections = ThreadConnections(self._open_connection, lambda _connection: True)
+        self._cache = threading.local()  # this thread's connection, its data_version, cached reads
         self._connection()
 
     def close(self) -> None:
@@ -144,15 +146,33 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         connection = self._connection()
+        try:
+            with _errors():
+                connection.execute("begin immediate")
+                try:
+                    yield connection
+                except BaseException:
+                    if connection.in_transaction:
+                        connection.execute("rollback")
+                    raise
+                connection.execute("commit")
+        finally:  # data_version does not count this connection's own writes
+            self._cache.entry = None
+
+    def _cached(self, key: tuple, load: Callable[[], Any]) -> Any:
+        """`load()` once per change of the file: reads by the generator hot path (brand counts and
+        scores) are kept per thread until any connection commits (`pragma data_version`) or this
+        one runs a transaction."""
+        connection = self._connection()
         with _errors():
-            connection.execute("begin immediate")
-            try:
-                yield connection
-            except BaseException:
-                if connection.in_transaction:
-                    connection.execute("rollback")
-                raise
-            connection.execute("commit")
+            version = connection.execute("pragma data_version").fetchone()[0]
+        entry = getattr(self._cache, "entry", None)
+        if entry is None or entry[0] is not connection or entry[1] != version:
+            entry = (connection, version, {})
+            self._cache.entry = entry
+        if key not in entry[2]:
+            entry[2][key] = load()  # read after the version: a commit in between only reloads later
+        return entry[2][key]
 
     def _read(
         self, sql: str, params: Any, spec: dict, connection: sqlite3.Connection | None = None
@@ -275,7 +295,8 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
         return self._read(REWARDS_SQL, _scope(brand_ids), frames.REWARDS, connection)
 
     def scores(self, brand_id: str | None = None) -> pd.DataFrame:
-        return self._scores(brand_id)
+        # a shallow copy: with copy-on-write a caller's change never reaches the cached frame
+        return self._cached(("scores", brand_id), lambda: self._scores(brand_id)).copy(deep=False)
 
     def _scores(self, brand_id: str | None, connection: sqlite3.Connection | None = None) -> pd.DataFrame:
         sql = (
@@ -295,9 +316,13 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
         return self._read(BRAND_OVERVIEW_SQL, {"threshold": winner_threshold}, frames.BRAND_OVERVIEW)
 
     def brand_stats(self, brand_id: str) -> dict[str, int] | None:
-        with _errors():
-            row = self._connection().execute(BRAND_STATS_SQL, (brand_id,)).fetchone()
-        return None if row is None else dict(zip(BRAND_STATS, row, strict=True))
+        def load() -> dict[str, int] | None:
+            with _errors():
+                row = self._connection().execute(BRAND_STATS_SQL, (brand_id,)).fetchone()
+            return None if row is None else dict(zip(BRAND_STATS, row, strict=True))
+
+        stats = self._cached(("brand_stats", brand_id), load)
+        return None if stats is None else dict(stats)
 
     def alerts(self, status: str | None = None, brand_id: str | None = None) -> pd.DataFrame:
         return self._alerts(status, _one(brand_id))
