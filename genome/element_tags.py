@@ -4,7 +4,8 @@ canonical JSON text (sorted keys, compact, non-ASCII kept).
 The import boundary (`genome.validation`) passes its Problems; every refused item becomes a
 problem (row, column, reason) there. Names and values must be non-empty text of at most
 MAX_ELEMENT_LENGTH characters without unpaired surrogates (JSON can spell them, "\\ud800", but no UTF-8
-store can hold them). Other characters, control characters included, are data and are kept verbatim.
+store can hold them) and without NUL (Postgres text cannot hold it). Other characters, control
+characters included, are data and are kept verbatim.
 """
 
 from __future__ import annotations
@@ -48,6 +49,15 @@ def element_tags_json(columns: pd.DataFrame) -> pd.Series:
     """
     found = elements_from_columns(columns.reset_index(drop=True), Problems("elements"))
     return tags_json(found, len(columns)).set_axis(columns.index)
+
+
+NUL_REASON: Final = "holds a NUL character"
+
+
+def holds_nul(texts: np.ndarray | pd.Series) -> np.ndarray:
+    """True for each text holding a NUL character, which no Postgres text column can store."""
+    series = pd.Series(np.asarray(texts, dtype=object), dtype=object)
+    return series.str.contains("\x00", regex=False, na=False).to_numpy(dtype=bool)
 
 
 def invalid_unicode(texts: np.ndarray | pd.Series) -> np.ndarray:
@@ -116,7 +126,13 @@ def _checked_items(rows: np.ndarray, names: np.ndarray, values: np.ndarray, prob
     problems.add(
         value_bad & named, TAGS_COLUMN, label + f"the value {INVALID_UNICODE_REASON}", value=names, rows=rows
     )
+    name_nul, value_nul = holds_nul(names), holds_nul(values)
+    problems.add(name_nul, TAGS_COLUMN, f"an element name {NUL_REASON}", rows=rows)
+    problems.add(
+        value_nul & named & ~name_nul, TAGS_COLUMN, label + f"the value {NUL_REASON}", value=names, rows=rows
+    )
     keep = name_ok & value_ok & ~name_blank & ~value_blank & ~name_long & ~value_long & ~name_bad & ~value_bad
+    keep &= ~name_nul & ~value_nul
     return Elements(rows[keep], names[keep], values[keep])
 
 
@@ -134,7 +150,9 @@ def elements_from_columns(columns: pd.DataFrame, problems: Problems) -> Elements
     names = np.tile(header, n_rows)
     too_long = (text.str.len() > MAX_ELEMENT_LENGTH).to_numpy()
     problems.add(too_long, names, f"longer than {MAX_ELEMENT_LENGTH} characters", rows=rows)
-    keep = text.ne("").to_numpy() & ~too_long
+    nul = holds_nul(text)
+    problems.add(nul, names, NUL_REASON, rows=rows)
+    keep = text.ne("").to_numpy() & ~too_long & ~nul
     return Elements(rows[keep], names[keep], text.to_numpy(dtype=object)[keep])
 
 

@@ -181,7 +181,7 @@ def test_element_tags_json_from_columns():
     pd.testing.assert_series_equal(validation.element_tags_json(columns), expected)
 
 
-json_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
+json_text = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=30)
 json_objects = st.dictionaries(json_text.filter(lambda s: s.strip() and len(s) <= 200), json_text, max_size=6)
 
 
