@@ -18,31 +18,13 @@ import pytest
 
 import genome
 from genome.store.postgres import migrate
+from tests.expected_schema import AUTHENTICATED_READS, TABLES
 from tests.job_processes import load, postgres_clone, workspace
 
 pytestmark = pytest.mark.postgres
 
 AS_OF = date(2026, 3, 1)
 DENIED = "42501"  # insufficient_privilege, also raised for a row that breaks a policy's WITH CHECK
-TABLES = (
-    "schema_migrations",
-    "brands",
-    "generated_ads",
-    "ad_performance",
-    "creative_element_rewards",
-    "creative_element_scores",
-    "creative_element_score_history",
-    "system_alerts",
-    "health_metric_history",
-    "genome_job_runs",
-)
-AUTHENTICATED_READS = {
-    "brands",
-    "creative_element_scores",
-    "creative_element_score_history",
-    "system_alerts",
-    "health_metric_history",
-}
 OPERATOR_FUNCTION = "genome_set_alert_status"
 
 

@@ -1,0 +1,23 @@
+"""What the migrations must create: the tables, and those the `authenticated` role may read."""
+
+TABLES = (
+    "schema_migrations",
+    "brands",
+    "generated_ads",
+    "ad_performance",
+    "creative_element_rewards",
+    "creative_element_scores",
+    "creative_element_score_history",
+    "system_alerts",
+    "health_metric_history",
+    "genome_job_runs",
+)
+AUTHENTICATED_READS = frozenset(
+    {
+        "brands",
+        "creative_element_scores",
+        "creative_element_score_history",
+        "system_alerts",
+        "health_metric_history",
+    }
+)
