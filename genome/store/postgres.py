@@ -131,26 +131,21 @@ class PostgresStore(JobRunner[psycopg.Connection]):
         return self._call(self._connection(), "select public.genome_save_brands(%s::jsonb)", (payload,))
 
     def import_ads(self, ads: pd.DataFrame) -> dict:
-        payload = payloads.to_json_records(ads, payloads.AD_COLUMNS)
-        return self._run_job(
-            "import_ads",
-            None,
-            None,
-            lambda connection, _ids, started: self._call(
-                connection, "select public.genome_import_ads(%s::jsonb, %s)", (payload, started)
-            ),
-            scoped=False,
-        )
+        return self._import("import_ads", payloads.to_json_records(ads, payloads.AD_COLUMNS))
 
     def import_performance(self, rows: pd.DataFrame) -> dict:
-        payload = payloads.to_json_records(rows, payloads.PERFORMANCE_COLUMNS)
+        return self._import(
+            "import_performance", payloads.to_json_records(rows, payloads.PERFORMANCE_COLUMNS)
+        )
+
+    def _import(self, job_type: str, payload: str) -> dict:
+        """One import job: the SQL function `genome_<job_type>` writes the whole payload or nothing."""
+        sql = f"select public.genome_{job_type}(%s::jsonb, %s)"
         return self._run_job(
-            "import_performance",
+            job_type,
             None,
             None,
-            lambda connection, _ids, started: self._call(
-                connection, "select public.genome_import_performance(%s::jsonb, %s)", (payload, started)
-            ),
+            lambda connection, _ids, started: self._call(connection, sql, (payload, started)),
             scoped=False,
         )
 
