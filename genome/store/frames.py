@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from itertools import chain
 from typing import Any, Literal
 
 import numpy as np
@@ -206,3 +207,27 @@ def _truth(value: object) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in ("1", "true", "t", "yes")
     return bool(value)
+
+
+def elements_from_groups(groups: Sequence[Sequence[Any]]) -> pd.DataFrame:
+    """AD_ELEMENTS, ordered by ad_id and element_name, from rows of (brand_id, element_name,
+    element_value, JSON array of ad ids): a few rows per brand instead of one per ad and element,
+    since moving each value from the database into Python is what a read costs."""
+    if not groups:
+        return coerce([], AD_ELEMENTS)
+    ad_lists = [json.loads(group[3]) for group in groups]
+    group_of_row = np.repeat(np.arange(len(groups)), [len(ads) for ads in ad_lists])
+    ad_ids = pd.array(list(chain.from_iterable(ad_lists)), dtype="str")
+    keys = coerce(
+        [group[:3] for group in groups], {"brand_id": "str", "element_name": "str", "element_value": "str"}
+    )
+    ad_rank, _ = pd.factorize(ad_ids, sort=True)
+    name_rank, _ = pd.factorize(keys["element_name"].array, sort=True)
+    order = np.lexsort((name_rank[group_of_row], ad_rank))
+    group_of_row = group_of_row[order]
+    return pd.DataFrame(
+        {
+            "ad_id": ad_ids.take(order),
+            **{column: keys[column].array.take(group_of_row) for column in keys.columns},
+        }
+    )

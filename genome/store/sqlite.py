@@ -38,38 +38,42 @@ SCHEMA = (Path(__file__).with_name("sqlite_schema.sql")).read_text(encoding="utf
 BUSY_TIMEOUT_SECONDS = 120.0
 
 _BRANDS = "(:all_brands or a.brand_id in (select value from json_each(:brand_ids)))"
+# Ad aggregates come from ad_performance_totals (kept by imports); only ads with daily rows after
+# `as_of` (a refresh back in time) have their rows up to `as_of` summed here.
 AD_AGGREGATES_SQL = f"""
 with ads as (
     select a.id from generated_ads a
     where {_BRANDS} and (:as_of is null or substr(a.created_at, 1, 10) <= :as_of)
-), daily as (
+), backdated as (
     select p.generated_ad_id, sum(p.impressions) as impressions, sum(p.clicks) as clicks,
            sum(p.conversions) as conversions, sum(p.spend) as spend, sum(p.revenue) as revenue,
-           min(p.date) as first_date, max(p.date) as last_date
+           min(p.date) as first_date, max(p.date) as last_date,
+           coalesce((select o.campaign_objective from ad_performance o
+                     where o.generated_ad_id = p.generated_ad_id and o.date <= :as_of
+                       and coalesce(o.campaign_objective, '') <> ''
+                     order by o.date desc limit 1), '') as campaign_objective
     from ad_performance p
-    where (:as_of is null or p.date <= :as_of) and p.generated_ad_id in ads
+    where p.date <= :as_of and p.generated_ad_id in (
+        select t.generated_ad_id from ad_performance_totals t where t.last_date > :as_of and t.generated_ad_id in ads)
     group by p.generated_ad_id
-)  -- one pass over the daily rows; the objective by a seek per ad on the (ad, date) primary key
+)
 select a.id, a.brand_id, a.is_imported, a.created_at, a.final_status, a.pre_gen_score,
-       coalesce(d.impressions, 0), coalesce(d.clicks, 0), coalesce(d.conversions, 0), coalesce(d.spend, 0),
-       coalesce(d.revenue, 0), d.first_date, d.last_date,
-       coalesce((select p.campaign_objective from ad_performance p
-                 where p.generated_ad_id = a.id and (:as_of is null or p.date <= :as_of)
-                   and coalesce(p.campaign_objective, '') <> ''
-                 order by p.date desc limit 1), '')
+       coalesce(t.impressions, b.impressions, 0), coalesce(t.clicks, b.clicks, 0),
+       coalesce(t.conversions, b.conversions, 0), coalesce(t.spend, b.spend, 0),
+       coalesce(t.revenue, b.revenue, 0), coalesce(t.first_date, b.first_date),
+       coalesce(t.last_date, b.last_date), coalesce(t.campaign_objective, b.campaign_objective, '')
 from generated_ads a
-left join daily d on d.generated_ad_id = a.id
+left join ad_performance_totals t on t.generated_ad_id = a.id and (:as_of is null or t.last_date <= :as_of)
+left join backdated b on b.generated_ad_id = a.id
 where a.id in ads
 order by a.id
 """
+# one row per (brand, element, value) with its ads as a JSON array: far fewer values to move into Python
 AD_ELEMENTS_SQL = f"""
-select a.id, a.brand_id, tag.key,
-       case tag.type when 'true' then 'true' when 'false' then 'false' else cast(tag.value as text) end
-from generated_ads a, json_each(a.element_tags) as tag
-where {_BRANDS}
-  and (:elements is null or tag.key in (select value from json_each(:elements)))
-  and tag.type in ('text', 'integer', 'real', 'true', 'false') and cast(tag.value as text) <> ''
-order by a.id, tag.key
+select a.brand_id, a.element_name, a.element_value, json_group_array(a.generated_ad_id)
+from generated_ad_elements a
+where {_BRANDS} and (:elements is null or a.element_name in (select value from json_each(:elements)))
+group by a.brand_id, a.element_name, a.element_value
 """
 BRAND_OVERVIEW_SQL = """
 with ad_counts as (
@@ -139,8 +143,11 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
             connection.execute("pragma journal_mode = wal")
             connection.execute("pragma synchronous = normal")
             connection.execute("pragma foreign_keys = on")
+            connection.execute("pragma cache_size = -65536")  # 64 MiB: refresh joins stay in memory
             connection.executescript(SCHEMA)
             connection.executescript(sqlite_writes.TEMP_TABLES)
+            if connection.execute("pragma user_version").fetchone()[0] < sqlite_writes.DERIVED_VERSION:
+                sqlite_writes.build_derived(connection)
         return connection
 
     @contextmanager
@@ -240,12 +247,7 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
                 as_of=as_of,
                 brand_ids=ids,
                 ads=self._ad_aggregates(connection, ids, as_of),
-                elements=self._read(
-                    AD_ELEMENTS_SQL,
-                    _scope(ids, elements=self.settings.tracked_elements),
-                    frames.AD_ELEMENTS,
-                    connection,
-                ),
+                elements=self._ad_elements(ids, self.settings.tracked_elements, connection),
                 brands=brands,
                 scores=self._scores(None, connection),
             )
@@ -278,7 +280,19 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
     def ad_elements(
         self, brand_ids: Sequence[str] | None, elements: Sequence[str] | None = None
     ) -> pd.DataFrame:
-        return self._read(AD_ELEMENTS_SQL, _scope(brand_ids, elements=elements), frames.AD_ELEMENTS)
+        return self._ad_elements(brand_ids, elements)
+
+    def _ad_elements(
+        self,
+        brand_ids: Sequence[str] | None,
+        elements: Sequence[str] | None,
+        connection: sqlite3.Connection | None = None,
+    ) -> pd.DataFrame:
+        with _errors():
+            groups = (connection or self._connection()).execute(
+                AD_ELEMENTS_SQL, _scope(brand_ids, elements=elements)
+            )
+            return frames.elements_from_groups(groups.fetchall())
 
     def _ad_aggregates(
         self, connection: sqlite3.Connection | None, brand_ids: Sequence[str] | None, as_of: date | None

@@ -45,6 +45,32 @@ create table if not exists ad_performance (
 ) without rowid;
 create index if not exists ad_performance_date on ad_performance (date);
 
+-- Derived at import, never written otherwise: each ad's daily rows summed (the objective of its latest
+-- day that names one), so reading ad aggregates costs one row per ad, not one per day. Rebuilt for
+-- the ads an import touches (sqlite_writes.TOTALS_SQL).
+create table if not exists ad_performance_totals (
+    generated_ad_id text primary key references generated_ads (id) on delete cascade,
+    impressions integer not null,
+    clicks integer not null,
+    conversions integer not null,
+    spend real not null,
+    revenue real not null,
+    first_date text not null,
+    last_date text not null,
+    campaign_objective text not null
+) without rowid;
+
+-- Derived at import: each ad's scalar element tags, one row per (ad, element), so reads parse no JSON.
+-- Keyed by (brand, element, value): a brand's ads of each value are one range, read as one JSON list.
+create table if not exists generated_ad_elements (
+    brand_id text not null,
+    element_name text not null,
+    element_value text not null,
+    generated_ad_id text not null references generated_ads (id) on delete cascade,
+    primary key (brand_id, element_name, element_value, generated_ad_id)
+) without rowid;
+create unique index if not exists generated_ad_elements_ad on generated_ad_elements (generated_ad_id, element_name);
+
 create table if not exists creative_element_rewards (
     generated_ad_id text primary key references generated_ads (id) on delete cascade,
     brand_id text not null references brands (id) on delete cascade,

@@ -28,10 +28,6 @@ create temp table if not exists incoming_ads (
 create temp table if not exists incoming_performance (
     generated_ad_id text, date text, impressions integer, clicks integer, conversions integer,
     spend real, revenue real, campaign_objective text, primary key (generated_ad_id, date));
-create temp table if not exists incoming_rewards (
-    ad_id text primary key, reward_score real, ctr real, conversion_rate real, roas real, ctr_score real,
-    conversion_score real, roas_score real, ctr_weight real, conversion_weight real, roas_weight real,
-    campaign_objective text, maturity text, impressions_at_maturity integer, matured_at text);
 create temp table if not exists incoming_reward_rows (
     generated_ad_id text primary key, brand_id text, reward_score real, reward_components text,
     campaign_objective text, maturity text, impressions_at_maturity integer, matured_at text);
@@ -47,12 +43,49 @@ create temp table if not exists incoming_actions (
     metric_value real, threshold_value real, message text);
 """
 
+#: rebuilds ad_performance_totals for the ads of `{ads}` (a subquery of ad ids) from their daily rows
+TOTALS_SQL = """
+insert or replace into ad_performance_totals
+select p.generated_ad_id, sum(p.impressions), sum(p.clicks), sum(p.conversions), sum(p.spend),
+       sum(p.revenue), min(p.date), max(p.date),
+       coalesce((select o.campaign_objective from ad_performance o
+                 where o.generated_ad_id = p.generated_ad_id and coalesce(o.campaign_objective, '') <> ''
+                 order by o.date desc limit 1), '')
+from ad_performance p
+where p.generated_ad_id in {ads}
+group by p.generated_ad_id
+"""
+#: writes generated_ad_elements for the ads of `{ads}`: their scalar, non-empty tags as text
+ELEMENTS_SQL = """
+insert or replace into generated_ad_elements (brand_id, element_name, element_value, generated_ad_id)
+select a.brand_id, tag.key,
+       case tag.type when 'true' then 'true' when 'false' then 'false' else cast(tag.value as text) end, a.id
+from generated_ads a, json_each(a.element_tags) as tag
+where a.id in {ads}
+  and tag.type in ('text', 'integer', 'real', 'true', 'false') and cast(tag.value as text) <> ''
+"""
+#: `pragma user_version` once the derived tables hold every ad (files made before they existed have 0)
+DERIVED_VERSION = 1
+
+
+def build_derived(connection: sqlite3.Connection) -> None:
+    """Fill the derived tables from scratch in a file made before they existed (once per file)."""
+    connection.execute("begin immediate")
+    try:
+        if connection.execute("pragma user_version").fetchone()[0] < DERIVED_VERSION:
+            connection.execute("delete from ad_performance_totals")
+            connection.execute("delete from generated_ad_elements")
+            connection.execute(TOTALS_SQL.format(ads="(select id from generated_ads)"))
+            connection.execute(ELEMENTS_SQL.format(ads="(select id from generated_ads)"))
+            connection.execute(f"pragma user_version = {DERIVED_VERSION}")
+        connection.execute("commit")
+    except BaseException:
+        connection.execute("rollback")
+        raise
+
+
 _REFRESHED = "(select id from temp.incoming_brands)"
-_COMPONENTS = (
-    "json_object('ctr', i.ctr, 'conversion_rate', i.conversion_rate, 'roas', i.roas,"
-    " 'ctr_score', i.ctr_score, 'conversion_score', i.conversion_score, 'roas_score', i.roas_score,"
-    " 'ctr_weight', i.ctr_weight, 'conversion_weight', i.conversion_weight, 'roas_weight', i.roas_weight)"
-)
+_COMPONENTS = "json_object(" + ", ".join(f"'{name}', ?" for name in payloads.REWARD_COMPONENTS) + ")"
 
 
 def fill(
@@ -149,6 +182,9 @@ def import_ads(connection: sqlite3.Connection, ads: pd.DataFrame, started: datet
         f" on conflict (id) do update set {_assign(columns)}"
         f" where ({_qualified('generated_ads', columns)}) is not ({_qualified('excluded', columns)})"
     )
+    incoming = "(select id from temp.incoming_ads)"
+    connection.execute(f"delete from generated_ad_elements where generated_ad_id in {incoming}")
+    connection.execute(ELEMENTS_SQL.format(ads=incoming))
     counts["job_id"] = record_job(connection, "import_ads", brand_ids, "succeeded", started, dict(counts))
     return counts
 
@@ -199,6 +235,7 @@ def import_performance(connection: sqlite3.Connection, rows: pd.DataFrame, start
         f" on conflict (generated_ad_id, date) do update set {_assign(columns)}"
         f" where ({_qualified('ad_performance', columns)}) is not ({_qualified('excluded', columns)})"
     )
+    connection.execute(TOTALS_SQL.format(ads="(select generated_ad_id from temp.incoming_performance)"))
     counts["job_id"] = record_job(
         connection, "import_performance", brand_ids, "succeeded", started, dict(counts)
     )
@@ -247,27 +284,24 @@ def apply_refresh(
         (brand_ids[0] if len(brand_ids) == 1 else None, timestamp_text(started)),
     ).lastrowid
 
-    fill(
-        connection,
-        "incoming_rewards",
-        outputs.rewards,
-        payloads.REWARD_COLUMNS[:1] + payloads.REWARD_COLUMNS[2:],
-        None,
+    # the rows to store, reward_components built as they go in; only rows of an ad of a refreshed
+    # brand are kept (their brand is the ad's), then counted against the stored rows and upserted
+    connection.execute("delete from temp.incoming_reward_rows")
+    connection.executemany(
+        "insert or replace into temp.incoming_reward_rows (generated_ad_id, brand_id, reward_score,"
+        " reward_components, campaign_objective, maturity, impressions_at_maturity, matured_at)"
+        f" values (?, ?, ?, {_COMPONENTS}, coalesce(?, ''), ?, coalesce(?, 0), ?)",
+        payloads.to_rows(outputs.rewards, payloads.REWARD_COLUMNS),
+    )
+    connection.execute(
+        "delete from temp.incoming_reward_rows as i where not exists (select 1 from generated_ads a"
+        f" where a.id = i.generated_ad_id and a.brand_id = i.brand_id and a.brand_id in {_REFRESHED})"
     )
     columns = (
         "brand_id, reward_score, reward_components, campaign_objective, maturity,"
         " impressions_at_maturity, matured_at"
     )
-    # the rows to store, built once (the join driven from the incoming rows' key), then counted
-    # against the stored rows and upserted where changed
-    connection.execute("delete from temp.incoming_reward_rows")
-    total = connection.execute(
-        f"insert into temp.incoming_reward_rows (generated_ad_id, {columns})"
-        " select i.ad_id, a.brand_id, i.reward_score, " + _COMPONENTS + ","
-        " coalesce(i.campaign_objective, ''), i.maturity, coalesce(i.impressions_at_maturity, 0), i.matured_at"
-        " from temp.incoming_rewards i cross join generated_ads a on a.id = i.ad_id"
-        f" where a.brand_id in {_REFRESHED}"
-    ).rowcount
+    total = connection.execute("select count(*) from temp.incoming_reward_rows").fetchone()[0]
     existing = connection.execute(
         "select count(*) from temp.incoming_reward_rows i where exists"
         " (select 1 from creative_element_rewards c where c.generated_ad_id = i.generated_ad_id)"
@@ -282,10 +316,15 @@ def apply_refresh(
     new = total - existing
     updated = written - new
     unchanged = existing - updated
-    removed = connection.execute(
-        f"delete from creative_element_rewards where brand_id in {_REFRESHED}"
-        " and generated_ad_id not in (select ad_id from temp.incoming_rewards)"
-    ).rowcount
+    stored = connection.execute(
+        f"select count(*) from creative_element_rewards where brand_id in {_REFRESHED}"
+    ).fetchone()[0]
+    removed = 0
+    if stored > total:  # every kept incoming row is stored now: the rest are stale
+        removed = connection.execute(
+            f"delete from creative_element_rewards where brand_id in {_REFRESHED} and generated_ad_id"
+            " not in (select generated_ad_id from temp.incoming_reward_rows)"
+        ).rowcount
 
     fill(connection, "incoming_scores", outputs.scores, payloads.SCORE_COLUMNS)
     connection.execute(f"delete from temp.incoming_scores where brand_id not in {_REFRESHED}")
