@@ -184,7 +184,7 @@ _READY_DTYPES: dict[Kind, object] = {
 
 
 def _column(values: pd.Series, kind: Kind) -> pd.Series:
-    if values.dtype == _READY_DTYPES.get(kind):
+    if kind in _READY_DTYPES and values.dtype == _READY_DTYPES[kind]:
         return values  # already right: the common case, and free (reads sit on hot paths)
     if kind == "str":
         return values.astype("str")
@@ -195,6 +195,8 @@ def _column(values: pd.Series, kind: Kind) -> pd.Series:
     if kind == "bool":
         if values.dtype == bool:
             return values
+        if pd.api.types.is_integer_dtype(values):  # SQLite's 0/1: no per-value work
+            return values != 0
         return values.map(_truth, na_action="ignore").fillna(False).astype(bool)
     if kind == "json":
         return values.map(lambda v: json.loads(v) if isinstance(v, str) else v).astype(object)
