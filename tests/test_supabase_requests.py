@@ -24,11 +24,12 @@ from psycopg.types.json import Jsonb
 from genome import jobs
 from genome.errors import GenomeError, NotFound, StoreError
 from genome.settings import Settings
-from genome.store import frames
+from genome.store import common, frames
 from genome.store import supabase_requests as rq
 from genome.store.base import RefreshInputs, RefreshOutputs
 from genome.store.postgres import MIGRATIONS_DIR, PostgresStore
 from genome.store.supabase import SupabaseStore
+from tests import test_store_contract as contract
 from tests import test_supabase_live as live
 
 URL = "https://abcdefghijklmnop.supabase.co"
@@ -250,6 +251,101 @@ def test_rewards_are_read_with_the_ad_id_renamed_and_the_components_taken_out_of
 def test_job_runs_read_newest_first_up_to_the_limit():
     params = dict(rq.wire_request(rq.job_runs_read(5)).params)
     assert (params["order"], params["offset"], params["limit"]) == ("started_at.desc,id.desc", "0", "5")
+
+
+def test_the_newest_succeeded_write_jobs_are_one_get_of_two_rows_newest_first():
+    assert rq.wire_request(rq.newest_writes_read()) == rq.WireRequest(
+        "GET",
+        "/genome_job_runs",
+        (
+            ("select", "id,job_type,summary"),
+            ("status", "eq.succeeded"),
+            ("job_type", "in.(" + ",".join(common.WRITE_JOBS) + ")"),
+            ("order", "id.desc"),
+            ("offset", "0"),
+            ("limit", "2"),
+        ),
+        None,
+    )
+
+
+FINGERPRINT = "f" * 64
+
+
+def write_job(job_id: int, job_type: str = "import_ads", **summary: object) -> dict:
+    return {"id": job_id, "job_type": job_type, "summary": summary}
+
+
+@pytest.mark.parametrize(
+    ("newest_writes", "unchanged"),
+    [
+        pytest.param([], False, id="no-write-yet"),
+        pytest.param(
+            [write_job(3), write_job(2, "refresh", fingerprint=FINGERPRINT, last_write_job_id=1)],
+            False,
+            id="written-since",
+        ),
+        pytest.param(
+            [write_job(2, "refresh", fingerprint="other", last_write_job_id=1), write_job(1)],
+            False,
+            id="other-inputs",
+        ),
+        pytest.param(
+            [write_job(3, "refresh", fingerprint=FINGERPRINT, last_write_job_id=1), write_job(2)],
+            False,
+            id="written-while-it-ran",
+        ),
+        pytest.param(
+            [write_job(2, "refresh", fingerprint=FINGERPRINT, last_write_job_id=None), write_job(1)],
+            False,
+            id="saw-no-write-but-one-came-before",
+        ),
+        pytest.param(
+            [write_job(2, "refresh", fingerprint=FINGERPRINT), write_job(1)], False, id="by-a-sql-backend"
+        ),
+        pytest.param(
+            [write_job(2, "refresh", fingerprint=FINGERPRINT, last_write_job_id=1), write_job(1)],
+            True,
+            id="unchanged",
+        ),
+        pytest.param(
+            [write_job(1, "refresh", fingerprint=FINGERPRINT, last_write_job_id=None)],
+            True,
+            id="unchanged-first-write",
+        ),
+    ],
+)
+def test_a_refresh_is_unchanged_only_if_the_newest_write_is_a_refresh_of_the_same_inputs_with_none_between(
+    newest_writes, unchanged
+):
+    expected = newest_writes[0]["summary"] if unchanged else None
+    assert rq.unchanged_refresh(newest_writes, FINGERPRINT) == expected
+
+
+def test_without_a_fingerprint_a_refresh_is_never_unchanged_and_marks_nothing():
+    newest_writes = [write_job(1, "refresh", fingerprint=None, last_write_job_id=None)]
+    assert (rq.unchanged_refresh(newest_writes, None), rq.refresh_marks(None, newest_writes)) == (None, {})
+
+
+@pytest.mark.parametrize(
+    ("newest_writes", "last_write"), [([], None), ([write_job(7, "refresh"), write_job(5)], 7)]
+)
+def test_a_refresh_marks_its_fingerprint_and_the_newest_write_it_saw(newest_writes, last_write):
+    marks = rq.refresh_marks(FINGERPRINT, newest_writes)
+    assert marks == {"fingerprint": FINGERPRINT, "last_write_job_id": last_write}
+
+
+def test_a_skipped_refresh_is_one_succeeded_job_record():
+    summary = {"skipped": True, "rewards_unchanged": np.int64(2), "duration_seconds": 0.01}
+    call = rq.skipped_refresh_call(("b1", "b2"), summary, datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
+    assert rq.wire_request(call) == rq.WireRequest(
+        "POST",
+        "/rpc/genome_record_job",
+        (),
+        b'{"p_job_type":"refresh","p_brand_ids":["b1","b2"],"p_status":"succeeded",'
+        b'"p_started_at":"2026-03-01T09:00:00.000000Z",'
+        b'"p_summary":{"skipped":true,"rewards_unchanged":2,"duration_seconds":0.01},"p_error":null}',
+    )
 
 
 @pytest.mark.parametrize(
@@ -866,15 +962,180 @@ def test_a_refresh_over_rest_costs_pages_of_per_ad_aggregates_not_daily_rows(res
     before = len(counter.requests)
     summary = store.refresh(None, date(2026, 2, 15), partial(jobs.compute_refresh, settings=Settings()))
     pages_of_ads, pages_of_elements = 1100 // 1000 + 1, 2 * 1100 // 1000 + 1  # two tracked tags per ad
-    assert len(counter.requests) - before == pages_of_ads + pages_of_elements + 3  # brands, scores, apply
+    # + brands, the write-job check, scores, the apply
+    assert len(counter.requests) - before == pages_of_ads + pages_of_elements + 4
     assert summary["brand_ids"] == brand_ids
     assert summary["rewards_new"] == (1100 if days >= 3 else 0)  # CTR matures after 3 days
 
 
+def compute_refresh_unbound(inputs: RefreshInputs) -> RefreshOutputs:
+    """jobs.compute_refresh without settings bound: a refresh with it is never skipped."""
+    return jobs.compute_refresh(inputs, settings=Settings())
+
+
 @pytest.mark.postgres
-def test_refresh_pages_past_the_row_cap_and_is_idempotent_over_rest(rest_on_postgres):
+@pytest.mark.parametrize(
+    ("compute", "checks"),
+    [
+        pytest.param(partial(jobs.compute_refresh, settings=Settings()), 1, id="skipped"),
+        pytest.param(compute_refresh_unbound, 0, id="recomputed"),
+    ],
+)
+def test_refresh_pages_past_the_row_cap_and_twice_is_once_over_rest(rest_on_postgres, compute, checks):
+    """live.check_refresh_pages_and_idempotence, with the write-job check counted (`checks`)."""
     store, counter = rest_on_postgres
-    live.check_refresh_pages_and_idempotence(store, counter, prefix="")
+    brand_ids = live.load(store, live.synthetic_workspace(ads=1100, days=12))
+    as_of = date(2026, 2, 1)
+    brands, stored_scores = len(store.brands()), len(store.scores())
+
+    before = len(counter.requests)
+    first = store.refresh(brand_ids, as_of, compute)
+    pages = sum(rows // 1000 + 1 for rows in (brands, 1100, 1100 * len(live.TRACKED_TAGS), stored_scores))
+    assert len(counter.requests) - before == pages + checks + 1  # + the one apply call
+    assert (first["brand_ids"], first["rewards_new"]) == (brand_ids, 1100)
+
+    rewards, scores = store.rewards(brand_ids[0]), store.scores(brand_ids[0])
+    second = store.refresh(brand_ids, as_of, compute)
+    assert (second["rewards_new"], second["rewards_updated"], second["rewards_unchanged"]) == (0, 0, 1100)
+    assert second.get("skipped", False) is bool(checks)
+    pd.testing.assert_frame_equal(store.rewards(brand_ids[0]), rewards)
+    pd.testing.assert_frame_equal(store.scores(brand_ids[0]), scores)
+
+
+# --- a refresh with nothing new is skipped over REST, as on the SQL backends (tests/test_store_contract.py)
+
+
+@pytest.mark.postgres
+def test_a_refresh_with_nothing_new_over_rest_is_skipped_recorded_and_costs_three_requests(rest_on_postgres):
+    store, counter = rest_on_postgres
+    first = contract.loaded(store).refresh(None, contract.AS_OF, contract.SETTINGS_REFRESH)
+    rewards, scores = store.rewards(), store.scores()
+    before = len(counter.requests)
+    second = store.refresh(None, contract.AS_OF, contract.SETTINGS_REFRESH)
+    brands, check, record = counter.requests[before:]
+    assert [sent(brands), sent(check)] == [
+        rq.wire_request(rq.brands_read()),
+        rq.wire_request(rq.newest_writes_read()),
+    ]
+    assert (record.method, record.url.path) == ("POST", "/rest/v1/rpc/genome_record_job")
+    assert second == {
+        **first,
+        "skipped": True,
+        "rewards_new": 0,
+        "rewards_updated": 0,
+        "rewards_unchanged": 2,
+        "rewards_removed": 0,
+        "elements_updated": 0,
+        "duration_seconds": second["duration_seconds"],
+        "job_id": second["job_id"],
+        "last_write_job_id": first["job_id"],
+    }
+    runs = store.job_runs(2)
+    assert runs["id"].tolist() == [second["job_id"], first["job_id"]]
+    assert runs["status"].tolist() == ["succeeded", "succeeded"]
+    assert runs.iloc[0]["summary"] == {k: v for k, v in second.items() if k != "job_id"}
+    third = store.refresh(None, contract.AS_OF, contract.SETTINGS_REFRESH)
+    assert (third["skipped"], third["last_write_job_id"]) == (True, second["job_id"])  # a skip chains
+    pd.testing.assert_frame_equal(store.rewards(), rewards)
+    pd.testing.assert_frame_equal(store.scores(), scores)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("change", sorted(contract.CHANGES_SINCE_THE_LAST_REFRESH))
+def test_a_refresh_after_a_write_over_rest_recomputes(rest_on_postgres, change):
+    store, _ = rest_on_postgres
+    contract.loaded(store).refresh(None, contract.AS_OF, contract.SETTINGS_REFRESH)
+    contract.CHANGES_SINCE_THE_LAST_REFRESH[change](store)
+    summary = store.refresh(None, contract.AS_OF, contract.SETTINGS_REFRESH)
+    assert "skipped" not in summary
+    expected_a4 = 0.25 if change == "new performance" else 1.0
+    assert store.rewards().set_index("ad_id")["reward_score"].to_dict() == {"a1": 0.75, "a4": expected_a4}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("as_of", "compute", "brand_ids"),
+    [
+        pytest.param(date(2024, 3, 9), contract.SETTINGS_REFRESH, None, id="other-as-of"),
+        pytest.param(
+            contract.AS_OF,
+            partial(contract.settings_refresh, settings=Settings(min_impressions=100)),
+            None,
+            id="other-settings",
+        ),
+        pytest.param(contract.AS_OF, contract.SETTINGS_REFRESH, ["b1"], id="other-brands"),
+        pytest.param(contract.AS_OF, contract.simple_refresh, None, id="no-bound-settings"),
+    ],
+)
+def test_a_refresh_of_other_inputs_over_rest_recomputes(rest_on_postgres, as_of, compute, brand_ids):
+    store, counter = rest_on_postgres
+    contract.loaded(store).refresh(None, contract.AS_OF, contract.SETTINGS_REFRESH)
+    summary = store.refresh(brand_ids, as_of, compute)
+    assert "skipped" not in summary
+    assert summary["as_of"] == as_of.isoformat()
+    assert "rpc/genome_apply_refresh" in counter.requests[-1].url.path
+
+
+NEW_PERFORMANCE = contract.PERFORMANCE.assign(clicks=[20, 10, 10, 8, 10])  # a4: reward 1.0 -> 0.25
+
+
+def refresh_racing_a_write(inputs: RefreshInputs, settings: Settings, writes: list) -> RefreshOutputs:
+    """contract.simple_refresh, after running (once) the `writes` another client commits meanwhile."""
+    while writes:
+        writes.pop()()
+    return contract.simple_refresh(inputs)
+
+
+@pytest.mark.postgres
+def test_a_write_committed_while_a_refresh_reads_makes_the_next_one_recompute(
+    rest_on_postgres, postgres_database
+):
+    store, _ = rest_on_postgres
+    other = PostgresStore(postgres_database, Settings())
+    writes = [lambda: other.import_performance(NEW_PERFORMANCE)]
+    compute = partial(refresh_racing_a_write, settings=Settings(), writes=writes)
+    try:
+        contract.loaded(store).refresh(None, contract.AS_OF, compute)  # read before the import
+        assert store.rewards().set_index("ad_id")["reward_score"].to_dict() == {"a1": 0.75, "a4": 1.0}
+        summary = store.refresh(None, contract.AS_OF, compute)
+    finally:
+        other.close()
+    assert "skipped" not in summary
+    assert store.rewards().set_index("ad_id")["reward_score"].to_dict() == {"a1": 0.75, "a4": 0.25}
+
+
+class WriteAfterCheck(httpx.BaseTransport):
+    """Passes every request to `inner`; after the next answer to the write-job check, runs `writes`."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+        self.writes: list = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        if request.url.path == "/rest/v1/genome_job_runs":
+            while self.writes:
+                self.writes.pop()()
+        return response
+
+
+@pytest.mark.postgres
+def test_a_write_committed_between_the_check_and_a_skip_makes_the_next_refresh_recompute(postgres_database):
+    server = PostgrestOnPostgres(postgres_database)
+    transport = WriteAfterCheck(httpx.MockTransport(server))
+    store = SupabaseStore(URL, SECRET, Settings(), transport=transport)
+    other = PostgresStore(postgres_database, Settings())
+    try:
+        contract.loaded(store).refresh(None, contract.AS_OF, contract.SETTINGS_REFRESH)
+        transport.writes.append(lambda: other.import_performance(NEW_PERFORMANCE))
+        raced = store.refresh(None, contract.AS_OF, contract.SETTINGS_REFRESH)  # the accepted race
+        summary = store.refresh(None, contract.AS_OF, contract.SETTINGS_REFRESH)
+        a4 = store.rewards().set_index("ad_id")["reward_score"].to_dict()["a4"]
+    finally:
+        other.close()
+        store.close()
+        server.close()
+    assert (raced["skipped"], "skipped" in summary, a4) == (True, False, 0.25)
 
 
 @pytest.mark.postgres

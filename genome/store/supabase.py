@@ -9,7 +9,9 @@ in `supabase_requests` (pure); `_send` is the one place that does I/O.
 
 Consistency: a job's reads are separate HTTP requests, so they are not one snapshot; its write is
 one transaction under the migrations' advisory lock. A refresh therefore commits results computed
-from the data as it was read, and running it again converges (jobs are idempotent).
+from the data as it was read, and running it again converges (jobs are idempotent). A refresh of
+the same inputs as the last one, with no write job since, is skipped like on the SQL backends: one
+read of the newest write jobs and one record instead of the reads and the apply (see `_newest_writes`).
 
 Limits: a job's payload is never split, because splitting would give up all-or-nothing; it grows with
 the job (an import file, or the rewards and scores of the refreshed brands: a few hundred bytes per
@@ -198,10 +200,23 @@ class SupabaseStore:
     def refresh(
         self, brand_ids: Sequence[str] | None, as_of: date, compute: Callable[[RefreshInputs], RefreshOutputs]
     ) -> dict:
+        """Recompute and apply; or, when nothing it reads changed since the last refresh, record a
+        skipped run and return that refresh's results (`_newest_writes`: three requests in all)."""
         brands = self.brands()
         ids = common.resolve_brand_ids(brand_ids, brands["id"])  # NotFound before the job starts
+        fingerprint = common.refresh_fingerprint(self._settings, compute, ids, as_of, brands)
 
-        def build(started: datetime) -> rq.RpcCall:
+        def build(started: datetime) -> rq.RpcCall | dict:
+            newest_writes = self._newest_writes(fingerprint)
+            marks = rq.refresh_marks(fingerprint, newest_writes)
+            previous = rq.unchanged_refresh(newest_writes, fingerprint)
+            if previous is not None:
+                seconds = round((common.utc_now() - started).total_seconds(), 3)
+                summary = {**common.skipped_refresh_summary(previous, seconds), **marks}
+                job_id = self._call(
+                    rq.skipped_refresh_call(ids, summary, started), "recording a skipped refresh"
+                )
+                return {**summary, "job_id": job_id}
             inputs = RefreshInputs(
                 as_of=as_of,
                 brand_ids=ids,
@@ -211,9 +226,23 @@ class SupabaseStore:
                 scores=self.scores(),
             )
             out = compute(inputs)
-            return rq.apply_refresh_call(ids, as_of, out.rewards, out.scores, out.summary, started)
+            summary = {**out.summary, **marks}
+            return rq.apply_refresh_call(ids, as_of, out.rewards, out.scores, summary, started)
 
         return self._job("refresh", ids, as_of, build)
+
+    def _newest_writes(self, fingerprint: str | None) -> list[dict]:
+        """The two newest succeeded write jobs (one request; none without a fingerprint: never skipped).
+
+        A race, accepted as for the rest of a REST refresh (no transaction spans REST requests): a
+        write that commits after this read is not seen by this refresh, which then skips, or computes
+        from reads that may miss it. So that running it again converges, a refresh records the newest
+        write it saw (`rq.LAST_WRITE_KEY`) and the next one skips only if no write came between: write
+        jobs take their ids under the migrations' advisory lock, so a later commit has a later id. A
+        skip's record takes its id without that lock, so a refresh overlapping both a skip and a
+        running apply may still be skipped over once.
+        """
+        return [] if fingerprint is None else self._fetch(rq.newest_writes_read())
 
     def validate(
         self,
@@ -245,13 +274,15 @@ class SupabaseStore:
         job_type: str,
         brand_ids: Sequence[str] | None,
         as_of: date | None,
-        build: Callable[[datetime], rq.RpcCall],
+        build: Callable[[datetime], rq.RpcCall | dict],
     ) -> dict:
-        """Read and compute (`build`), then send the job's one call; record a failed run on failure."""
+        """Read and compute (`build`), then send the job's one call; record a failed run on failure.
+        A `build` that returns a summary has finished the job itself (a skipped refresh)."""
         started = common.utc_now()
         began = time.perf_counter()
         try:
-            result = self._call(build(started), f"running {job_type}")
+            job = build(started)
+            result = job if isinstance(job, dict) else self._call(job, f"running {job_type}")
         except Exception as error:
             self._record_failure(job_type, brand_ids, as_of, started, error)
             raise
