@@ -11,6 +11,8 @@ TABLES = (
     "system_alerts",
     "health_metric_history",
     "genome_job_runs",
+    "ad_performance_totals",
+    "generated_ad_elements",
 )
 AUTHENTICATED_READS = frozenset(
     {
