@@ -213,11 +213,11 @@ def _truth(value: object) -> bool:
 
 def elements_from_groups(groups: Sequence[Sequence[Any]]) -> pd.DataFrame:
     """AD_ELEMENTS, ordered by ad_id and element_name, from rows of (brand_id, element_name,
-    element_value, JSON array of ad ids): a few rows per brand instead of one per ad and element,
-    since moving each value from the database into Python is what a read costs."""
+    element_value, ad ids as a JSON array text or a list): a few rows per brand instead of one per
+    ad and element, since moving each value from the database into Python is what a read costs."""
     if not groups:
         return coerce([], AD_ELEMENTS)
-    ad_lists = [json.loads(group[3]) for group in groups]
+    ad_lists = [json.loads(group[3]) if isinstance(group[3], str) else group[3] for group in groups]
     group_of_row = np.repeat(np.arange(len(groups)), [len(ads) for ads in ad_lists])
     ad_ids = pd.array(list(chain.from_iterable(ad_lists)), dtype="str")
     keys = coerce(

@@ -257,8 +257,13 @@ class PostgresStore(JobRunner[psycopg.Connection]):
         elements: Sequence[str] | None,
         connection: psycopg.Connection | None = None,
     ) -> pd.DataFrame:
-        sql = "select * from public.genome_ad_elements(%s::text[], %s::text[])"
-        return self._read(sql, (_array(brand_ids), _array(elements)), frames.AD_ELEMENTS, connection)
+        sql = (
+            "select brand_id, element_name, element_value, ad_ids::text"
+            " from public.genome_ad_element_groups(%s::text[], %s::text[])"
+        )
+        with _errors(self._dsn):
+            groups = (connection or self._connection()).execute(sql, (_array(brand_ids), _array(elements)))
+            return frames.elements_from_groups(groups.fetchall())
 
     def rewards(self, brand_id: str | None = None) -> pd.DataFrame:
         return self._rewards(_one(brand_id))

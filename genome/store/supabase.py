@@ -317,7 +317,9 @@ class SupabaseStore:
         self, brand_ids: Sequence[str] | None, elements: Sequence[str] | None = None
     ) -> pd.DataFrame:
         """One row per (ad, element) of `elements` (None = every element), as the SQL backends read them."""
-        return self._frame(rq.ad_elements_read(brand_ids, elements), frames.AD_ELEMENTS)
+        groups = self._fetch_after(rq.ad_elements_read(brand_ids, elements))
+        columns = ("brand_id", "element_name", "element_value", "ad_ids")
+        return frames.elements_from_groups([tuple(group[column] for column in columns) for group in groups])
 
     def rewards(self, brand_id: str | None = None) -> pd.DataFrame:
         return self._frame(rq.rewards_read(_one(brand_id)), frames.REWARDS)

@@ -198,10 +198,12 @@ def ad_aggregates_read(brand_ids: Sequence[str] | None, as_of: date | None) -> K
 
 
 def ad_elements_read(brand_ids: Sequence[str] | None, elements: Sequence[str] | None) -> KeysetRead:
-    """One row per (ad, tracked element), exploded from element_tags in SQL, a page at a time."""
+    """One row per (brand, element, value) with its ad ids (frames.elements_from_groups unfolds
+    them): pages of values, never of element rows."""
     args = {"p_brand_ids": _text_array(brand_ids), "p_elements": _text_array(elements)}
-    order = ("ad_id", "element_name")
-    return KeysetRead("genome_ad_elements_page", args, order, ("p_after_ad_id", "p_after_element_name"))
+    order = ("brand_id", "element_name", "element_value")
+    after = ("p_after_brand_id", "p_after_element_name", "p_after_element_value")
+    return KeysetRead("genome_ad_element_groups", args, order, after)
 
 
 def brand_overview_read(winner_threshold: float) -> PagedRead:
