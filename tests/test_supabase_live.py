@@ -7,8 +7,10 @@ plain functions so tests/test_supabase_requests.py also runs them on the local P
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from functools import partial
 
@@ -110,20 +112,36 @@ def load(store: SupabaseStore, workspace: dict) -> list[str]:
 # --- scenarios (also run on the local PostgreSQL server) --------------------------------------------
 
 
+def tracked_element_groups(ads: pd.DataFrame) -> int:
+    """How many (brand, element, value) groups of `TRACKED_TAGS` the `ads` of a synthetic workspace
+    carry: the rows genome_ad_element_groups answers for them."""
+    tags = pd.DataFrame(ads["element_tags"].map(json.loads).tolist(), index=ads.index)
+    pairs = tags[list(TRACKED_TAGS)].assign(brand_id=ads["brand_id"]).melt(id_vars="brand_id")
+    return len(pairs.drop_duplicates())
+
+
 def check_refresh_pages_and_idempotence(
-    store: SupabaseStore, counter: CountingTransport, prefix: str
-) -> None:
-    """1,100 ads page past the server's 1,000-row cap; a refresh costs pages, not rows; twice = once."""
-    brand_ids = load(store, synthetic_workspace(ads=1100, days=12, prefix=prefix))
+    store: SupabaseStore,
+    counter: CountingTransport,
+    prefix: str,
+    compute: Callable[[RefreshInputs], RefreshOutputs],
+    history_reads: int,
+) -> dict:
+    """1,100 ads page past the server's 1,000-row cap; a refresh costs pages of per-ad aggregates and
+    of (brand, element, value) groups, never of daily or element rows; twice = once. `history_reads`:
+    the GETs of the job history a refresh with `compute` sends (1 when its settings are bound, so it
+    may skip; else 0). Returns the second refresh's summary."""
+    workspace = synthetic_workspace(ads=1100, days=12, prefix=prefix)
+    brand_ids = load(store, workspace)
     as_of = date(2026, 2, 1)
     assert len(store.ad_aggregates(brand_ids, as_of)) == 1100
     brands, stored_scores = len(store.brands()), len(store.scores())
-    compute = partial(jobs.compute_refresh, settings=Settings())
+    groups = tracked_element_groups(workspace["ads"])
 
     before = len(counter.requests)
     first = store.refresh(brand_ids, as_of, compute)
-    pages = sum(rows // PAGE + 1 for rows in (brands, 1100, 1100 * len(TRACKED_TAGS), stored_scores))
-    assert len(counter.requests) - before == pages + 1  # + the one apply call
+    pages = sum(rows // PAGE + 1 for rows in (brands, 1100, groups, stored_scores))
+    assert len(counter.requests) - before == pages + history_reads + 1  # + the one apply call
     assert (first["brand_ids"], first["rewards_new"]) == (brand_ids, 1100)
 
     rewards, scores = store.rewards(brand_ids[0]), store.scores(brand_ids[0])
@@ -132,6 +150,7 @@ def check_refresh_pages_and_idempotence(
     pd.testing.assert_frame_equal(store.rewards(brand_ids[0]), rewards)
     pd.testing.assert_frame_equal(store.scores(brand_ids[0]), scores)
     assert set(scores["element_name"]) == set(TRACKED_TAGS)
+    return second
 
 
 def check_alert_lifecycle(store: SupabaseStore, prefix: str) -> None:
@@ -221,7 +240,8 @@ def _delete_brands_with_prefix(prefix: str) -> None:
 
 def test_live_refresh_pages_past_the_row_cap_and_is_idempotent(live):
     store, counter, run = live
-    check_refresh_pages_and_idempotence(store, counter, run + "paging-")
+    compute = partial(jobs.compute_refresh, settings=Settings())
+    check_refresh_pages_and_idempotence(store, counter, run + "paging-", compute, history_reads=1)
 
 
 def test_live_alert_lifecycle(live):
