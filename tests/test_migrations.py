@@ -33,6 +33,7 @@ FUNCTIONS = {
     "genome_ad_aggregates_page",
     "genome_ad_elements_page",
     "genome_known_ad_ids",
+    "genome_ad_element_groups",
 }
 CATALOG_FINGERPRINT = """
 select (select count(*) from pg_class where relnamespace = 'public'::regnamespace),
