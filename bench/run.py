@@ -167,8 +167,9 @@ def phase_baseline(path: str) -> dict:
     return {**asdict(result), "baseline_s": result.seconds, "max_score_difference": difference}
 
 
-def phase_postgres(rows: int, server_url: str, calls: int, per_row: bool) -> dict:
-    """Load into a fresh migrated database, floor, refresh, no-new-data refresh, latencies, the
+def phase_postgres(rows: int, server_url: str, calls: int, per_row: bool, reps: int = 3) -> dict:
+    """Load into a fresh migrated database, floor, `reps` refreshes each on a pristine copy (the
+    median is reported), no-new-data refresh, latencies, the
     per-row baseline (when `per_row`), then the same refresh over REST (a PostgREST stand-in on a
     clone of the loaded database), counting requests."""
     import httpx
@@ -189,8 +190,7 @@ def phase_postgres(rows: int, server_url: str, calls: int, per_row: bool) -> dic
         g = genome.open(url, config={})
         loaded = load(g.store, build_workload(rows), chunk_rows=100_000)
         g.close()
-        admin.execute(f'create database "{name}_rest" template "{name}"')
-        with psycopg.connect(url) as connection:
+        with psycopg.connect(url, autocommit=True) as connection:
             connection.execute("analyze")
             floors = [
                 baseline.floor_seconds(
@@ -198,13 +198,22 @@ def phase_postgres(rows: int, server_url: str, calls: int, per_row: bool) -> dic
                 )
                 for _ in range(3)
             ]
+        for copy in ("rest", *(f"fresh{i}" for i in range(reps))):
+            admin.execute(f'create database "{name}_{copy}" template "{name}"')
+        refreshes = []
+        for i in range(reps):  # each first refresh on a pristine copy, as for SQLite
+            fresh = genome.open(urlunsplit(urlsplit(url)._replace(path=f"/{name}_fresh{i}")), config={})
+            seconds, summary = _timed(lambda fresh=fresh: fresh.refresh(BRAND, AS_OF))
+            refreshes.append(seconds)
+            fresh.close()
         g = genome.open(url, config={})
-        seconds, summary = _timed(lambda: g.refresh(BRAND, AS_OF))
+        g.refresh(BRAND, AS_OF)
         no_new = [_timed(lambda: g.refresh(BRAND, AS_OF))[0] for _ in range(3)]
         result = {
             **loaded,
             **_medians(floors),
-            "refresh_s": seconds,
+            "refresh_s": statistics.median(refreshes),
+            "refresh_runs_s": refreshes,
             "no_new_data_s": statistics.median(no_new),
             "rewarded_ads": summary["rewarded_ads"],
             **latencies(g, BRAND, calls),
@@ -233,7 +242,7 @@ def phase_postgres(rows: int, server_url: str, calls: int, per_row: bool) -> dic
         )
         return result
     finally:
-        for database in (name, f"{name}_rest"):
+        for database in (name, f"{name}_rest", *(f"{name}_fresh{i}" for i in range(reps))):
             admin.execute(f'drop database if exists "{database}" with (force)')
         admin.close()
 
@@ -395,6 +404,7 @@ def _postgres(runner: Runner, plan: Plan) -> list[dict]:
                     server_url=url,
                     calls=plan.calls // 4 or 1,
                     per_row=rows in plan.baseline_sizes,
+                    reps=plan.reps,
                 ),
             }
             for rows in plan.postgres_sizes
