@@ -40,23 +40,14 @@ BUSY_TIMEOUT_SECONDS = 120.0
 _BRANDS = "(:all_brands or a.brand_id in (select value from json_each(:brand_ids)))"
 # Ad aggregates come from ad_performance_totals (kept by imports); only ads with daily rows after
 # `as_of` (a refresh back in time) have their rows up to `as_of` summed here.
+_BACKDATED = sqlite_writes.AD_SUMS_SQL.format(
+    ads="(select t.generated_ad_id from ad_performance_totals t where t.last_date > :as_of and t.generated_ad_id in ads)"
+)
 AD_AGGREGATES_SQL = f"""
 with ads as (
     select a.id from generated_ads a
     where {_BRANDS} and (:as_of is null or substr(a.created_at, 1, 10) <= :as_of)
-), backdated as (
-    select p.generated_ad_id, sum(p.impressions) as impressions, sum(p.clicks) as clicks,
-           sum(p.conversions) as conversions, sum(p.spend) as spend, sum(p.revenue) as revenue,
-           min(p.date) as first_date, max(p.date) as last_date,
-           coalesce((select o.campaign_objective from ad_performance o
-                     where o.generated_ad_id = p.generated_ad_id and o.date <= :as_of
-                       and coalesce(o.campaign_objective, '') <> ''
-                     order by o.date desc limit 1), '') as campaign_objective
-    from ad_performance p
-    where p.date <= :as_of and p.generated_ad_id in (
-        select t.generated_ad_id from ad_performance_totals t where t.last_date > :as_of and t.generated_ad_id in ads)
-    group by p.generated_ad_id
-)
+), backdated as ({_BACKDATED})
 select a.id, a.brand_id, a.is_imported, a.created_at, a.final_status, a.pre_gen_score,
        coalesce(t.impressions, b.impressions, 0), coalesce(t.clicks, b.clicks, 0),
        coalesce(t.conversions, b.conversions, 0), coalesce(t.spend, b.spend, 0),

@@ -43,18 +43,23 @@ create temp table if not exists incoming_actions (
     metric_value real, threshold_value real, message text);
 """
 
-#: rebuilds ad_performance_totals for the ads of `{ads}` (a subquery of ad ids) from their daily rows
-TOTALS_SQL = """
-insert or replace into ad_performance_totals
-select p.generated_ad_id, sum(p.impressions), sum(p.clicks), sum(p.conversions), sum(p.spend),
-       sum(p.revenue), min(p.date), max(p.date),
+#: per-ad sums of the daily rows up to :as_of (null: all) of the ads in `{ads}` (a subquery of ad
+#: ids), with the objective of the latest such day that names one: the ad totals, and what a refresh
+#: back in time reads instead of them
+AD_SUMS_SQL = """
+select p.generated_ad_id, sum(p.impressions) as impressions, sum(p.clicks) as clicks,
+       sum(p.conversions) as conversions, sum(p.spend) as spend, sum(p.revenue) as revenue,
+       min(p.date) as first_date, max(p.date) as last_date,
        coalesce((select o.campaign_objective from ad_performance o
-                 where o.generated_ad_id = p.generated_ad_id and coalesce(o.campaign_objective, '') <> ''
-                 order by o.date desc limit 1), '')
+                 where o.generated_ad_id = p.generated_ad_id and (:as_of is null or o.date <= :as_of)
+                   and coalesce(o.campaign_objective, '') <> ''
+                 order by o.date desc limit 1), '') as campaign_objective
 from ad_performance p
-where p.generated_ad_id in {ads}
+where p.generated_ad_id in {ads} and (:as_of is null or p.date <= :as_of)
 group by p.generated_ad_id
 """
+#: rebuilds ad_performance_totals for the ads in `{ads}` from all their daily rows (bind as_of = None)
+TOTALS_SQL = "insert or replace into ad_performance_totals " + AD_SUMS_SQL
 #: writes generated_ad_elements for the ads of `{ads}`: their scalar, non-empty tags as text
 ELEMENTS_SQL = """
 insert or replace into generated_ad_elements (brand_id, element_name, element_value, generated_ad_id)
@@ -75,7 +80,7 @@ def build_derived(connection: sqlite3.Connection) -> None:
         if connection.execute("pragma user_version").fetchone()[0] < DERIVED_VERSION:
             connection.execute("delete from ad_performance_totals")
             connection.execute("delete from generated_ad_elements")
-            connection.execute(TOTALS_SQL.format(ads="(select id from generated_ads)"))
+            connection.execute(TOTALS_SQL.format(ads="(select id from generated_ads)"), {"as_of": None})
             connection.execute(ELEMENTS_SQL.format(ads="(select id from generated_ads)"))
             connection.execute(f"pragma user_version = {DERIVED_VERSION}")
         connection.execute("commit")
@@ -235,7 +240,8 @@ def import_performance(connection: sqlite3.Connection, rows: pd.DataFrame, start
         f" on conflict (generated_ad_id, date) do update set {_assign(columns)}"
         f" where ({_qualified('ad_performance', columns)}) is not ({_qualified('excluded', columns)})"
     )
-    connection.execute(TOTALS_SQL.format(ads="(select generated_ad_id from temp.incoming_performance)"))
+    ads = "(select generated_ad_id from temp.incoming_performance)"
+    connection.execute(TOTALS_SQL.format(ads=ads), {"as_of": None})
     counts["job_id"] = record_job(
         connection, "import_performance", brand_ids, "succeeded", started, dict(counts)
     )
