@@ -107,9 +107,14 @@ def _settings_fields(settings: Any) -> dict:
     }
 
 
-def skipped_refresh_summary(previous: dict, duration_seconds: float) -> dict:
-    """The summary of a refresh skipped because nothing it reads changed since `previous` (the last
-    refresh's summary): its results, with every stored reward counted as unchanged."""
+def seconds_since(started: datetime) -> float:
+    """A job's duration so far, as its summary records it."""
+    return round((utc_now() - started).total_seconds(), 3)
+
+
+def skipped_refresh_summary(previous: dict, started: datetime) -> dict:
+    """The summary of a refresh started at `started` and skipped because nothing it reads changed
+    since `previous` (the last refresh's summary): its results, every stored reward unchanged."""
     kept = sum(int(previous.get(key, 0)) for key in ("rewards_new", "rewards_updated", "rewards_unchanged"))
     summary = {key: value for key, value in previous.items() if key != "job_id"}
     summary.update(
@@ -119,7 +124,7 @@ def skipped_refresh_summary(previous: dict, duration_seconds: float) -> dict:
         rewards_unchanged=kept,
         rewards_removed=0,
         elements_updated=0,
-        duration_seconds=duration_seconds,
+        duration_seconds=seconds_since(started),
     )
     return summary
 

@@ -32,7 +32,6 @@ from genome.store.common import (
     new_alert_status,
     refresh_fingerprint,
     skipped_refresh_summary,
-    utc_now,
 )
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
@@ -170,7 +169,7 @@ class PostgresStore(JobRunner[psycopg.Connection]):
             fingerprint = refresh_fingerprint(self.settings, compute, ids, as_of, brands)
             previous = self._unchanged_refresh(connection, fingerprint)
             if previous is not None:
-                summary = skipped_refresh_summary(previous, round((utc_now() - started).total_seconds(), 3))
+                summary = skipped_refresh_summary(previous, started)
                 job_id = self._call(
                     connection,
                     "select public.genome_record_job('refresh', %s::text[], 'succeeded', %s, %s::jsonb)",

@@ -15,7 +15,14 @@ import pandas as pd
 
 from genome.store import payloads
 from genome.store.base import RefreshOutputs, ValidateOutputs
-from genome.store.common import WRITE_JOBS, dumps, job_context, skipped_refresh_summary, utc_now
+from genome.store.common import (
+    WRITE_JOBS,
+    dumps,
+    job_context,
+    seconds_since,
+    skipped_refresh_summary,
+    utc_now,
+)
 from genome.store.payloads import timestamp_text
 
 TEMP_TABLES = """
@@ -267,7 +274,7 @@ def unchanged_refresh(connection: sqlite3.Connection, fingerprint: str | None) -
 def record_skipped_refresh(
     connection: sqlite3.Connection, brand_ids: Sequence[str], previous: dict, started: datetime
 ) -> dict:
-    summary = skipped_refresh_summary(previous, _seconds_since(started))
+    summary = skipped_refresh_summary(previous, started)
     job_id = record_job(connection, "refresh", brand_ids, "succeeded", started, summary)
     return {**summary, "job_id": job_id}
 
@@ -375,7 +382,7 @@ def apply_refresh(
         "rewards_removed": removed,
         "scores": scores,
         "elements_updated": changed,
-        "duration_seconds": _seconds_since(started),
+        "duration_seconds": seconds_since(started),
         **({} if fingerprint is None else {"fingerprint": fingerprint}),
     }
     connection.execute(
@@ -455,7 +462,7 @@ def apply_validation(
         "alerts_opened": written - reopened,
         "alerts_updated": updated + reopened,
         "alerts_resolved": resolved,
-        "duration_seconds": _seconds_since(started),
+        "duration_seconds": seconds_since(started),
     }
     job_id = record_job(connection, "validate", brand_ids, "succeeded", started, summary)
     return {**json.loads(dumps(summary)), "job_id": job_id}
@@ -481,7 +488,3 @@ def _qualified(alias: str, columns: str) -> str:
 
 def _assign(columns: str) -> str:
     return ", ".join(f"{column.strip()} = excluded.{column.strip()}" for column in columns.split(","))
-
-
-def _seconds_since(started: datetime) -> float:
-    return round((utc_now() - started).total_seconds(), 3)

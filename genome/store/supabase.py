@@ -211,8 +211,7 @@ class SupabaseStore:
             marks = rq.refresh_marks(fingerprint, newest_writes)
             previous = rq.unchanged_refresh(newest_writes, fingerprint)
             if previous is not None:
-                seconds = round((common.utc_now() - started).total_seconds(), 3)
-                summary = {**common.skipped_refresh_summary(previous, seconds), **marks}
+                summary = {**common.skipped_refresh_summary(previous, started), **marks}
                 job_id = self._call(
                     rq.skipped_refresh_call(ids, summary, started), "recording a skipped refresh"
                 )
