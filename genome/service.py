@@ -14,7 +14,7 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
-from genome import coldstart, context, jobs, sampling, scoring, validation
+from genome import brand_import, coldstart, context, jobs, sampling, scoring, validation
 from genome.errors import GenomeError, NotFound
 from genome.settings import Settings
 from genome.store import open_store
@@ -30,6 +30,8 @@ EARLIEST_AS_OF = date(2000, 1, 1)
 LATEST_AS_OF = date(2199, 12, 31)
 #: characters a name or note may not hold: controls other than tab and line breaks, unpaired surrogates
 _UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+#: what `set_brand` reports, from the counts `Store.save_brands` returns
+BRAND_STATUSES = {"inserted": "created", "updated": "updated"}
 DEMO_REFRESH_WEEKS = 4  # the demo refreshes weekly over the last month so history has points
 
 
@@ -112,9 +114,62 @@ class Genome:
             "as_of": day.isoformat(),
         }
 
-    # --- reads --------------------------------------------------------------------------------------
+    # --- brands -------------------------------------------------------------------------------------
+    def set_brand(
+        self,
+        brand_id: str,
+        *,
+        name: str | None = None,
+        organization_id: str | None = None,
+        cross_brand_sharing: bool | None = None,
+    ) -> dict:
+        """Create or change one brand; returns it with "status" created, updated or unchanged.
+
+        None keeps the stored value (a new brand: its id as name, no organization, sharing off);
+        name="" gives back the id as name; organization_id="" removes the organization. Sharing lets
+        other brands' priors learn from this brand's evidence from their next refresh on.
+        """
+        brand_id = brand_import.brand_text(
+            brand_id, "brand id", brand_import.LIMITS["brand_id"], required=True
+        )
+        if name is not None:
+            name = brand_import.brand_text(name, "name", brand_import.LIMITS["name"])
+        if organization_id is not None:
+            organization_id = brand_import.brand_text(
+                organization_id, "organization id", brand_import.LIMITS["organization_id"]
+            )
+        if cross_brand_sharing is not None and not isinstance(cross_brand_sharing, bool | np.bool_):
+            raise GenomeError(f"cross_brand_sharing must be True, False or None, got {cross_brand_sharing!r}")
+        change = pd.DataFrame(
+            {
+                "id": [brand_id],
+                "name": [name],
+                "organization_id": [organization_id],
+                "cross_brand_sharing": [None if cross_brand_sharing is None else bool(cross_brand_sharing)],
+            },
+            dtype=object,
+        )
+        counts = self.store.save_brands(change)
+        status = next((s for k, s in BRAND_STATUSES.items() if counts.get(k)), "unchanged")
+        brand = self.store.brands().set_index("id").loc[brand_id]
+        return {
+            "id": brand_id,
+            "name": str(brand["name"]),
+            "organization_id": None if pd.isna(brand["organization_id"]) else str(brand["organization_id"]),
+            "cross_brand_sharing": bool(brand["cross_brand_sharing"]),
+            "created_at": brand["created_at"],
+            "status": status,
+        }
+
+    def import_brands(self, source: CsvSource) -> dict:
+        """Validate a brands CSV whole (see genome.brand_import), then write it all or nothing."""
+        return self.store.save_brands(brand_import.validate_brands(source))
+
     def brands(self) -> pd.DataFrame:
+        """id, name, organization_id, cross_brand_sharing, created_at of every brand."""
         return self.store.brands()
+
+    # --- reads --------------------------------------------------------------------------------------
 
     def overview(self) -> pd.DataFrame:
         """One row per brand with its cold-start position, alerts and winner rate."""

@@ -251,12 +251,39 @@ def test_known_ad_ids(store):
 
 
 def test_save_brands_upserts(store):
-    assert store.save_brands(BRANDS) == 2
-    assert store.save_brands(BRANDS) == 0
-    store.save_brands(BRANDS.assign(cross_brand_sharing=[False, False]))
+    assert store.save_brands(BRANDS) == {"inserted": 2, "updated": 0, "unchanged": 0}
+    assert store.save_brands(BRANDS) == {"inserted": 0, "updated": 0, "unchanged": 2}
+    assert store.save_brands(BRANDS.assign(cross_brand_sharing=[False, False])) == {
+        "inserted": 0,
+        "updated": 1,
+        "unchanged": 1,
+    }
     brands = store.brands()
     assert brands["cross_brand_sharing"].tolist() == [False, False]
     assert brands["organization_id"].isna().tolist() == [False, True]
+
+
+def test_save_brands_keeps_what_a_row_leaves_null(store):
+    store.save_brands(BRANDS)
+    created = store.brands()["created_at"].tolist()
+    kept = pd.DataFrame({"id": ["b1", "b2"], "organization_id": ["", "org-2"]})
+    assert store.save_brands(kept) == {"inserted": 0, "updated": 2, "unchanged": 0}
+    brands = store.brands()
+    assert brands[["name", "cross_brand_sharing"]].to_dict("list") == {
+        "name": ["Brand One", "Brand Two"],
+        "cross_brand_sharing": [True, False],
+    }
+    assert brands["organization_id"].tolist()[1] == "org-2" and pd.isna(brands["organization_id"].iloc[0])
+    assert brands["created_at"].tolist() == created
+
+
+def test_save_brands_gives_a_new_brand_the_defaults(store):
+    assert store.save_brands(pd.DataFrame({"id": ["b9"], "name": [""]})) == {
+        "inserted": 1,
+        "updated": 0,
+        "unchanged": 0,
+    }
+    assert store.brands()[["id", "name", "cross_brand_sharing"]].values.tolist() == [["b9", "b9", False]]
 
 
 # --- reads --------------------------------------------------------------------------------------------
@@ -456,6 +483,12 @@ CHANGES_SINCE_THE_LAST_REFRESH = {
     "same performance again": lambda store: store.import_performance(PERFORMANCE),
     "an ad changed": lambda store: store.import_ads(ADS.assign(final_status="approved")),
     "a brand renamed": lambda store: store.save_brands(BRANDS.assign(name=["Brand 1", "Brand Two"])),
+    "a brand's sharing turned on": lambda store: store.save_brands(
+        pd.DataFrame({"id": ["b2"], "cross_brand_sharing": [True]})
+    ),
+    "a brand joined an organization": lambda store: store.save_brands(
+        pd.DataFrame({"id": ["b2"], "organization_id": ["org-1"]})
+    ),
     "another brand set refreshed": lambda store: store.refresh(["b1"], AS_OF, SETTINGS_REFRESH),
     "a refresh of another as_of": lambda store: store.refresh(None, date(2024, 3, 9), SETTINGS_REFRESH),
 }

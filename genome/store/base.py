@@ -66,8 +66,11 @@ class Store(Protocol):
     def brands(self) -> pd.DataFrame:
         """id, name, organization_id, cross_brand_sharing, created_at."""
 
-    def save_brands(self, brands: pd.DataFrame) -> int:
-        """Upsert brands by id; returns rows written."""
+    def save_brands(self, brands: pd.DataFrame) -> dict:
+        """Upsert brands by id (id, name, organization_id, cross_brand_sharing, created_at; missing
+        columns are null) in one transaction. Null keeps the stored value (a new brand: name = id, no
+        organization, sharing off, created now); name '' = the id; organization_id '' = none.
+        Returns {"inserted": n, "updated": n, "unchanged": n}. Not a job run."""
 
     def import_ads(self, ads: pd.DataFrame) -> dict:
         """Upsert validated ads by id (element_tags as JSON text); creates unknown brands.

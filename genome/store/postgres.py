@@ -125,7 +125,7 @@ class PostgresStore(JobRunner[psycopg.Connection]):
             f"select {', '.join(frames.BRANDS)} from public.brands order by id", (), frames.BRANDS
         )
 
-    def save_brands(self, brands: pd.DataFrame) -> int:
+    def save_brands(self, brands: pd.DataFrame) -> dict:
         payload = payloads.to_json_records(brands, payloads.BRAND_COLUMNS)
         return self._call(self._connection(), "select public.genome_save_brands(%s::jsonb)", (payload,))
 

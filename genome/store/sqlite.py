@@ -192,7 +192,7 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
     def brands(self) -> pd.DataFrame:
         return self._read(f"select {', '.join(frames.BRANDS)} from brands order by id", (), frames.BRANDS)
 
-    def save_brands(self, brands: pd.DataFrame) -> int:
+    def save_brands(self, brands: pd.DataFrame) -> dict:
         with self._transaction() as connection:
             return sqlite_writes.save_brands(connection, brands)
 

@@ -96,6 +96,26 @@ def build_derived(connection: sqlite3.Connection) -> None:
         raise
 
 
+#: stored brands changed by temp.incoming_brand_rows (null keeps a value), where anything differs
+SAVE_BRANDS_UPDATE = """
+update brands set name = r.name, organization_id = r.organization_id, cross_brand_sharing = r.sharing
+from (
+    select i.id, coalesce(nullif(i.name, ''), case when i.name is null then b.name end, i.id) as name,
+           case when i.organization_id is null then b.organization_id
+                else nullif(i.organization_id, '') end as organization_id,
+           coalesce(i.cross_brand_sharing, b.cross_brand_sharing) as sharing
+    from temp.incoming_brand_rows i join brands b on b.id = i.id
+) as r
+where brands.id = r.id
+  and (brands.name, brands.organization_id, brands.cross_brand_sharing) is not (r.name, r.organization_id, r.sharing)
+"""
+#: brands of temp.incoming_brand_rows not stored yet, with the defaults for what a row leaves null
+SAVE_BRANDS_INSERT = """
+insert into brands (id, name, organization_id, cross_brand_sharing, created_at)
+select id, coalesce(nullif(name, ''), id), nullif(organization_id, ''), coalesce(cross_brand_sharing, 0),
+       coalesce(created_at, ?)
+from temp.incoming_brand_rows where id not in (select id from brands)
+"""
 _REFRESHED = "(select id from temp.incoming_brands)"
 _COMPONENTS = "json_object(" + ", ".join(f"'{name}', ?" for name in payloads.REWARD_COMPONENTS) + ")"
 
@@ -143,19 +163,13 @@ def record_job(
     return int(cursor.lastrowid)
 
 
-def save_brands(connection: sqlite3.Connection, brands: pd.DataFrame) -> int:
-    now = timestamp_text(utc_now())
-    fill(connection, "incoming_brand_rows", brands, payloads.BRAND_COLUMNS)
-    return connection.execute(
-        "insert into brands (id, name, organization_id, cross_brand_sharing, created_at)"
-        " select id, coalesce(nullif(name, ''), id), nullif(organization_id, ''),"
-        " coalesce(cross_brand_sharing, 0), coalesce(created_at, ?) from temp.incoming_brand_rows where true"
-        " on conflict (id) do update set name = excluded.name, organization_id = excluded.organization_id,"
-        " cross_brand_sharing = excluded.cross_brand_sharing"
-        " where (brands.name, brands.organization_id, brands.cross_brand_sharing)"
-        " is not (excluded.name, excluded.organization_id, excluded.cross_brand_sharing)",
-        (now,),
-    ).rowcount
+def save_brands(connection: sqlite3.Connection, brands: pd.DataFrame) -> dict:
+    """Upsert brands by id, keeping what a row leaves null (a new brand: name = id, no organization,
+    sharing off); name '' = the id, organization_id '' = none. Mirrors genome_save_brands (0010)."""
+    incoming = fill(connection, "incoming_brand_rows", brands, payloads.BRAND_COLUMNS)
+    updated = connection.execute(SAVE_BRANDS_UPDATE).rowcount
+    inserted = connection.execute(SAVE_BRANDS_INSERT, (timestamp_text(utc_now()),)).rowcount
+    return {"inserted": inserted, "updated": updated, "unchanged": incoming - inserted - updated}
 
 
 def import_ads(connection: sqlite3.Connection, ads: pd.DataFrame, started: datetime) -> dict:

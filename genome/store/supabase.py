@@ -180,8 +180,8 @@ class SupabaseStore:
     def brands(self) -> pd.DataFrame:
         return self._frame(rq.brands_read(), frames.BRANDS)
 
-    def save_brands(self, brands: pd.DataFrame) -> int:
-        return int(self._call(rq.save_brands_call(brands), "saving brands"))
+    def save_brands(self, brands: pd.DataFrame) -> dict:
+        return dict(self._call(rq.save_brands_call(brands), "saving brands"))
 
     def import_ads(self, ads: pd.DataFrame) -> dict:
         return self._job("import_ads", None, None, lambda started: rq.import_ads_call(ads, started))
