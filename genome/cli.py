@@ -17,10 +17,17 @@ from pathlib import Path
 import pandas as pd
 
 import genome
+from genome.brand_import import sharing_word
 from genome.errors import GenomeError
 from genome.settings import Settings, SettingsError
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+SET_BRAND_HELP = "create or change a brand: name, organization, cross-brand sharing"
+SET_BRAND_RULES = (
+    "An option left out keeps the stored value (a new brand: its id as name, no organization, sharing"
+    " off). Sharing on lets other brands' priors learn from this brand's evidence (its own organization"
+    " first) from their next refresh on."
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -96,6 +103,22 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--by", required=True, metavar="NAME")
         sub.add_argument("--note", default="", metavar="TEXT")
     command("jobs", "recent job runs", json_flag=True).add_argument("--limit", type=int, default=20)
+    command("brands", "list brands: name, organization, sharing, ads", json_flag=True)
+    brand = commands.add_parser("brand", help="change a brand", description="change a brand")
+    brand_commands = brand.add_subparsers(dest="brand_command", required=True, metavar="action")
+    brand_set = brand_commands.add_parser(
+        "set", help=SET_BRAND_HELP, description=SET_BRAND_HELP + " " + SET_BRAND_RULES
+    )
+    brand_set.add_argument("brand_id", metavar="ID")
+    brand_set.add_argument("--name", metavar="TEXT", help="display name ('' gives back the id)")
+    brand_set.add_argument("--organization", metavar="ORG", help="organization id ('' removes it)")
+    brand_set.add_argument("--sharing", choices=["on", "off"], help="cross-brand sharing of its evidence")
+    brand_set.add_argument("--json", action="store_true", help="print JSON")
+    command(
+        "import-brands",
+        "import a brands CSV: brand_id, name, organization_id, cross_brand_sharing",
+        json_flag=True,
+    ).add_argument("file")
     simulate = command("simulate", "compare policies on simulated brands", json_flag=True)
     simulate.add_argument("--seeds", type=int, default=50, help="simulated brands per policy")
     simulate.add_argument("--days", type=int, default=90, help="simulated days")
@@ -180,6 +203,52 @@ def _context(g: genome.Genome, args: argparse.Namespace) -> int:
     return _print(performance_context if args.json else performance_context.to_prompt(), args.json)
 
 
+def _brands(g: genome.Genome, args: argparse.Namespace) -> int:
+    brands = g.brands().merge(
+        g.overview()[["brand_id", "ads"]], left_on="id", right_on="brand_id", how="left"
+    )
+    brands = brands.assign(ads=brands["ads"].fillna(0).astype("int64"))
+    if args.json:
+        return _print(
+            brands[["id", "name", "organization_id", "cross_brand_sharing", "created_at", "ads"]], True
+        )
+    if brands.empty:
+        print("No brands yet: `brand set ID` creates one, and importing ads creates theirs.")
+        return 0
+    table = pd.DataFrame(
+        {
+            "id": brands["id"],
+            "name": brands["name"],
+            "organization": brands["organization_id"].fillna("-"),
+            "sharing": brands["cross_brand_sharing"].map(sharing_word),
+            "ads": brands["ads"].map("{:,}".format),
+        }
+    )
+    return _print(table, False)
+
+
+def _set_brand(g: genome.Genome, args: argparse.Namespace) -> int:
+    sharing = None if args.sharing is None else args.sharing == "on"
+    changed = g.set_brand(
+        args.brand_id, name=args.name, organization_id=args.organization, cross_brand_sharing=sharing
+    )
+    if args.json:
+        return _print({**changed, "created_at": changed["created_at"].isoformat()}, True)
+    _print(
+        {
+            "brand": changed["id"],
+            "name": changed["name"],
+            "organization": changed["organization_id"] or "-",
+            "sharing": sharing_word(changed["cross_brand_sharing"]),
+            "status": changed["status"],
+        },
+        False,
+    )
+    if changed["status"] != "unchanged":
+        print("Priors of other brands follow this change at their next refresh.")
+    return 0
+
+
 def _tags(text: str) -> dict:
     try:
         tags = json.loads(text)
@@ -205,4 +274,7 @@ COMMANDS: dict[str, Callable[[genome.Genome, argparse.Namespace], int]] = {
     "ack": lambda g, a: _print(g.acknowledge(a.alert_id, a.by, a.note), a.json),
     "resolve": lambda g, a: _print(g.resolve(a.alert_id, a.by, a.note), a.json),
     "jobs": lambda g, a: _print(g.job_runs(a.limit), a.json),
+    "brands": _brands,
+    "brand": _set_brand,  # the one action of `brand`: set
+    "import-brands": lambda g, a: _print(g.import_brands(a.file), a.json),
 }

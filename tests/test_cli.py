@@ -157,3 +157,92 @@ def test_simulate_prints_a_table_and_writes_plots(run, tmp_path):
     assert {"uniform random", "genome (fractional)"} <= policies
     assert (tmp_path / "simulation_cumulative_regret.html").stat().st_size > 0
     assert "simulating… 100%" in err
+
+
+# --- brands -------------------------------------------------------------------------------------------
+def test_brand_set_prints_the_brand_after_the_change(run):
+    code, out, err = run("brand", "set", "aurora", "--name", "Aurora Skincare", "--organization", "org-1")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[:5] == [
+        "brand         aurora",
+        "name          Aurora Skincare",
+        "organization  org-1",
+        "sharing       off",
+        "status        created",
+    ]
+    code, out, _ = run("brand", "set", "aurora", "--sharing", "on", "--organization", "", "--json")
+    assert code == 0
+    assert {k: v for k, v in json.loads(out).items() if k != "created_at"} == {
+        "id": "aurora",
+        "name": "Aurora Skincare",
+        "organization_id": None,
+        "cross_brand_sharing": True,
+        "status": "updated",
+    }
+
+
+def test_brands_lists_name_organization_sharing_and_ads(run, tmp_path):
+    assert run("brands")[1].startswith("No brands yet")
+    ads = tmp_path / "ads.csv"
+    ads.write_text(
+        "ad_id,brand_id,created_at,final_status,is_imported,pre_gen_score,hook_type\n"
+        "a1,bolt,2026-10-01,approved,false,0.5,question\n"
+    )
+    run("import-ads", str(ads))
+    run("brand", "set", "aurora", "--name", "Aurora", "--organization", "org-1", "--sharing", "on")
+    code, out, _ = run("brands")
+    assert code == 0
+    assert [line.split() for line in out.splitlines()] == [
+        ["id", "name", "organization", "sharing", "ads"],
+        ["aurora", "Aurora", "org-1", "on", "0"],
+        ["bolt", "bolt", "-", "off", "1"],
+    ]
+    code, out, _ = run("brands", "--json")
+    assert [(b["id"], b["cross_brand_sharing"], b["ads"]) for b in json.loads(out)] == [
+        ("aurora", True, 0),
+        ("bolt", False, 1),
+    ]
+
+
+def test_import_brands(run, tmp_path):
+    brands = tmp_path / "brands.csv"
+    brands.write_text("brand_id,name,organization_id,cross_brand_sharing\naurora,Aurora,org-1,YES\n")
+    code, out, _ = run("import-brands", str(brands), "--json")
+    assert (code, json.loads(out)) == (0, {"inserted": 1, "updated": 0, "unchanged": 0})
+    assert json.loads(run("brands", "--json")[1])[0]["cross_brand_sharing"] is True
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("brand", "set", " "), "brand id must not be empty"),
+        (("brand", "set", "b1", "--name", "a\x1b[2Jb"), "name holds a control character"),
+        (("import-brands", "/no/such/brands.csv"), "no such file"),
+    ],
+    ids=["blank-id", "escape-in-name", "missing-file"],
+)
+def test_brand_failures_exit_1_with_one_line(run, args, message):
+    code, out, err = run(*args)
+    assert (code, out) == (1, "")
+    assert message in err
+    assert err.count("\n") == 1
+
+
+def test_a_bad_brands_file_names_row_and_column_and_writes_nothing(run, tmp_path):
+    brands = tmp_path / "brands.csv"
+    brands.write_text("brand_id,cross_brand_sharing\naurora,on\nbolt,sometimes\n")
+    code, _, err = run("import-brands", str(brands))
+    assert code == 1
+    assert "row 2, column 'cross_brand_sharing'" in err
+    assert json.loads(run("brands", "--json")[1]) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("brand",), ("brand", "set"), ("brand", "set", "b1", "--sharing", "maybe"), ("brand", "rename", "b1")],
+    ids=["no-action", "no-id", "bad-sharing", "unknown-action"],
+)
+def test_a_bad_brand_command_line_exits_2(run, args):
+    with pytest.raises(SystemExit) as exited:
+        run(*args)
+    assert exited.value.code == 2
