@@ -28,6 +28,7 @@ PAGES = {
     "Operations": [
         st.Page("views/alerts.py", title="Alerts", icon=":material/notifications_active:"),
         st.Page("views/data.py", title="Data", icon=":material/upload_file:"),
+        st.Page("views/brands.py", title="Brands", icon=":material/storefront:"),
     ],
     "Generation": [
         st.Page("views/preview.py", title="Generation preview", icon=":material/auto_awesome:"),

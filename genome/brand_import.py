@@ -72,6 +72,19 @@ def brand_text(value: object, what: str, limit: int, *, required: bool = False) 
     return value
 
 
+def brands_file(brands: pd.DataFrame) -> str:
+    """Stored brands (id, name, organization_id, cross_brand_sharing) as a brands CSV that imports back
+    unchanged: the download people edit and upload again."""
+    return pd.DataFrame(
+        {
+            "brand_id": brands["id"],
+            "name": brands["name"],
+            "organization_id": brands["organization_id"].fillna(""),
+            "cross_brand_sharing": brands["cross_brand_sharing"].map(sharing_word),
+        }
+    ).to_csv(index=False)
+
+
 def sharing_word(on: bool) -> str:
     """How sharing is shown to people."""
     return "on" if on else "off"

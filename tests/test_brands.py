@@ -11,7 +11,7 @@ import pandas as pd
 import psycopg
 import pytest
 
-from genome.brand_import import MAX_BRAND_NAME_LENGTH, validate_brands
+from genome.brand_import import MAX_BRAND_NAME_LENGTH, brands_file, validate_brands
 from genome.errors import GenomeError, ValidationError
 from genome.service import Genome
 from genome.settings import Settings
@@ -116,6 +116,14 @@ def test_a_file_with_one_bad_row_writes_nothing(g):
     assert [(p.row, p.column) for p in refused.value.problems] == [(2, "cross_brand_sharing")]
     assert g.brands()["id"].tolist() == ["aurora"]
     assert brand(g, "aurora") == {"name": "Aurora", "organization_id": None, "sharing": False}
+
+
+def test_the_brands_file_of_a_workspace_imports_back_unchanged(g):
+    g.set_brand("aurora", name='Aurora, "the" skincare', organization_id="org-1", cross_brand_sharing=True)
+    g.set_brand("bolt")
+    exported = brands_file(g.brands())
+    assert exported.splitlines()[0] == "brand_id,name,organization_id,cross_brand_sharing"
+    assert g.import_brands(csv(exported)) == {"inserted": 0, "updated": 0, "unchanged": 2}
 
 
 def test_a_data_frame_imports_like_a_file(g):
