@@ -364,3 +364,22 @@ def test_the_supabase_payload_keeps_what_it_leaves_null_on_the_real_server(postg
         {"inserted": 0, "updated": 1, "unchanged": 0},
     )
     assert stored == [("Brand One", "org-1", True)]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "update public.brands set cross_brand_sharing = true",
+        """select public.genome_save_brands('[{"id": "b1", "cross_brand_sharing": true}]'::jsonb)""",
+    ],
+    ids=["table update", "function"],
+)
+def test_a_signed_in_user_cannot_turn_sharing_on(postgres_database, statement):
+    with psycopg.connect(postgres_database, autocommit=True) as connection:
+        connection.execute("insert into public.brands (id, name) values ('b1', 'b1')")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege), connection.transaction():
+            connection.execute("set local role authenticated")
+            connection.execute(statement)
+        sharing = connection.execute("select cross_brand_sharing from public.brands").fetchone()[0]
+    assert sharing is False

@@ -277,6 +277,12 @@ def test_save_brands_keeps_what_a_row_leaves_null(store):
     assert brands["created_at"].tolist() == created
 
 
+def test_save_brands_takes_the_last_row_of_a_repeated_id(store):
+    repeated = pd.DataFrame({"id": ["b1", "b1"], "name": ["First", "Last"]})
+    assert store.save_brands(repeated) == {"inserted": 1, "updated": 0, "unchanged": 0}
+    assert store.brands()["name"].tolist() == ["Last"]
+
+
 def test_save_brands_gives_a_new_brand_the_defaults(store):
     assert store.save_brands(pd.DataFrame({"id": ["b9"], "name": [""]})) == {
         "inserted": 1,
