@@ -87,8 +87,17 @@ def test_an_empty_organization_removes_it(demo_url, workspace):
     assert "no organization" in page_text(at)
 
 
+def test_the_editor_starts_on_the_brand_chosen_in_the_sidebar(demo_url):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.selectbox(key="sidebar_brand").select("cedar-home").run()
+    at.switch_page(PAGE).run()
+    assert_clean(at)
+    assert at.selectbox(key="brands_choice").value == "cedar-home"
+    assert at.text_input(key="brands_name").value == "Cedar Home"
+
+
 def test_a_new_brand_is_created_before_its_ads(demo_url, workspace):
-    at = open_brands()
+    at = choose(open_brands(), "")
     at.text_input(key="brands_new_id").input("gale-audio")
     at.text_input(key="brands_name").input("Gale Audio")
     at.button(key="brands_save").click().run()
@@ -100,7 +109,7 @@ def test_a_new_brand_is_created_before_its_ads(demo_url, workspace):
 
 def test_a_new_brand_with_an_existing_id_is_refused(demo_url, workspace):
     before = workspace.brands()
-    at = open_brands()
+    at = choose(open_brands(), "")
     at.text_input(key="brands_new_id").input("dune-outdoor")
     at.text_input(key="brands_name").input("Someone else")
     at.button(key="brands_save").click().run()

@@ -47,6 +47,7 @@ PAGES = {
     "alerts": ("alerts", "Metric history"),
     "preview": ("preview", "Prompt context"),
     "data": ("data", "Job history"),
+    "brands": ("brands", "Import a brands CSV"),
     "simulation": ("simulation", "Run simulation"),
 }
 

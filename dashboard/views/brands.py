@@ -160,6 +160,8 @@ ids = brands["id"].tolist()
 names = ws.brand_names()
 if st.session_state.get(SELECT_NEXT) in ids:
     st.session_state["brands_choice"] = st.session_state.pop(SELECT_NEXT)
+elif st.session_state.get("brands_choice") not in [NEW_BRAND, *ids]:  # first visit: the sidebar's brand
+    st.session_state["brands_choice"] = state.selected_brand() if state.selected_brand() in ids else NEW_BRAND
 choice = st.selectbox(
     "Brand",
     [NEW_BRAND, *ids],
