@@ -165,11 +165,9 @@ class Genome:
         """Validate a brands CSV whole (see genome.brand_import), then write it all or nothing."""
         return self.store.save_brands(brand_import.validate_brands(source))
 
-    def brands(self) -> pd.DataFrame:
-        """id, name, organization_id, cross_brand_sharing, created_at of every brand."""
-        return self.store.brands()
-
     # --- reads --------------------------------------------------------------------------------------
+    def brands(self) -> pd.DataFrame:
+        return self.store.brands()
 
     def overview(self) -> pd.DataFrame:
         """One row per brand with its cold-start position, alerts and winner rate."""
