@@ -163,7 +163,10 @@ class Genome:
 
     def import_brands(self, source: CsvSource) -> dict:
         """Validate a brands CSV whole (see genome.brand_import), then write it all or nothing."""
-        return self.store.save_brands(brand_import.validate_brands(source))
+        counts = self.store.save_brands(brand_import.validate_brands(source))
+        return {
+            key: int(counts[key]) for key in ("inserted", "updated", "unchanged")
+        }  # same order everywhere
 
     # --- reads --------------------------------------------------------------------------------------
     def brands(self) -> pd.DataFrame:
