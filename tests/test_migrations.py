@@ -199,7 +199,7 @@ REWARDS = [
         "roas_weight": 0.0,
         "campaign_objective": "SALES",
         "maturity": "ctr",
-        "impressions_at_maturity": 1500.0,
+        "impressions_at_reward": 1500.0,
         "matured_at": "2024-03-05",
     },
 ]
