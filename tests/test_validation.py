@@ -19,7 +19,6 @@ from genome.validation import validate_ads, validate_performance
 
 TODAY = date(2024, 6, 1)
 STATUSES = "approved, rejected, flagged, pending, generation_failed"
-OBJECTIVES = "CONVERSIONS, SALES, TRAFFIC, AWARENESS, ENGAGEMENT, DEFAULT"
 NOT_BOOLEAN = "is not one of true/false/1/0/yes/no"
 
 GOOD_ADS = pd.DataFrame(
@@ -517,3 +516,57 @@ def test_problems_are_capped_with_a_count_of_the_rest():
     assert len(problems) == validation.MAX_PROBLEMS + 1
     assert problems[0] == Problem(1, "clicks", "more clicks than impressions")
     assert problems[-1] == Problem(0, "*", "500 more problems not shown")
+
+
+def test_the_count_of_the_rest_stays_right_past_a_thousand_problems():
+    rows = 2_500
+    performance = pd.DataFrame(
+        {
+            "ad_id": [f"a{i}" for i in range(rows)],
+            "date": "2024-05-01",
+            "impressions": 10,
+            "clicks": 11,
+            "conversions": 0,
+            "spend": 1.0,
+            "revenue": 0.0,
+        }
+    )
+    with pytest.raises(ValidationError) as refused:
+        validate_performance(performance, today=TODAY)
+    assert refused.value.total == rows
+    assert refused.value.problems[-1] == Problem(0, "*", "1,500 more problems not shown")
+    assert str(refused.value).endswith("(and 2,497 more)")
+
+
+def test_date_objects_in_a_frame_import_like_iso_text():
+    as_objects = GOOD_ADS.assign(created_at=[date(2024, 5, 1), date(2024, 5, 2), date(2024, 5, 3)])
+    as_text = GOOD_ADS.assign(created_at=["2024-05-01", "2024-05-02", "2024-05-03"])
+    pd.testing.assert_frame_equal(validate_ads(as_objects, today=TODAY), validate_ads(as_text, today=TODAY))
+    days = GOOD_PERFORMANCE.assign(date=[date(2024, 5, 1), date(2024, 5, 2), date(2024, 5, 2)])
+    pd.testing.assert_frame_equal(validate_performance(days, today=TODAY), EXPECTED_PERFORMANCE)
+
+
+def test_conversions_above_clicks_and_unknown_objectives_are_accepted_and_noted():
+    days = GOOD_PERFORMANCE.assign(
+        conversions=["25", "0", "3"], campaign_objective=["OUTCOME_SALES", "Branding", "branding"]
+    )
+    rows = validate_performance(days, today=TODAY)
+    assert rows["conversions"].tolist() == [25, 0, 3]
+    assert rows["campaign_objective"].tolist() == ["OUTCOME_SALES", "Branding", "branding"]
+    notes = validation.performance_notes(rows)
+    assert notes == {"objective_fallbacks": {"Branding": 1, "branding": 1}, "conversions_above_clicks": 2}
+    assert validation.performance_notes_text(notes) == [
+        "2 rows name a campaign objective the objectives table does not know, so they weigh as DEFAULT: "
+        "'Branding' (1 row), 'branding' (1 row). To weigh them for their goal, use a name from the table "
+        "(README, Campaign objectives).",
+        "2 rows count more conversions than clicks (view-through conversions): imported as they are; the "
+        "conversion rate they give is capped when rewards are scored.",
+    ]
+    assert validation.performance_notes_text({"objective_fallbacks": {}, "conversions_above_clicks": 0}) == []
+
+
+def test_a_column_name_with_a_forbidden_character_is_refused_by_position():
+    ads = GOOD_ADS.drop(columns="element_tags").assign(**{"hook\u200btype": "question"})
+    assert _problems(validate_ads, ads, today=TODAY) == [
+        Problem(0, "*", "the name of column 7 holds a zero-width character (U+200B)")
+    ]
