@@ -51,6 +51,7 @@ PLATFORM_OBJECTIVES: Final = (
         (
             ("APP_INSTALLS", "CONVERSIONS"),
             ("BRAND_AWARENESS", "AWARENESS"),
+            ("CONVERSIONS", "CONVERSIONS"),
             ("EVENT_RESPONSES", "ENGAGEMENT"),
             ("LEAD_GENERATION", "CONVERSIONS"),
             ("LINK_CLICKS", "TRAFFIC"),

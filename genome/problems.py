@@ -1,8 +1,8 @@
 """Problems with an input, gathered as frames of (row, column, reason) and raised as one ValidationError.
 
-Checks are column operations: a boolean mask becomes problems. Values quoted in a reason and column
-names are cut to 40 characters and never carry what genome.text_rules forbids in a line (a hostile
-file must not drive the terminal, break a line or reorder what a reader sees).
+Checks are column operations: a boolean mask becomes problems. Values quoted in a reason are cut to
+40 characters; neither they nor column names carry what genome.text_rules forbids in a line (a
+hostile file must not drive the terminal, break a line or reorder what a reader sees).
 """
 
 from __future__ import annotations
@@ -69,15 +69,13 @@ class Problems:
             reason = (before + "'" + quoted + "'" + after).to_numpy(dtype=object)
         elif not isinstance(reason, str):
             reason = np.asarray(reason, dtype=object)[hits]
+        if not isinstance(column, str):  # element names from a header or JSON keys
+            column = shown(pd.Series(np.asarray(column, dtype=object)[hits]), None).to_numpy(dtype=object)
         self._frames.append(
             pd.DataFrame(
                 {
                     "row": (np.flatnonzero(hits) if rows is None else rows[hits]) + 1,
-                    "column": column
-                    if isinstance(column, str)
-                    else shown(pd.Series(np.asarray(column, dtype=object)[hits]), None).to_numpy(
-                        dtype=object
-                    ),
+                    "column": column,
                     "reason": reason,
                 }
             )

@@ -193,29 +193,26 @@ def performance_notes_text(summary: Mapping) -> list[str]:
     fallbacks = summary.get("objective_fallbacks") or {}
     if fallbacks:
         total = sum(fallbacks.values())
-        named = [
-            f"'{name}' ({rows:,} {_rows(rows)})" for name, rows in list(fallbacks.items())[:MAX_NAMES_SHOWN]
-        ]
+        named = [f"'{name}' ({_rows(rows)})" for name, rows in list(fallbacks.items())[:MAX_NAMES_SHOWN]]
         if len(fallbacks) > MAX_NAMES_SHOWN:
             named.append(f"and {len(fallbacks) - MAX_NAMES_SHOWN:,} more names")
+        one = total == 1
         lines.append(
-            f"{total:,} {_rows(total)} {'names' if total == 1 else 'name'} a campaign objective the objectives "
-            "table does not know, so "
-            f"{'it weighs' if total == 1 else 'they weigh'} as DEFAULT: {', '.join(named)}. To weigh them "
+            f"{_rows(total)} {'names' if one else 'name'} a campaign objective the objectives table does not "
+            f"know, so {'it weighs' if one else 'they weigh'} as DEFAULT: {', '.join(named)}. To weigh them "
             "for their goal, use a name from the table (README, Campaign objectives)."
         )
     above = summary.get("conversions_above_clicks") or 0
     if above:
         lines.append(
-            f"{above:,} {_rows(above)} {'counts' if above == 1 else 'count'} more conversions than clicks "
-            "(view-through conversions): "
-            "imported as they are; the conversion rate they give is capped when rewards are scored."
+            f"{_rows(above)} {'counts' if above == 1 else 'count'} more conversions than clicks (view-through "
+            "conversions): imported as they are; the conversion rate they give is capped when rewards are scored."
         )
     return lines
 
 
 def _rows(count: int) -> str:
-    return "row" if count == 1 else "rows"
+    return f"{count:,} row" if count == 1 else f"{count:,} rows"
 
 
 _RAGGED_LINE = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
