@@ -20,15 +20,20 @@ WHOLE_FILE: Final = "*"  # the column named by problems about the file rather th
 MAX_SHOWN_LENGTH: Final = 40
 
 
-def forbidden_text(values: pd.Series) -> pd.Series:
+def forbidden_text(texts: pd.Series) -> pd.Series:
     """Why each text may not be an id, name, value or objective (genome.text_rules.forbidden_reason of
-    its first forbidden character, e.g. "holds a zero-width character (U+200B)"), '' where it may.
+    its first forbidden character, e.g. "holds a zero-width character (U+200B)"), '' where it may
+    (and for missing values).
 
-    One regex pass over the column; the reason is worded once per distinct character found."""
-    texts = values.where(values.map(type, na_action="ignore").eq(str))
-    found = texts.astype(object).str.extract(f"({FORBIDDEN_IN_TEXT})", expand=False)
-    reasons = {character: forbidden_reason(character) for character in found.dropna().unique()}
-    return found.fillna("").map({"": "", **reasons}).astype("str")
+    One regex pass over the column; only the texts that hold a forbidden character are searched for
+    it, and the reason is worded once per distinct character."""
+    hits = texts.str.contains(FORBIDDEN_IN_TEXT, regex=True, na=False).to_numpy(dtype=bool)
+    reasons = np.full(len(texts), "", dtype=object)
+    if hits.any():
+        found = texts[hits].astype(object).str.extract(f"({FORBIDDEN_IN_TEXT})", expand=False)
+        words = {character: forbidden_reason(character) for character in found.unique()}
+        reasons[hits] = found.map(words).to_numpy(dtype=object)
+    return pd.Series(reasons, index=texts.index, dtype="str")
 
 
 def shown(texts: pd.Series, limit: int | None = MAX_SHOWN_LENGTH) -> pd.Series:
