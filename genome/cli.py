@@ -17,17 +17,21 @@ from pathlib import Path
 import pandas as pd
 
 import genome
+from genome import validation
 from genome.brand_import import sharing_word
 from genome.errors import GenomeError
 from genome.settings import Settings, SettingsError
+from genome.text_rules import FORBIDDEN_IN_NOTE
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 SET_BRAND_HELP = "create or change a brand: name, organization, cross-brand sharing"
 SET_BRAND_RULES = (
     "An option left out keeps the stored value (a new brand: its id as name, no organization, sharing"
     " off). Sharing on lets other brands' priors learn from this brand's evidence (its own organization"
     " first) from their next refresh on."
 )
+#: what printed text may not carry: genome.text_rules' rule for free text, and carriage returns
+#: (which would let a value overwrite the line it is on)
+_UNPRINTABLE = re.compile(f"{FORBIDDEN_IN_NOTE}|\r")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -154,9 +158,10 @@ def _print(data: object, as_json: bool) -> int:
 
 
 def _printable(text: str) -> str:
-    """`text` with control characters (other than line breaks and tabs) shown as U+FFFD: imported data
-    is printed as it is, but must not drive the terminal (escape sequences)."""
-    return _CONTROL.sub("\N{REPLACEMENT CHARACTER}", text)
+    """`text` with control characters (but line feeds and tabs), bidirectional overrides and zero-width
+    characters shown as U+FFFD: stored data is printed as it is, but must not drive the terminal
+    (escape sequences, C1 controls) or reorder what a reader sees."""
+    return _UNPRINTABLE.sub("\N{REPLACEMENT CHARACTER}", text)
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -249,6 +254,17 @@ def _set_brand(g: genome.Genome, args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_performance(g: genome.Genome, args: argparse.Namespace) -> int:
+    """The import summary; as text, its notes (objective fallbacks, conversions above clicks) as sentences."""
+    summary = g.import_performance(args.file)
+    if args.json:
+        return _print(summary, True)
+    _print({key: value for key, value in summary.items() if key not in validation.NOTE_KEYS}, False)
+    for line in validation.performance_notes_text(summary):
+        print(_printable(line))
+    return 0
+
+
 def _tags(text: str) -> dict:
     try:
         tags = json.loads(text)
@@ -262,7 +278,7 @@ def _tags(text: str) -> dict:
 COMMANDS: dict[str, Callable[[genome.Genome, argparse.Namespace], int]] = {
     "demo": lambda g, a: _print(g.load_demo(seed=a.seed), a.json),
     "import-ads": lambda g, a: _print(g.import_ads(a.file), a.json),
-    "import-performance": lambda g, a: _print(g.import_performance(a.file), a.json),
+    "import-performance": lambda g, a: _import_performance(g, a),
     "refresh": lambda g, a: _print(g.refresh(a.brand, a.as_of), a.json),
     "validate": lambda g, a: _print(g.validate(a.brand, a.as_of), a.json),
     "posteriors": lambda g, a: _print(g.posteriors(a.brand), a.json),

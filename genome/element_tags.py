@@ -4,8 +4,10 @@ canonical JSON text (sorted keys, compact, non-ASCII kept).
 The import boundary (`genome.validation`) passes its Problems; every refused item becomes a
 problem (row, column, reason) there. Names and values must be non-empty text of at most
 MAX_ELEMENT_LENGTH characters without unpaired surrogates (JSON can spell them, "\\ud800", but no UTF-8
-store can hold them) and without NUL (Postgres text cannot hold it). Other characters, control
-characters included, are data and are kept verbatim.
+store can hold them) and without what genome.text_rules forbids in names and values (line breaks,
+controls, bidirectional overrides, zero-width characters): values reach the generation prompt, where a
+line break would start a line of its own. Other characters (any script, emoji, markup) are data and
+are kept verbatim.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Final, NamedTuple
 import numpy as np
 import pandas as pd
 
-from genome.problems import Problems
+from genome.problems import Problems, forbidden_text
 
 TAGS_COLUMN: Final = "element_tags"
 MAX_ELEMENT_LENGTH: Final = 200  # an element name or value
@@ -51,19 +53,12 @@ def element_tags_json(columns: pd.DataFrame) -> pd.Series:
     return tags_json(found, len(columns)).set_axis(columns.index)
 
 
-NUL_REASON: Final = "holds a NUL character"
-
-
-def holds_nul(texts: np.ndarray | pd.Series) -> np.ndarray:
-    """True for each text holding a NUL character, which no Postgres text column can store."""
-    series = pd.Series(np.asarray(texts, dtype=object), dtype=object)
-    return series.str.contains("\x00", regex=False, na=False).to_numpy(dtype=bool)
-
-
 def invalid_unicode(texts: np.ndarray | pd.Series) -> np.ndarray:
-    """True for each text holding an unpaired surrogate (an object array; pandas' str dtype cannot hold one)."""
-    series = pd.Series(np.asarray(texts, dtype=object), dtype=object)
-    return series.str.contains(SURROGATE, regex=True, na=False).to_numpy(dtype=bool)
+    """True for each text holding an unpaired surrogate (an object array; pandas' str dtype cannot hold one);
+    False for anything that is not text (numbers, dates)."""
+    objects = np.asarray(texts, dtype=object)
+    series = pd.Series(np.where(_instances(objects, str), objects, ""), dtype=object)
+    return series.str.contains(SURROGATE, regex=True).to_numpy(dtype=bool)
 
 
 def elements_from_json(cells: pd.Series, problems: Problems) -> Elements:
@@ -126,13 +121,15 @@ def _checked_items(rows: np.ndarray, names: np.ndarray, values: np.ndarray, prob
     problems.add(
         value_bad & named, TAGS_COLUMN, label + f"the value {INVALID_UNICODE_REASON}", value=names, rows=rows
     )
-    name_nul, value_nul = holds_nul(names), holds_nul(values)
-    problems.add(name_nul, TAGS_COLUMN, f"an element name {NUL_REASON}", rows=rows)
-    problems.add(
-        value_nul & named & ~name_nul, TAGS_COLUMN, label + f"the value {NUL_REASON}", value=names, rows=rows
-    )
+    name_reasons, value_reasons = _forbidden(names), _forbidden(values)
+    name_forbidden, value_forbidden = name_reasons != "", value_reasons != ""
+    problems.add(name_forbidden, TAGS_COLUMN, "an element name " + name_reasons, rows=rows)
+    value_shown = value_forbidden & named & ~name_forbidden
+    for reason in sorted(set(value_reasons[value_shown])):
+        wrong = value_shown & (value_reasons == reason)
+        problems.add(wrong, TAGS_COLUMN, label + "the value " + reason, value=names, rows=rows)
     keep = name_ok & value_ok & ~name_blank & ~value_blank & ~name_long & ~value_long & ~name_bad & ~value_bad
-    keep &= ~name_nul & ~value_nul
+    keep &= ~name_forbidden & ~value_forbidden
     return Elements(rows[keep], names[keep], values[keep])
 
 
@@ -150,9 +147,10 @@ def elements_from_columns(columns: pd.DataFrame, problems: Problems) -> Elements
     names = np.tile(header, n_rows)
     too_long = (text.str.len() > MAX_ELEMENT_LENGTH).to_numpy()
     problems.add(too_long, names, f"longer than {MAX_ELEMENT_LENGTH} characters", rows=rows)
-    nul = holds_nul(text)
-    problems.add(nul, names, NUL_REASON, rows=rows)
-    keep = text.ne("").to_numpy() & ~too_long & ~nul
+    reasons = _forbidden(text)
+    forbidden = reasons != ""
+    problems.add(forbidden, names, reasons, rows=rows)
+    keep = text.ne("").to_numpy() & ~too_long & ~forbidden
     return Elements(rows[keep], names[keep], text.to_numpy(dtype=object)[keep])
 
 
@@ -214,6 +212,11 @@ def _loads(text: str) -> tuple[object, str]:
         return None, f"{error.msg.removesuffix(' at')} at character {error.pos + 1}"
     except RecursionError:
         return None, "nested too deeply"
+
+
+def _forbidden(texts: np.ndarray | pd.Series) -> np.ndarray:
+    """genome.problems.forbidden_text of each text, as an object array ('' where allowed)."""
+    return forbidden_text(pd.Series(np.asarray(texts, dtype=object), dtype=object)).to_numpy(dtype=object)
 
 
 def _instances(values: np.ndarray, kind: type) -> np.ndarray:

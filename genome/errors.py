@@ -23,12 +23,14 @@ class Problem:
 
 
 class ValidationError(GenomeError):
-    """Input refused; `problems` lists every row, column and reason. Nothing was written."""
+    """Input refused; `problems` lists every row, column and reason (or the first of `total`, then a line
+    counting the rest). Nothing was written."""
 
-    def __init__(self, problems: list[Problem], what: str = "input") -> None:
+    def __init__(self, problems: list[Problem], what: str = "input", total: int | None = None) -> None:
         self.problems = problems
+        self.total = len(problems) if total is None else total
         shown = "; ".join(str(p) for p in problems[:3])
-        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        more = f" (and {self.total - 3:,} more)" if self.total > 3 else ""
         super().__init__(f"{what} refused, nothing written: {shown}{more}")
 
 

@@ -20,14 +20,15 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from genome.objectives import DEFAULT_OBJECTIVE, weight_rows
 from genome.settings import Settings
 
 METRICS: Final = ("ctr", "conversion_rate", "roas")
 SCORE_COLUMNS: Final = ("ctr_score", "conversion_score", "roas_score")
 WEIGHT_COLUMNS: Final = ("ctr_weight", "conversion_weight", "roas_weight")
 
-DEFAULT_OBJECTIVE: Final = "DEFAULT"
-#: campaign objective (upper case) -> weights of (ctr, conversion rate, roas)
+#: weight row (genome.objectives maps platform objective names onto these) -> weights of (ctr, conversion
+#: rate, roas)
 OBJECTIVE_WEIGHTS: Final = MappingProxyType(
     {
         "CONVERSIONS": (0.2, 0.5, 0.3),
@@ -63,19 +64,18 @@ REWARD_COLUMNS: Final = (
     *WEIGHT_COLUMNS,
     "campaign_objective",
     "maturity",
-    "impressions_at_maturity",
+    "impressions_at_reward",
     "matured_at",
 )
 BASELINE_COLUMNS: Final = ("brand_id", "metric", "p25", "p75", "matured_values", "source")
 
 
 def objective_weights(objectives: pd.Series | Sequence[str | None]) -> np.ndarray:
-    """(n, 3) weights (ctr, conversion rate, roas) per objective; case-insensitive, unknown -> DEFAULT."""
-    codes, distinct = pd.factorize(pd.Series(objectives))
-    default = OBJECTIVE_WEIGHTS[DEFAULT_OBJECTIVE]
-    # one row per distinct objective, then the default row, which missing values (code -1) pick
-    rows = [OBJECTIVE_WEIGHTS.get(str(value).strip().upper(), default) for value in distinct]
-    return np.array([*rows, default], dtype=float)[codes]
+    """(n, 3) weights (ctr, conversion rate, roas) per objective name, by genome.objectives' table
+    (case-insensitive; blank and unknown names -> DEFAULT)."""
+    rows = weight_rows(pd.Series(objectives, dtype=object))
+    order = {row: i for i, row in enumerate(OBJECTIVE_WEIGHTS)}
+    return np.array(list(OBJECTIVE_WEIGHTS.values()), dtype=float)[rows.map(order).to_numpy(dtype=np.int64)]
 
 
 def brand_baselines(values: pd.DataFrame, settings: Settings) -> pd.DataFrame:
@@ -115,8 +115,10 @@ def compute_rewards(ads: pd.DataFrame, as_of: date, settings: Settings) -> pd.Da
     """Rewards of the ads whose CTR is mature at `as_of` (REWARD_COLUMNS, see docs/ARCHITECTURE.md).
 
     Components that are not included have NaN value and score and weight 0; the weights of the
-    included ones sum to 1. `matured_at` = first_date + ctr_maturity_days. The aggregates hold no
-    daily history, so `impressions_at_maturity` is the ad's impressions as of `as_of`.
+    included ones sum to 1. `matured_at` = first_date + ctr_maturity_days. `impressions_at_reward` is
+    the ad's impressions up to `as_of`: those the reward was computed from. (It was named
+    impressions_at_maturity but never held that: the aggregates hold no daily history, and summing each
+    ad's days up to its maturity on every refresh would cost what the derived totals save.)
     """
     missing = [column for column in AD_COLUMNS if column not in ads.columns]
     if missing:
@@ -164,7 +166,7 @@ def compute_rewards(ads: pd.DataFrame, as_of: date, settings: Settings) -> pd.Da
             **dict(zip(WEIGHT_COLUMNS, weights.T, strict=True)),
             "campaign_objective": ads["campaign_objective"].fillna("").astype(str).array,
             "maturity": maturity,
-            "impressions_at_maturity": counts["impressions"],
+            "impressions_at_reward": counts["impressions"],
             "matured_at": (first_date + pd.Timedelta(days=settings.ctr_maturity_days)).to_numpy(),
         }
     )

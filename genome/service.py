@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -19,6 +18,7 @@ from genome.errors import GenomeError, NotFound
 from genome.settings import Settings
 from genome.store import open_store
 from genome.store.base import Store
+from genome.text_rules import forbidden_reason
 
 CsvSource = pd.DataFrame | str | Path | IO
 MAX_NAME_LENGTH = 100
@@ -28,8 +28,6 @@ MAX_JOB_RUNS = 100_000
 #: timestamps the core computes with end in 2262
 EARLIEST_AS_OF = date(2000, 1, 1)
 LATEST_AS_OF = date(2199, 12, 31)
-#: characters a name or note may not hold: controls other than tab and line breaks, unpaired surrogates
-_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 #: what `set_brand` reports, from the counts `Store.save_brands` returns
 BRAND_STATUSES = {"inserted": "created", "updated": "updated"}
 DEMO_REFRESH_WEEKS = 4  # the demo refreshes weekly over the last month so history has points
@@ -91,9 +89,12 @@ class Genome:
         return self.store.import_ads(validation.validate_ads(source, self.settings))
 
     def import_performance(self, source: CsvSource) -> dict:
-        """Validate daily performance rows (their ads must exist), then write them all or nothing."""
+        """Validate daily performance rows (their ads must exist), then write them all or nothing.
+
+        The summary adds `objective_fallbacks` ({objective name: rows} weighing as DEFAULT because the
+        name is not in genome.objectives' table) and `conversions_above_clicks` (rows)."""
         rows = validation.validate_performance(source, known_ad_ids=self.store.known_ad_ids)
-        return self.store.import_performance(rows)
+        return {**self.store.import_performance(rows), **validation.performance_notes(rows)}
 
     def load_demo(self, seed: int = 7, as_of: date | str | None = None) -> dict:
         """Load the demo workspace and run weekly refreshes and validations up to `as_of`."""
@@ -268,7 +269,7 @@ class Genome:
         if isinstance(alert_id, bool) or not isinstance(alert_id, int | np.integer) or alert_id < 1:
             raise GenomeError(f"alert id must be a positive whole number, got {alert_id!r}")
         by = _text(by, "name", MAX_NAME_LENGTH, required=True)
-        note = _text(note, "note", MAX_NOTE_LENGTH, required=False)
+        note = _text(note, "note", MAX_NOTE_LENGTH, required=False, multiline=True)
         return self.store.set_alert_status(int(alert_id), status, by, note, datetime.now(UTC))
 
     def _brand_scope(self, brand_id: str | None) -> list[str] | None:
@@ -322,6 +323,9 @@ def _as_of(value: date | str | None) -> date:
 def _brand_text(brand_id: object) -> None:
     if not isinstance(brand_id, str) or not brand_id.strip():
         raise GenomeError(f"brand id must be a non-empty text, got {brand_id!r}")
+    reason = forbidden_reason(brand_id)
+    if reason is not None:
+        raise GenomeError(f"brand id {reason}")
 
 
 def _seed(value: object) -> int:
@@ -330,12 +334,15 @@ def _seed(value: object) -> int:
     return int(value)
 
 
-def _text(value: object, what: str, limit: int, required: bool) -> str:
+def _text(value: object, what: str, limit: int, required: bool, multiline: bool = False) -> str:
+    """`value` stripped, refused when it is not text, holds what genome.text_rules forbids (tabs and line
+    breaks are allowed when `multiline`), is empty but `required`, or is longer than `limit`."""
     if not isinstance(value, str):
         raise GenomeError(f"{what} must be text, got {type(value).__name__}")
     value = value.strip()
-    if _UNSTORABLE.search(value):
-        raise GenomeError(f"{what} holds a control character or invalid Unicode")
+    reason = forbidden_reason(value, multiline=multiline)
+    if reason is not None:
+        raise GenomeError(f"{what} {reason}")
     if required and not value:
         raise GenomeError(f"{what} is required")
     if len(value) > limit:

@@ -3,14 +3,16 @@
 `validate_ads` and `validate_performance` take a CSV path, a file-like object or a DataFrame and
 return a frame ready for the store, or raise `ValidationError` listing every problem (1-based data
 row, 0 for the whole file; column; reason). Nothing is returned partially. Checks are column
-operations: a boolean mask becomes problems. Unicode and HTML are valid data and are kept verbatim;
-rendering them safely is the dashboard's job.
+operations: a boolean mask becomes problems. Unicode and HTML are valid data and are kept verbatim
+(rendering them safely is the dashboard's job), but ids, names, element values and objectives may hold
+none of the characters genome.text_rules forbids (line breaks, controls, bidirectional overrides,
+zero-width characters): they reach prompts, terminals and pages as single lines.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import IO, Final
@@ -18,9 +20,9 @@ from typing import IO, Final
 import numpy as np
 import pandas as pd
 
+from genome import objectives
 from genome.element_tags import (
     INVALID_UNICODE_REASON,
-    SURROGATE,
     TAGS_COLUMN,
     elements_from_columns,
     elements_from_json,
@@ -29,8 +31,8 @@ from genome.element_tags import (
 )
 from genome.element_tags import element_tags_json as element_tags_json  # re-exported for the demo
 from genome.errors import GenomeError
-from genome.problems import CONTROL_CHARACTER, WHOLE_FILE, Problems
 from genome.problems import MAX_PROBLEMS as MAX_PROBLEMS  # re-exported
+from genome.problems import WHOLE_FILE, Problems, forbidden_text
 from genome.settings import Settings
 
 CsvSource = str | Path | IO[str] | IO[bytes] | pd.DataFrame
@@ -46,20 +48,22 @@ PERFORMANCE_COLUMNS: Final = (
     "revenue",
     "campaign_objective",
 )
-OPTIONAL_COLUMNS: Final = frozenset({"pre_gen_score", "campaign_objective"})  # absent: NaN / DEFAULT
+OPTIONAL_COLUMNS: Final = frozenset({"pre_gen_score", "campaign_objective"})  # absent: NaN / ''
 COUNT_COLUMNS: Final = ("impressions", "clicks", "conversions")
 MONEY_COLUMNS: Final = ("spend", "revenue")
 #: the same values as genome.store.base.FINAL_STATUSES (a pure module does not import the store)
 FINAL_STATUSES: Final = ("approved", "rejected", "flagged", "pending", "generation_failed")
-#: used only when genome.rewards (the owner of the objective weights) cannot be imported
-FALLBACK_OBJECTIVES: Final = ("CONVERSIONS", "SALES", "TRAFFIC", "AWARENESS", "ENGAGEMENT", "DEFAULT")
-DEFAULT_OBJECTIVE: Final = "DEFAULT"
 TRUE_WORDS: Final = frozenset({"true", "1", "yes"})
 FALSE_WORDS: Final = frozenset({"false", "0", "no"})
 MAX_ID_LENGTH: Final = 200
 MAX_TEXT_LENGTH: Final = 500
 DECIMAL_NUMBER: Final = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"  # 12, -0.5, 1e3; not 1,000 or inf
-MAX_COUNT: Final = 2**53  # the largest whole number a float carries exactly
+#: per-row bounds, so that no sum can overflow: an ad has at most one row a day, and every day from 2000
+#: to 2199 (73,049) at the bound sums to under 2**63 for counts (SQLite integer, Postgres bigint) and
+#: far below the float limit for money. No ad reaches them: 10**12 impressions a day is 100 times
+#: everyone alive; 10**15 is a quadrillion in any currency.
+MAX_COUNT: Final = 10**12
+MAX_MONEY: Final = 10**15
 EARLIEST_DATE: Final = pd.Timestamp("2000-01-01")
 FUTURE_TOLERANCE: Final = timedelta(days=1)
 
@@ -128,10 +132,12 @@ def validate_performance(
 ) -> pd.DataFrame:
     """Clean daily rows: ad_id, date, impressions, clicks, conversions, spend, revenue, campaign_objective.
 
-    Counts are whole, non-negative and consistent (clicks <= impressions, conversions <= clicks);
-    (ad_id, date) is unique; an empty objective is DEFAULT, an unknown one is refused. With
-    `known_ad_ids` (a set, or a function from the file's ad ids to those that exist), rows for any
-    other ad are refused.
+    Counts are whole and non-negative with clicks <= impressions; conversions may exceed clicks (ad
+    platforms count view-through conversions). Counts are at most MAX_COUNT and money MAX_MONEY per row.
+    (ad_id, date) is unique. The objective is kept as given (surrounding spaces removed; '' when blank:
+    the ad keeps the objective of its latest day that names one); any name is accepted, those
+    genome.objectives does not know weigh as DEFAULT (see `performance_notes`). With `known_ad_ids`
+    (a set, or a function from the file's ad ids to those that exist), rows for any other ad are refused.
     """
     problems = Problems("performance file")
     raw = _read(df_or_path, problems)
@@ -149,17 +155,10 @@ def validate_performance(
         problems.add(ad_id.ne("") & ~ad_id.isin(known_ad_ids), "ad_id", "unknown ad; import the ad first")
     day = _dates(raw, "date", problems, _today(today), calendar_date=True)
     _duplicates(problems, "date", "(ad_id, date)", ad_id, day)
-    counts = {name: _numbers(raw, name, problems, whole=True) for name in COUNT_COLUMNS}
-    money = {name: _numbers(raw, name, problems) for name in MONEY_COLUMNS}
+    counts = {name: _numbers(raw, name, problems, whole=True, limit=MAX_COUNT) for name in COUNT_COLUMNS}
+    money = {name: _numbers(raw, name, problems, limit=MAX_MONEY) for name in MONEY_COLUMNS}
     problems.add(counts["clicks"] > counts["impressions"], "clicks", "more clicks than impressions")
-    problems.add(counts["conversions"] > counts["clicks"], "conversions", "more conversions than clicks")
-    objective = _text(raw, "campaign_objective", problems).str.strip().str.upper()
-    objective = _choice(
-        objective.mask(objective.eq(""), DEFAULT_OBJECTIVE),
-        "campaign_objective",
-        known_objectives(),
-        problems,
-    )
+    objective = _single_line(raw, "campaign_objective", problems, limit=MAX_ID_LENGTH)
     problems.raise_if_any()
     return pd.DataFrame(
         {
@@ -167,18 +166,53 @@ def validate_performance(
             "date": day.astype("datetime64[ns]"),
             **{name: values.astype("int64") for name, values in counts.items()},
             **{name: values.astype("float64") for name, values in money.items()},
-            "campaign_objective": objective,
+            "campaign_objective": objective.fillna(""),
         }
     )
 
 
-def known_objectives() -> tuple[str, ...]:
-    """The campaign objectives that have reward weights (from genome.rewards when it is importable)."""
-    try:
-        from genome.rewards import OBJECTIVE_WEIGHTS
-    except ImportError:
-        return FALLBACK_OBJECTIVES
-    return tuple(OBJECTIVE_WEIGHTS)
+#: the keys `performance_notes` adds to an import summary
+NOTE_KEYS: Final = ("objective_fallbacks", "conversions_above_clicks")
+MAX_NAMES_SHOWN: Final = 10
+
+
+def performance_notes(rows: pd.DataFrame) -> dict:
+    """What an import summary tells about validated daily rows that were accepted as they are:
+    `objective_fallbacks` {objective name as given: rows} for names that weigh as DEFAULT because
+    genome.objectives does not know them, and `conversions_above_clicks` (rows; view-through
+    conversions, whose conversion rate the normalisation clamps)."""
+    return {
+        "objective_fallbacks": objectives.unknown_names(rows["campaign_objective"]),
+        "conversions_above_clicks": int((rows["conversions"] > rows["clicks"]).sum()),
+    }
+
+
+def performance_notes_text(summary: Mapping) -> list[str]:
+    """The notes of an import summary (`performance_notes`) as sentences for people; none when all is usual."""
+    lines = []
+    fallbacks = summary.get("objective_fallbacks") or {}
+    if fallbacks:
+        total = sum(fallbacks.values())
+        named = [f"'{name}' ({_rows(rows)})" for name, rows in list(fallbacks.items())[:MAX_NAMES_SHOWN]]
+        if len(fallbacks) > MAX_NAMES_SHOWN:
+            named.append(f"and {len(fallbacks) - MAX_NAMES_SHOWN:,} more names")
+        one = total == 1
+        lines.append(
+            f"{_rows(total)} {'names' if one else 'name'} a campaign objective the objectives table does not "
+            f"know, so {'it weighs' if one else 'they weigh'} as DEFAULT: {', '.join(named)}. To weigh them "
+            "for their goal, use a name from the table (README, Campaign objectives)."
+        )
+    above = summary.get("conversions_above_clicks") or 0
+    if above:
+        lines.append(
+            f"{_rows(above)} {'counts' if above == 1 else 'count'} more conversions than clicks (view-through "
+            "conversions): imported as they are; the conversion rate they give is capped when rewards are scored."
+        )
+    return lines
+
+
+def _rows(count: int) -> str:
+    return f"{count:,} row" if count == 1 else f"{count:,} rows"
 
 
 _RAGGED_LINE = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
@@ -219,6 +253,14 @@ def _read(source: CsvSource, problems: Problems) -> pd.DataFrame | None:
             return None
         header, frame = [str(c).strip() for c in cells.iloc[0]], cells.iloc[1:].reset_index(drop=True)
     names = pd.Index(header)
+    reasons = forbidden_text(pd.Series(header, dtype=object))
+    positions = pd.Series(np.arange(1, len(header) + 1)).astype("str")
+    problems.add(
+        reasons.ne(""),
+        WHOLE_FILE,
+        "the name of column " + positions + " " + reasons,
+        rows=np.full(len(header), -1),
+    )
     problems.add_file(sorted(set(names[names.duplicated()])), "this column appears more than once")
     problems.add_file([WHOLE_FILE] if "" in header else [], "a column has no name in the header")
     if len(frame) == 0:
@@ -234,7 +276,7 @@ def _printable_frame(header: list[str], frame: pd.DataFrame, problems: Problems)
     for position, name in enumerate(header):
         values = frame.iloc[:, position]
         if values.dtype == object:
-            invalid = values.str.contains(SURROGATE, regex=True, na=False)
+            invalid = invalid_unicode(values)
             problems.add(invalid, WHOLE_FILE if bad_name[position] else name, INVALID_UNICODE_REASON)
     return not problems
 
@@ -256,10 +298,18 @@ def _text(raw: pd.DataFrame, column: str, problems: Problems, limit: int = MAX_T
 
 
 def _identifier(raw: pd.DataFrame, column: str, problems: Problems) -> pd.Series:
-    values = _text(raw, column, problems, limit=MAX_ID_LENGTH).str.strip()
+    values = _single_line(raw, column, problems, limit=MAX_ID_LENGTH)
     problems.add(values.eq(""), column, "empty")
-    problems.add(values.str.contains(CONTROL_CHARACTER, regex=True), column, "holds a control character")
     return values.fillna("")
+
+
+def _single_line(raw: pd.DataFrame, column: str, problems: Problems, limit: int) -> pd.Series:
+    """A column as stripped text; cells over `limit` characters or holding what genome.text_rules
+    forbids in ids, names and values are problems and NaN."""
+    values = _text(raw, column, problems, limit=limit).str.strip()
+    reasons = forbidden_text(values)
+    problems.add(reasons.ne(""), column, reasons)
+    return values.mask(reasons.ne(""))
 
 
 def _choice(values: pd.Series, column: str, allowed: tuple[str, ...], problems: Problems) -> pd.Series:
@@ -299,9 +349,14 @@ def _dates(raw: pd.DataFrame, column: str, problems: Problems, today: date, cale
 
 
 def _numbers(
-    raw: pd.DataFrame, column: str, problems: Problems, whole: bool = False, allow_blank: bool = False
+    raw: pd.DataFrame,
+    column: str,
+    problems: Problems,
+    whole: bool = False,
+    allow_blank: bool = False,
+    limit: int | None = None,
 ) -> pd.Series:
-    """Finite non-negative numbers (whole and at most MAX_COUNT for counts); NaN where refused or blank."""
+    """Finite non-negative numbers (whole if `whole`, at most `limit`); NaN where refused or blank."""
     values = raw[column] if column in raw.columns else pd.Series(np.nan, index=raw.index)
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         number = values.astype("float64")
@@ -321,9 +376,11 @@ def _numbers(
     if whole:
         fraction = number.ne(np.floor(number)) & number.notna() & ~infinite
         problems.add(fraction, column, "{value} is not a whole number", value=number)
-        huge = (number > MAX_COUNT) & ~infinite
-        problems.add(huge, column, f"larger than {MAX_COUNT:,}")
-        refused |= fraction | huge
+        refused |= fraction
+    if limit is not None:
+        huge = (number > limit) & ~infinite
+        problems.add(huge, column, f"larger than {limit:,}, more than any ad has in a day")
+        refused |= huge
     return number.mask(refused)
 
 

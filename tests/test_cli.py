@@ -96,6 +96,37 @@ def test_import_files(run, tmp_path):
     assert (code, json.loads(out)["inserted"]) == (0, 1)
 
 
+def test_import_performance_says_which_objectives_fell_back_and_counts_conversions_above_clicks(
+    run, tmp_path
+):
+    ads = tmp_path / "ads.csv"
+    ads.write_text(
+        "ad_id,brand_id,created_at,final_status,is_imported,pre_gen_score,hook_type\n"
+        "a1,b1,2026-10-01,approved,false,0.5,question\n"
+    )
+    performance = tmp_path / "performance.csv"
+    performance.write_text(
+        "ad_id,date,impressions,clicks,conversions,spend,revenue,campaign_objective\n"
+        "a1,2026-10-02,1000,20,31,10,30,Branding\n"
+        "a1,2026-10-03,1000,20,1,10,30,OUTCOME_SALES\n"
+        "a1,2026-10-04,1000,20,25,10,30,Branding\n"
+    )
+    assert run("import-ads", str(ads))[0] == 0
+    code, out, err = run("import-performance", str(performance))
+    assert (code, err) == (0, "")
+    assert "objective_fallbacks" not in out and "inserted" in out
+    assert (
+        "2 rows name a campaign objective the objectives table does not know, so they weigh as DEFAULT: "
+        "'Branding' (2 rows)." in out
+    )
+    assert "2 rows count more conversions than clicks (view-through conversions)" in out
+    performance.write_text(performance.read_text().replace("Branding", "REACH"))
+    code, out, _ = run("import-performance", str(performance), "--json")
+    assert code == 0
+    summary = json.loads(out)
+    assert (summary["objective_fallbacks"], summary["conversions_above_clicks"]) == ({}, 2)
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

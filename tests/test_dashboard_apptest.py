@@ -350,6 +350,27 @@ def test_importing_good_ads_adds_the_brand_to_the_shared_selector(demo_url, work
     assert "newbrand · newbrand" in at.selectbox(key="sidebar_brand").options
 
 
+def test_importing_performance_says_which_objectives_fell_back_and_counts_conversions_above_clicks(
+    demo_url, workspace
+):
+    at = open_page("data")
+    at.file_uploader(key="data_ads_file").upload("ads.csv", GOOD_ADS, "text/csv").run()
+    at.button(key="data_ads_import").click().run()
+    performance = (
+        b"ad_id,date,impressions,clicks,conversions,spend,revenue,campaign_objective\n"
+        b"x1,2026-11-02,1000,10,25,5.0,20.0,BRANDING\n"
+        b"x2,2026-11-03,1000,10,2,5.0,20.0,OUTCOME_SALES\n"
+        b"x2,2026-11-04,1000,10,2,5.0,20.0,Branding\n"
+    )
+    at.file_uploader(key="data_performance_file").upload("days.csv", performance, "text/csv").run()
+    at.button(key="data_performance_import").click().run()
+    assert_clean(at)
+    notes = [info.value.replace("\\", "") for info in at.info]  # as written, markdown escapes removed
+    assert any("2 rows name a campaign objective the objectives table does not know" in n for n in notes)
+    assert any("'BRANDING' (1 row), 'Branding' (1 row)" in n for n in notes)
+    assert any("1 row counts more conversions than clicks" in n for n in notes)
+
+
 def evil_files(brand_id: str) -> tuple[bytes, bytes]:
     """One matured ad whose element value is markup, with ten days of performance."""
     today = date.today()

@@ -150,7 +150,7 @@ def assert_stored_counts_are_sound(g: Genome) -> None:
     ads = g.store.ad_aggregates(None, date(2199, 12, 31))
     values = ads[["impressions", "clicks", "conversions", "spend", "revenue"]].to_numpy()
     assert np.isfinite(values).all() and (values >= 0).all()
-    assert (ads["clicks"] <= ads["impressions"]).all() and (ads["conversions"] <= ads["clicks"]).all()
+    assert (ads["clicks"] <= ads["impressions"]).all()  # conversions may exceed clicks (view-through)
     assert ads["pre_gen_score"].dropna().between(0, 1).all()
 
 

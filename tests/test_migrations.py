@@ -68,6 +68,28 @@ def test_a_migration_edited_after_it_was_applied_is_refused(empty_postgres_datab
         migrate(empty_postgres_database, directory)
 
 
+def test_0011_keeps_stored_rewards_and_lets_conversions_exceed_clicks(empty_postgres_database, tmp_path):
+    directory = Path(shutil.copytree(MIGRATIONS_DIR, tmp_path / "migrations"))
+    (directory / "0011_import_trust.sql").unlink()
+    migrate(empty_postgres_database, directory)
+    view_through_day = "insert into public.ad_performance values ('a1', '2026-01-01', 100, 5, 9)"
+    with psycopg.connect(empty_postgres_database, autocommit=True) as connection:
+        connection.execute("insert into public.brands (id, name) values ('b1', 'b1')")
+        connection.execute("insert into public.generated_ads (id, brand_id) values ('a1', 'b1')")
+        connection.execute(
+            "insert into public.creative_element_rewards (generated_ad_id, brand_id, reward_score, maturity,"
+            " impressions_at_maturity) values ('a1', 'b1', 0.5, 'ctr', 1234)"
+        )
+        with pytest.raises(psycopg.errors.CheckViolation):
+            connection.execute(view_through_day)
+    shutil.copy(MIGRATIONS_DIR / "0011_import_trust.sql", directory)
+    assert migrate(empty_postgres_database, directory) == ["0011_import_trust.sql"]
+    with psycopg.connect(empty_postgres_database, autocommit=True) as connection:
+        connection.execute(view_through_day)
+    kept = query(empty_postgres_database, "select impressions_at_reward from public.creative_element_rewards")
+    assert kept == [(1234,)]
+
+
 def test_every_table_has_row_level_security_and_policies(postgres_database):
     rows = query(
         postgres_database,
@@ -199,7 +221,7 @@ REWARDS = [
         "roas_weight": 0.0,
         "campaign_objective": "SALES",
         "maturity": "ctr",
-        "impressions_at_maturity": 1500.0,
+        "impressions_at_reward": 1500.0,
         "matured_at": "2024-03-05",
     },
 ]

@@ -96,7 +96,10 @@ def test_objective_table_has_exactly_the_reference_objectives() -> None:
         ("conversions", (0.2, 0.5, 0.3)),
         (" Sales ", (0.2, 0.3, 0.5)),
         ("Traffic", (0.6, 0.2, 0.2)),
-        ("LEAD_GENERATION", (0.4, 0.3, 0.3)),
+        ("LEAD_GENERATION", (0.2, 0.5, 0.3)),
+        ("outcome_app_promotion", (0.2, 0.5, 0.3)),
+        ("Website traffic", (0.6, 0.2, 0.2)),
+        ("BRANDING", (0.4, 0.3, 0.3)),
         ("", (0.4, 0.3, 0.3)),
         (None, (0.4, 0.3, 0.3)),
     ],
@@ -239,10 +242,10 @@ def test_infinite_revenue_scores_one_and_nan_revenue_is_left_out() -> None:
     assert np.isfinite(rewards["reward_score"]).all()
 
 
-def test_matured_at_and_impressions_at_maturity() -> None:
+def test_matured_at_and_impressions_at_reward() -> None:
     reward = reward_of(ad(age_days=12, impressions=2500, clicks=30))
     assert reward["matured_at"] == pd.Timestamp(AS_OF - timedelta(days=9))
-    assert reward["impressions_at_maturity"] == 2500
+    assert reward["impressions_at_reward"] == 2500
 
 
 def test_output_has_the_contract_columns_even_when_empty() -> None:

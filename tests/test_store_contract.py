@@ -101,7 +101,7 @@ def simple_refresh(inputs: RefreshInputs) -> RefreshOutputs:
             "roas_weight": 0.0,
             "campaign_objective": ads["campaign_objective"],
             "maturity": "ctr",
-            "impressions_at_maturity": ads["impressions"],
+            "impressions_at_reward": ads["impressions"],
             "matured_at": ads["first_date"] + pd.Timedelta(days=3),
         }
     )
@@ -386,7 +386,7 @@ def test_refresh_writes_rewards_scores_history_and_the_job_run(store):
     assert summary["ads_seen"] == 4
     rewards = store.rewards().set_index("ad_id")
     assert rewards["reward_score"].to_dict() == EXPECTED_REWARDS
-    assert rewards.loc["a1", ["ctr", "ctr_weight", "impressions_at_maturity"]].tolist() == [
+    assert rewards.loc["a1", ["ctr", "ctr_weight", "impressions_at_reward"]].tolist() == [
         0.015,
         1.0,
         2000.0,

@@ -8,6 +8,7 @@ plain pandas computation over everything imported so far gives.
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 from datetime import date, timedelta
@@ -16,7 +17,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from genome.errors import Problem, ValidationError
+from genome.service import Genome
 from genome.settings import Settings
+from genome.store import sqlite_writes
+from genome.store.sqlite import SCHEMA as SQLITE_SCHEMA
 from genome.store.sqlite import SqliteStore, sqlite_path
 
 START = date(2025, 1, 1)
@@ -157,3 +162,127 @@ def test_a_file_made_before_the_derived_tables_gets_them_on_open(tmp_path):
         assert_derived_reads_match(reopened, ads.sort_values("ad_id"), daily)
     finally:
         reopened.close()
+
+
+# --- what imports through Genome store, on every backend ---------------------------------------------------
+AD_FILE = (
+    "ad_id,brand_id,created_at,final_status,is_imported,pre_gen_score,hook_type\n"
+    "t1,b1,2024-12-30,approved,no,0.5,question\n"
+)
+DAY_HEADER = "ad_id,date,impressions,clicks,conversions,spend,revenue,campaign_objective\n"
+
+
+def days_file(*rows: str) -> io.StringIO:
+    return io.StringIO(DAY_HEADER + "".join(f"{row}\n" for row in rows))
+
+
+def test_a_later_blank_day_never_turns_an_objective_into_default(store):
+    g = Genome(store)
+    g.import_ads(io.StringIO(AD_FILE))
+    g.import_performance(
+        days_file("t1,2025-01-01,600,12,1,5,10,OUTCOME_SALES", "t1,2025-01-02,600,12,1,5,10,")
+    )
+    g.import_performance(
+        days_file("t1,2025-01-03,600,12,1,5,10,Website traffic", "t1,2025-01-04,600,12,1,5,10,")
+    )
+    g.import_performance(days_file("t1,2025-01-20,600,12,1,5,10,  "))  # a later file of blank days only
+    objective_as_of = {
+        as_of: store.ad_aggregates(None, as_of)["campaign_objective"].tolist()
+        for as_of in (date(2025, 1, 2), date(2025, 1, 3), date(2025, 1, 10), date(2025, 2, 1))
+    }  # backdated (before the last day) and current reads
+    assert objective_as_of == {
+        date(2025, 1, 2): ["OUTCOME_SALES"],
+        date(2025, 1, 3): ["Website traffic"],
+        date(2025, 1, 10): ["Website traffic"],
+        date(2025, 2, 1): ["Website traffic"],
+    }
+    g.refresh(as_of=date(2025, 1, 12))  # backdated: the ad has a day after it
+    reward = store.rewards(None).set_index("ad_id").loc["t1"]
+    assert reward["campaign_objective"] == "Website traffic"  # kept as given, weighed as TRAFFIC
+    assert reward[["ctr_weight", "conversion_weight", "roas_weight"]].tolist() == pytest.approx(
+        [0.6, 0.2, 0.2]
+    )
+
+
+def test_conversions_above_clicks_are_stored_and_their_rate_is_clamped(store):
+    g = Genome(store)
+    g.import_ads(io.StringIO(AD_FILE))
+    summary = g.import_performance(
+        days_file("t1,2025-01-01,600,10,25,5,10,OUTCOME_LEADS", "t1,2025-01-02,600,10,3,5,10,")
+    )
+    assert (summary["inserted"], summary["conversions_above_clicks"], summary["objective_fallbacks"]) == (
+        2,
+        1,
+        {},
+    )
+    assert store.ad_aggregates(None, date(2025, 2, 1))[["clicks", "conversions"]].values.tolist() == [
+        [20, 28]
+    ]
+    g.refresh(as_of=date(2025, 2, 1))
+    reward = store.rewards(None).set_index("ad_id").loc["t1"]
+    assert reward["conversion_rate"] == pytest.approx(1.4)
+    assert reward["conversion_score"] == 1.0 and 0.0 <= reward["reward_score"] <= 1.0
+
+
+def test_values_whose_sums_could_overflow_are_refused_by_row_and_nothing_is_written(store):
+    g = Genome(store)
+    g.import_ads(io.StringIO(AD_FILE))
+    with pytest.raises(ValidationError) as refused:
+        g.import_performance(
+            days_file("t1,2025-01-01,600,10,1,1e308,10,SALES", "t1,2025-01-02,600,10,1,1e308,10,SALES")
+        )
+    reason = "larger than 1,000,000,000,000,000, more than any ad has in a day"
+    assert refused.value.problems == [Problem(1, "spend", reason), Problem(2, "spend", reason)]
+    assert store.ad_aggregates(None, date(2025, 2, 1))["impressions"].tolist() == [0]
+    at_the_bounds = [
+        f"t1,2025-01-{day:02d},1000000000000,1000000000000,1000000000000,1e15,1e15,SALES"
+        for day in range(1, 31)
+    ]
+    g.import_performance(days_file(*at_the_bounds))  # 30 days at the bounds sum exactly, on every backend
+    totals = store.ad_aggregates(None, date(2025, 2, 1)).iloc[0]
+    assert totals[COUNTS].tolist() == [30e12] * 3 and totals[MONEY].tolist() == [30e15] * 2
+
+
+def test_a_file_made_before_conversions_could_exceed_clicks_is_upgraded_on_open(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old_schema = SQLITE_SCHEMA.replace("impressions_at_reward", "impressions_at_maturity").replace(
+        "    constraint ad_performance_money",
+        "    constraint ad_performance_conversions check (conversions <= clicks),\n    constraint ad_performance_money",
+    )
+    store = SqliteStore(url, Settings())
+    store.close()
+    with sqlite3.connect(sqlite_path(url)) as connection:  # as a file of the previous version was
+        connection.execute("drop table ad_performance")
+        connection.execute("drop table creative_element_rewards")
+        connection.executescript(old_schema)
+        connection.execute("pragma user_version = 1")
+        connection.execute("insert into brands (id, name, created_at) values ('b0', 'b0', '2024-12-30')")
+        connection.execute(
+            "insert into generated_ads (id, brand_id, created_at) values ('t0', 'b0', '2024-12-30')"
+        )
+        connection.execute(
+            "insert into ad_performance (generated_ad_id, date, impressions, clicks, conversions, spend, revenue,"
+            " campaign_objective) values ('t0', '2025-01-01', 700, 7, 7, 1.5, 3.0, 'REACH')"
+        )
+        old_table = connection.execute(
+            "select sql from sqlite_schema where name = 'ad_performance'"
+        ).fetchone()[0]
+    assert "ad_performance_conversions" in old_table
+    g = Genome(SqliteStore(url, Settings()))
+    try:
+        g.import_ads(io.StringIO(AD_FILE))
+        g.import_performance(days_file("t1,2025-01-01,600,10,25,5,10,SALES"))
+        g.refresh(as_of=date(2025, 2, 1))
+        assert g.store.rewards(None)["impressions_at_reward"].tolist() == [600]
+    finally:
+        g.close()
+    with sqlite3.connect(sqlite_path(url)) as connection:
+        table = connection.execute("select sql from sqlite_schema where name = 'ad_performance'").fetchone()[
+            0
+        ]
+        indexes = [row[1] for row in connection.execute("pragma index_list(ad_performance)")]
+        version = connection.execute("pragma user_version").fetchone()[0]
+        kept = connection.execute("select * from ad_performance where generated_ad_id = 't0'").fetchall()
+    assert kept == [("t0", "2025-01-01", 700, 7, 7, 1.5, 3.0, "REACH")]
+    assert "ad_performance_conversions" not in table and "ad_performance_date" in indexes
+    assert version == sqlite_writes.IMPORT_TRUST_VERSION

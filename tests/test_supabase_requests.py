@@ -250,7 +250,7 @@ def test_rewards_are_read_with_the_ad_id_renamed_and_the_components_taken_out_of
         "ctr_score:reward_components->ctr_score,conversion_score:reward_components->conversion_score,"
         "roas_score:reward_components->roas_score,ctr_weight:reward_components->ctr_weight,"
         "conversion_weight:reward_components->conversion_weight,roas_weight:reward_components->roas_weight,"
-        "campaign_objective,maturity,impressions_at_maturity,matured_at,computed_at"
+        "campaign_objective,maturity,impressions_at_reward,matured_at,computed_at"
     )
     assert params["order"] == "generated_ad_id.asc"
 
@@ -392,7 +392,7 @@ def rewards_frame() -> pd.DataFrame:
             "roas_weight": [0.0, 0.0],
             "campaign_objective": ["", "SALES"],
             "maturity": ["ctr", "ctr+conversion"],
-            "impressions_at_maturity": np.array([1200, 800], dtype=np.int64),
+            "impressions_at_reward": np.array([1200, 800], dtype=np.int64),
             "matured_at": pd.to_datetime(["2026-02-04", "2026-02-10"]),
             "is_imported": [False, True],  # not part of the payload
         }
@@ -421,7 +421,7 @@ def test_refresh_payload_sends_nan_and_inf_as_null_and_dates_as_days():
         "roas_weight": 0.0,
         "campaign_objective": "",
         "maturity": "ctr",
-        "impressions_at_maturity": 1200,
+        "impressions_at_reward": 1200,
         "matured_at": "2026-02-04",
     }
     assert (second["roas"], second["conversion_score"]) == (None, 0.25)

@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import state, ui
 from genome.errors import GenomeError, ValidationError
+from genome.validation import NOTE_KEYS, performance_notes_text
 
 NOTICE = "data_notice"
 ADS_TEMPLATE = (
@@ -50,7 +51,11 @@ def import_file(kind: str, uploaded) -> None:
                 summary = ws.write(lambda g: g.import_performance(uploaded))
         except ValidationError as exc:
             status.update(label=f"{uploaded.name} refused: nothing was written", state="error")
-            st.session_state[result_key] = ("problems", uploaded.name, pd.DataFrame(exc.problems))
+            st.session_state[result_key] = (
+                "problems",
+                uploaded.name,
+                (pd.DataFrame(exc.problems), exc.total),
+            )
         except GenomeError as exc:
             status.update(label=f"{uploaded.name} failed", state="error")
             st.session_state[result_key] = ("error", uploaded.name, str(exc))
@@ -66,19 +71,23 @@ def show_import_result(kind: str) -> None:
         return
     kind_of, name, payload = outcome
     if kind_of == "imported":
+        counts = {key: value for key, value in payload.items() if key not in NOTE_KEYS}
         st.success(
-            f"{ui.md(name)} imported: {ui.job_summary_text(payload)}. Run a refresh to learn from it.",
+            f"{ui.md(name)} imported: {ui.job_summary_text(counts)}. Run a refresh to learn from it.",
             icon=":material/check_circle:",
         )
+        for line in performance_notes_text(payload):
+            st.info(ui.md(line), icon=":material/info:")
     elif kind_of == "error":
         st.error(f"{ui.md(name)} could not be imported: {ui.md(payload)}", icon=":material/warning:")
     else:
+        problems, total = payload
         st.error(
-            f"{ui.md(name)} was refused; nothing was written. Fix these {len(payload):,} problems and upload it again:",
+            f"{ui.md(name)} was refused; nothing was written. Fix these {total:,} problems and upload it again:",
             icon=":material/warning:",
         )
         ui.paged_table(
-            payload,
+            problems,
             key=f"data_{kind}_problems",
             column_config={
                 "row": st.column_config.NumberColumn("Row", help="1-based data row; 0 means the whole file.")

@@ -103,7 +103,7 @@ class Store(Protocol):
 
     def rewards(self, brand_id: str | None = None) -> pd.DataFrame:
         """generated_ad_id as ad_id, brand_id, reward_score, campaign_objective, maturity,
-        impressions_at_maturity, matured_at, computed_at."""
+        impressions_at_reward, matured_at, computed_at."""
 
     def scores(self, brand_id: str | None = None) -> pd.DataFrame: ...
 

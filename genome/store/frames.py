@@ -65,7 +65,7 @@ REWARDS: dict[str, Kind] = {
     **dict.fromkeys(REWARD_COMPONENTS, "float"),
     "campaign_objective": "str",
     "maturity": "str",
-    "impressions_at_maturity": "float",
+    "impressions_at_reward": "float",
     "matured_at": "date",
     "computed_at": "datetime",
 }

@@ -44,7 +44,7 @@ REWARD_COLUMNS = (
     *REWARD_COMPONENTS,
     "campaign_objective",
     "maturity",
-    "impressions_at_maturity",
+    "impressions_at_reward",
     "matured_at",
 )
 SCORE_COLUMNS = (

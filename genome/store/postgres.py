@@ -272,7 +272,7 @@ class PostgresStore(JobRunner[psycopg.Connection]):
     ) -> pd.DataFrame:
         sql = (
             f"select generated_ad_id, brand_id, reward_score, {_REWARD_COMPONENTS}, campaign_objective, maturity,"
-            " impressions_at_maturity, matured_at, computed_at from public.creative_element_rewards"
+            " impressions_at_reward, matured_at, computed_at from public.creative_element_rewards"
             f" where {_BRANDS} order by generated_ad_id"
         )
         return self._read(sql, {"brands": _array(brand_ids)}, frames.REWARDS, connection)

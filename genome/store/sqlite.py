@@ -101,7 +101,7 @@ from brands b where b.id = ?
 REWARDS_SQL = (
     "select generated_ad_id, brand_id, reward_score, "
     + ", ".join(f"json_extract(reward_components, '$.{name}')" for name in frames.REWARD_COMPONENTS)
-    + ", campaign_objective, maturity, impressions_at_maturity, matured_at, computed_at"
+    + ", campaign_objective, maturity, impressions_at_reward, matured_at, computed_at"
     " from creative_element_rewards a where " + _BRANDS + " order by generated_ad_id"
 )
 ALERT_COLUMNS = ", ".join(frames.ALERTS)
@@ -139,6 +139,8 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
             connection.executescript(sqlite_writes.TEMP_TABLES)
             if connection.execute("pragma user_version").fetchone()[0] < sqlite_writes.DERIVED_VERSION:
                 sqlite_writes.build_derived(connection)
+            if connection.execute("pragma user_version").fetchone()[0] < sqlite_writes.IMPORT_TRUST_VERSION:
+                sqlite_writes.upgrade_import_trust(connection, SCHEMA)
         return connection
 
     @contextmanager

@@ -38,9 +38,9 @@ create table if not exists ad_performance (
     revenue real not null default 0,
     campaign_objective text,
     primary key (generated_ad_id, date),
+    -- conversions may exceed clicks: platforms count view-through conversions
     constraint ad_performance_counts check (impressions >= 0 and clicks >= 0 and conversions >= 0),
     constraint ad_performance_clicks check (clicks <= impressions),
-    constraint ad_performance_conversions check (conversions <= clicks),
     constraint ad_performance_money check (spend >= 0 and revenue >= 0)
 ) without rowid;
 create index if not exists ad_performance_date on ad_performance (date);
@@ -78,12 +78,12 @@ create table if not exists creative_element_rewards (
     reward_components text not null default '{}' check (json_valid(reward_components)),
     campaign_objective text not null default '',
     maturity text not null,
-    impressions_at_maturity integer not null default 0,
+    impressions_at_reward integer not null default 0, -- the ad's impressions up to the refresh's as_of
     matured_at text,
     computed_at text not null,
     constraint rewards_score_range check (reward_score >= 0 and reward_score <= 1),
     constraint rewards_maturity check (maturity in ('ctr', 'ctr+conversion', 'ctr+roas', 'full')),
-    constraint rewards_impressions check (impressions_at_maturity >= 0)
+    constraint rewards_impressions check (impressions_at_reward >= 0)
 );
 create index if not exists rewards_brand on creative_element_rewards (brand_id, reward_score);
 

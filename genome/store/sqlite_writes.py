@@ -7,6 +7,7 @@ upserts, only where something changed, and counts. Mirrors migrations/0002_funct
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -37,7 +38,7 @@ create temp table if not exists incoming_performance (
     spend real, revenue real, campaign_objective text, primary key (generated_ad_id, date));
 create temp table if not exists incoming_reward_rows (
     generated_ad_id text primary key, brand_id text, reward_score real, reward_components text,
-    campaign_objective text, maturity text, impressions_at_maturity integer, matured_at text);
+    campaign_objective text, maturity text, impressions_at_reward integer, matured_at text);
 create temp table if not exists incoming_scores (
     brand_id text, element_name text, element_value text, alpha real, beta real, prior_alpha real,
     prior_beta real, prior_source text, total_observations real, mean_reward real,
@@ -116,6 +117,46 @@ select id, coalesce(nullif(name, ''), id), nullif(organization_id, ''), coalesce
        coalesce(created_at, ?)
 from temp.incoming_brand_rows where id not in (select id from brands)
 """
+#: `pragma user_version` once ad_performance lets conversions exceed clicks and the rewards' column is
+#: impressions_at_reward (what migrations/0011_import_trust.sql does on Postgres)
+IMPORT_TRUST_VERSION = 2
+
+
+def upgrade_import_trust(connection: sqlite3.Connection, schema: str) -> None:
+    """Bring a file made before IMPORT_TRUST_VERSION to `schema` (sqlite_schema.sql), once per file.
+
+    SQLite cannot drop a check constraint: ad_performance is copied into a table made by the schema's
+    current statement (SQLite's documented way), its indexes made again. impressions_at_maturity is
+    renamed. Files made with the current schema only get their version set."""
+    connection.execute("begin immediate")
+    try:
+        if connection.execute("pragma user_version").fetchone()[0] < IMPORT_TRUST_VERSION:
+            table = "select sql from sqlite_schema where type = 'table' and name = 'ad_performance'"
+            if "ad_performance_conversions" in connection.execute(table).fetchone()[0]:
+                statement = re.search(
+                    r"create table if not exists ad_performance \(.*?\) without rowid;", schema, re.S
+                )
+                assert statement is not None
+                connection.execute(
+                    statement.group().replace("if not exists ad_performance", "ad_performance_new")
+                )
+                connection.execute("insert into ad_performance_new select * from ad_performance")
+                connection.execute("drop table ad_performance")
+                connection.execute("alter table ad_performance_new rename to ad_performance")
+                for index in re.findall(r"create index if not exists \w+ on ad_performance \(.*?\);", schema):
+                    connection.execute(index)
+            columns = {row[1] for row in connection.execute("pragma table_info(creative_element_rewards)")}
+            if "impressions_at_maturity" in columns:
+                connection.execute(
+                    "alter table creative_element_rewards rename column impressions_at_maturity to impressions_at_reward"
+                )
+            connection.execute(f"pragma user_version = {IMPORT_TRUST_VERSION}")
+        connection.execute("commit")
+    except BaseException:
+        connection.execute("rollback")
+        raise
+
+
 _REFRESHED = "(select id from temp.incoming_brands)"
 _COMPONENTS = "json_object(" + ", ".join(f"'{name}', ?" for name in payloads.REWARD_COMPONENTS) + ")"
 
@@ -316,7 +357,7 @@ def apply_refresh(
     connection.execute("delete from temp.incoming_reward_rows")
     connection.executemany(
         "insert or replace into temp.incoming_reward_rows (generated_ad_id, brand_id, reward_score,"
-        " reward_components, campaign_objective, maturity, impressions_at_maturity, matured_at)"
+        " reward_components, campaign_objective, maturity, impressions_at_reward, matured_at)"
         f" values (?, ?, ?, {_COMPONENTS}, coalesce(?, ''), ?, coalesce(?, 0), ?)",
         payloads.to_rows(outputs.rewards, payloads.REWARD_COLUMNS),
     )
@@ -326,7 +367,7 @@ def apply_refresh(
     )
     columns = (
         "brand_id, reward_score, reward_components, campaign_objective, maturity,"
-        " impressions_at_maturity, matured_at"
+        " impressions_at_reward, matured_at"
     )
     total = connection.execute("select count(*) from temp.incoming_reward_rows").fetchone()[0]
     existing = connection.execute(

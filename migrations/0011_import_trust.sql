@@ -1,0 +1,187 @@
+-- 0011_import_trust.sql — daily rows may hold more conversions than clicks; the rewards' impressions
+-- column is named for what it holds.
+--
+-- Why: ad platforms count view-through conversions (after an impression, without a click), so real
+-- exports hold days with more conversions than link clicks (218 of the 1,143 rows of a public Meta
+-- campaign export). 0001's check ad_performance_conversions (conversions <= clicks) made them
+-- unimportable; the conversion rate they give is clamped by the reward's normalisation anyway.
+-- creative_element_rewards.impressions_at_maturity held the ad's impressions up to the refresh's
+-- as_of, not at maturity (the totals hold no daily history; summing each ad's days up to its
+-- maturity on every refresh would cost what 0007 saves): renamed impressions_at_reward. The
+-- SQLite backend does the same once per file (genome/store/sqlite_writes.py upgrade_import_trust).
+--
+-- public.genome_apply_refresh: 0002's body with the column renamed; p_rewards rows now carry
+-- "impressions_at_reward" where 0002 documents "impressions_at_maturity". Signature, rules and
+-- security (SECURITY INVOKER, search_path '', execute for service_role only, 0003) unchanged;
+-- `create or replace` keeps its privileges. Deploy with no refresh in flight. Safe to run twice.
+
+alter table public.ad_performance drop constraint if exists ad_performance_conversions;
+
+do $$
+begin
+    if exists (select 1 from information_schema.columns
+               where table_schema = 'public' and table_name = 'creative_element_rewards'
+                 and column_name = 'impressions_at_maturity') then
+        alter table public.creative_element_rewards
+            rename column impressions_at_maturity to impressions_at_reward;
+    end if;
+end
+$$;
+
+create or replace function public.genome_apply_refresh(
+    p_brand_ids text[], p_as_of date, p_rewards jsonb, p_scores jsonb,
+    p_summary jsonb default '{}', p_started_at timestamptz default null
+) returns jsonb
+language plpgsql volatile security invoker
+set search_path = '' set timezone = 'UTC'
+as $$
+declare
+    v_job bigint;
+    v_new bigint; v_updated bigint; v_unchanged bigint; v_removed bigint;
+    v_scores bigint; v_elements_updated bigint;
+    v_summary jsonb;
+begin
+    if p_brand_ids is null or p_as_of is null then
+        raise exception using errcode = '22023', message = 'p_brand_ids and p_as_of are required';
+    end if;
+    perform pg_advisory_xact_lock(7240311);
+    insert into public.genome_job_runs (job_type, brand_id, started_at, status)
+    values ('refresh', case when cardinality(p_brand_ids) = 1 then p_brand_ids[1] end,
+            coalesce(p_started_at, now()), 'running')
+    returning id into v_job;
+
+    -- rewards: upsert by ad where anything changed (computed_at kept otherwise)
+    with incoming as (
+        select r.ad_id, a.brand_id, r.reward_score,
+               jsonb_build_object(
+                   'ctr', r.ctr, 'conversion_rate', r.conversion_rate, 'roas', r.roas,
+                   'ctr_score', r.ctr_score, 'conversion_score', r.conversion_score,
+                   'roas_score', r.roas_score, 'ctr_weight', r.ctr_weight,
+                   'conversion_weight', r.conversion_weight, 'roas_weight', r.roas_weight
+               ) as reward_components,
+               coalesce(r.campaign_objective, '') as campaign_objective,
+               r.maturity,
+               coalesce(r.impressions_at_reward, 0)::bigint as impressions_at_reward,
+               r.matured_at
+        from jsonb_to_recordset(coalesce(p_rewards, '[]'::jsonb)) as r (
+            ad_id text, reward_score double precision, ctr double precision,
+            conversion_rate double precision, roas double precision, ctr_score double precision,
+            conversion_score double precision, roas_score double precision, ctr_weight double precision,
+            conversion_weight double precision, roas_weight double precision, campaign_objective text,
+            maturity text, impressions_at_reward numeric, matured_at date
+        )
+        join public.generated_ads a on a.id = r.ad_id and a.brand_id = any (p_brand_ids)
+    ), classified as (
+        select i.*,
+               case when c.generated_ad_id is null then 'new'
+                    when (c.brand_id, c.reward_score, c.reward_components, c.campaign_objective, c.maturity,
+                          c.impressions_at_reward, c.matured_at)
+                         is distinct from (i.brand_id, i.reward_score, i.reward_components,
+                                           i.campaign_objective, i.maturity, i.impressions_at_reward,
+                                           i.matured_at) then 'updated'
+                    else 'unchanged' end as outcome
+        from incoming i
+        left join public.creative_element_rewards c on c.generated_ad_id = i.ad_id
+    ), written as (
+        insert into public.creative_element_rewards as c
+            (generated_ad_id, brand_id, reward_score, reward_components, campaign_objective, maturity,
+             impressions_at_reward, matured_at, computed_at)
+        select ad_id, brand_id, reward_score, reward_components, campaign_objective, maturity,
+               impressions_at_reward, matured_at, now()
+        from classified where outcome <> 'unchanged'
+        on conflict (generated_ad_id) do update
+            set brand_id = excluded.brand_id, reward_score = excluded.reward_score,
+                reward_components = excluded.reward_components,
+                campaign_objective = excluded.campaign_objective, maturity = excluded.maturity,
+                impressions_at_reward = excluded.impressions_at_reward,
+                matured_at = excluded.matured_at, computed_at = excluded.computed_at
+    )
+    select count(*) filter (where outcome = 'new'), count(*) filter (where outcome = 'updated'),
+           count(*) filter (where outcome = 'unchanged')
+      into v_new, v_updated, v_unchanged
+      from classified;
+
+    delete from public.creative_element_rewards c
+     where c.brand_id = any (p_brand_ids)
+       and not exists (
+           select 1 from jsonb_to_recordset(coalesce(p_rewards, '[]'::jsonb)) as r (ad_id text)
+            where r.ad_id = c.generated_ad_id);
+    get diagnostics v_removed = row_count;
+
+    -- scores: the complete new set of the refreshed brands (unchanged rows keep last_updated), and
+    -- the history snapshot per (brand, element, value, as_of): the latest refresh of that day wins.
+    -- One statement: every part sees the same snapshot and they touch disjoint rows.
+    with incoming as (
+        select s.brand_id, s.element_name, s.element_value, s.alpha, s.beta,
+               coalesce(s.prior_alpha, 1) as prior_alpha, coalesce(s.prior_beta, 1) as prior_beta,
+               coalesce(s.prior_source, 'uniform') as prior_source,
+               coalesce(s.total_observations, 0) as total_observations, s.mean_reward
+        from jsonb_to_recordset(coalesce(p_scores, '[]'::jsonb)) as s (
+            brand_id text, element_name text, element_value text, alpha double precision,
+            beta double precision, prior_alpha double precision, prior_beta double precision,
+            prior_source text, total_observations double precision, mean_reward double precision
+        )
+        where s.brand_id = any (p_brand_ids)
+    ), scores_written as (
+        insert into public.creative_element_scores as s
+            (brand_id, element_name, element_value, alpha, beta, prior_alpha, prior_beta, prior_source,
+             total_observations, mean_reward, last_updated)
+        select brand_id, element_name, element_value, alpha, beta, prior_alpha, prior_beta, prior_source,
+               total_observations, mean_reward, now()
+        from incoming
+        on conflict (brand_id, element_name, element_value) do update
+            set alpha = excluded.alpha, beta = excluded.beta, prior_alpha = excluded.prior_alpha,
+                prior_beta = excluded.prior_beta, prior_source = excluded.prior_source,
+                total_observations = excluded.total_observations, mean_reward = excluded.mean_reward,
+                last_updated = excluded.last_updated
+            where (s.alpha, s.beta, s.prior_alpha, s.prior_beta, s.prior_source, s.total_observations,
+                   s.mean_reward)
+                  is distinct from (excluded.alpha, excluded.beta, excluded.prior_alpha,
+                                    excluded.prior_beta, excluded.prior_source,
+                                    excluded.total_observations, excluded.mean_reward)
+        returning 1
+    ), scores_removed as (
+        delete from public.creative_element_scores s
+         where s.brand_id = any (p_brand_ids)
+           and not exists (
+               select 1 from incoming i
+                where (i.brand_id, i.element_name, i.element_value)
+                      = (s.brand_id, s.element_name, s.element_value))
+        returning 1
+    ), history_written as (
+        insert into public.creative_element_score_history as h
+            (brand_id, element_name, element_value, as_of, alpha, beta, mean_reward, total_observations,
+             job_run_id)
+        select brand_id, element_name, element_value, p_as_of, alpha, beta, mean_reward,
+               total_observations, v_job
+        from incoming
+        on conflict (brand_id, element_name, element_value, as_of) do update
+            set alpha = excluded.alpha, beta = excluded.beta, mean_reward = excluded.mean_reward,
+                total_observations = excluded.total_observations, job_run_id = excluded.job_run_id
+            where (h.alpha, h.beta, h.mean_reward, h.total_observations)
+                  is distinct from (excluded.alpha, excluded.beta, excluded.mean_reward,
+                                    excluded.total_observations)
+    ), history_removed as (
+        delete from public.creative_element_score_history h
+         where h.brand_id = any (p_brand_ids) and h.as_of = p_as_of
+           and not exists (
+               select 1 from incoming i
+                where (i.brand_id, i.element_name, i.element_value)
+                      = (h.brand_id, h.element_name, h.element_value))
+    )
+    select (select count(*) from incoming),
+           (select count(*) from scores_written) + (select count(*) from scores_removed)
+      into v_scores, v_elements_updated;
+
+    v_summary := coalesce(p_summary, '{}'::jsonb) || jsonb_build_object(
+        'brand_ids', to_jsonb(p_brand_ids), 'as_of', p_as_of,
+        'rewards_new', v_new, 'rewards_updated', v_updated, 'rewards_unchanged', v_unchanged,
+        'rewards_removed', v_removed, 'scores', v_scores, 'elements_updated', v_elements_updated,
+        'duration_seconds',
+        round(extract(epoch from clock_timestamp() - coalesce(p_started_at, now()))::numeric, 3));
+    update public.genome_job_runs
+       set status = 'succeeded', finished_at = clock_timestamp(), summary = v_summary
+     where id = v_job;
+    return v_summary || jsonb_build_object('job_id', v_job);
+end
+$$;
