@@ -1438,6 +1438,7 @@ PAGING_FUNCTIONS = {
         "public.genome_known_ad_ids(text[])",
     ],
     "0008_element_groups.sql": ["public.genome_ad_element_groups(text[], text[], text, text, text, integer)"],
+    "0012_brand_stats.sql": ["public.genome_brand_stats(text, date, date)"],
 }
 
 

@@ -94,9 +94,13 @@ order by b.id
 """
 BRAND_STATS_SQL = """
 select (select count(*) from creative_element_rewards where brand_id = b.id),
-       (select count(*) from generated_ads where brand_id = b.id and final_status = 'approved'),
-       (select count(*) from generated_ads where brand_id = b.id and final_status = 'rejected')
-from brands b where b.id = ?
+       count(a.id) filter (where a.final_status = 'approved'),
+       count(a.id) filter (where a.final_status = 'rejected')
+from brands b
+left join generated_ads a
+  on a.brand_id = b.id and not a.is_imported and substr(a.created_at, 1, 10) between :since and :until
+where b.id = :brand
+group by b.id
 """
 REWARDS_SQL = (
     "select generated_ad_id, brand_id, reward_score, "
@@ -320,13 +324,16 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
     def brand_overview(self, winner_threshold: float) -> pd.DataFrame:
         return self._read(BRAND_OVERVIEW_SQL, {"threshold": winner_threshold}, frames.BRAND_OVERVIEW)
 
-    def brand_stats(self, brand_id: str) -> dict[str, int] | None:
+    def brand_stats(self, brand_id: str, approval_window: tuple[date, date]) -> dict[str, int] | None:
+        since, until = (day.isoformat() for day in approval_window)
+
         def load() -> dict[str, int] | None:
+            params = {"brand": brand_id, "since": since, "until": until}
             with _errors():
-                row = self._connection().execute(BRAND_STATS_SQL, (brand_id,)).fetchone()
+                row = self._connection().execute(BRAND_STATS_SQL, params).fetchone()
             return None if row is None else dict(zip(BRAND_STATS, row, strict=True))
 
-        stats = self._cached(("brand_stats", brand_id), load)
+        stats = self._cached(("brand_stats", brand_id, since, until), load)
         return None if stats is None else dict(stats)
 
     def alerts(self, status: str | None = None, brand_id: str | None = None) -> pd.DataFrame:
