@@ -133,14 +133,7 @@ def main() -> None:
         for agrees in (False, True)
     }
     sections.append(prior_cap_section(prior_results, scale.side_seeds, writer.png))
-    writer.write(
-        "sim_prior_cap",
-        curve_figure(
-            prior_results[False],
-            "best_share",
-            "Best-value share when the network's favourite is the brand's worst value",
-        ),
-    )
+    writer.write("sim_prior_cap", prior_cap_figure(prior_results[False]))
 
     checks = []
     for k, delta in BERNOULLI_CASES:
@@ -408,6 +401,16 @@ def curve_figure(result: StudyResult, metric: str, title: str, drift_day: int | 
         legend={"orientation": "h", "y": -0.18},
     )
     return figure
+
+
+def prior_cap_figure(result: StudyResult) -> go.Figure:
+    """Best-value share under a misleading network prior, one line per cap (exploration rows left out)."""
+    caps = result.curves[~result.curves["policy"].str.contains("exploration")]
+    return curve_figure(
+        replace(result, curves=caps),
+        "best_share",
+        "Best-value share when the network's favourite is the brand's worst value",
+    )
 
 
 def bernoulli_figure(frame: pd.DataFrame) -> go.Figure:

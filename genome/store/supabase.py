@@ -335,7 +335,9 @@ class SupabaseStore:
     def brand_stats(self, brand_id: str, approval_window: tuple[date, date]) -> dict[str, int] | None:
         """One request: migrations/0012_brand_stats.sql's function."""
         stats = self._call(rq.brand_stats_call(brand_id, *approval_window), "reading brand counts", job=False)
-        return None if stats is None else {name: int(stats[name]) for name in BRAND_STATS}
+        if not stats:  # JSON null (no such brand); an empty body would read as []
+            return None
+        return {name: int(stats[name]) for name in BRAND_STATS}
 
     def alerts(self, status: str | None = None, brand_id: str | None = None) -> pd.DataFrame:
         return self._frame(rq.alerts_read(status, _one(brand_id)), frames.ALERTS)
