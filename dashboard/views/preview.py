@@ -11,6 +11,11 @@ from dashboard import state, ui
 
 SEED_KEY = "preview_seed"
 MAX_SEED = 2**53 - 1  # the largest whole number a browser number input keeps exactly
+EVIDENCE_NOTES = {  # what a recommendation rests on when it is not the brand's own results
+    "borrowed": "Level 0: this brand has no own results yet, so the recommendation rests on priors **borrowed** "
+    "from brands that share data, not on its own ads.",
+    "none": "Level 0: no own results and nothing to borrow yet, so the recommendation is uniform over the known values.",
+}
 
 
 def draw_new_seed() -> None:
@@ -95,11 +100,6 @@ st.markdown(
     f"**Seed `{seed}`** · exploration rate {recommendation.exploration_rate:.0%} (cold-start level "
     f"{context.cold_start_level}). The same seed always gives the same draw."
 )
-EVIDENCE_NOTES = {
-    "borrowed": "Level 0: this brand has no own results yet, so the recommendation rests on priors **borrowed** "
-    "from brands that share data, not on its own ads.",
-    "none": "Level 0: no own results and nothing to borrow yet, so the recommendation is uniform over the known values.",
-}
 if context.evidence in EVIDENCE_NOTES:
     st.info(EVIDENCE_NOTES[context.evidence], icon=":material/info:")
 if not recommendation.elements:
