@@ -24,7 +24,9 @@ from plotly.subplots import make_subplots
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from genome.settings import Settings  # noqa: E402
 from genome.simulation import (  # noqa: E402
+    NetworkPrior,
     Policy,
     StudyConfig,
     StudyResult,
@@ -42,6 +44,8 @@ BERNOULLI_CASES = ((10, 0.1), (10, 0.02), (100, 0.1), (100, 0.02))  # (K, Δ) as
 HALF_LIVES = (60, 30, 14, 7)
 CADENCES = (1, 3, 7)
 REACH_LEVELS = (0.5, 0.75)
+PRIOR_CAPS = (0, 50, 20, 10, 5)  # GENOME_PRIOR_MAX_WEIGHT values compared (0: no cap)
+EXPLORATION_VARIANTS = ((0.0, 0.30, 100.0), (0.10, 0.30, 100.0), (0.05, 0.50, 100.0))  # (floor, start, scale)
 
 
 def main() -> None:
@@ -119,6 +123,18 @@ def main() -> None:
         )
     )
 
+    prior_results = {
+        agrees: timed(
+            timings,
+            f"borrowed prior, network {'agrees' if agrees else 'disagrees'}",
+            lambda agrees=agrees: run_study(prior_config(scale.days, agrees), scale.side_seeds),
+            len(prior_policies()),
+        )
+        for agrees in (False, True)
+    }
+    sections.append(prior_cap_section(prior_results, scale.side_seeds, writer.png))
+    writer.write("sim_prior_cap", prior_cap_figure(prior_results[False]))
+
     checks = []
     for k, delta in BERNOULLI_CASES:
         checks.append(
@@ -164,6 +180,28 @@ def timed(timings: list, label: str, run, policies: int):
     timings.append((label, elapsed, cpu, policies))
     print(f"{label}: {elapsed:.1f} s wall, {cpu:.1f} s CPU", flush=True)
     return result
+
+
+def prior_policies() -> tuple[Policy, ...]:
+    """No borrowing, the borrowed prior under each cap, and exploration variants at the default cap."""
+    default_cap = Settings().prior_max_weight
+    caps = tuple(
+        Policy(f"cap {cap:g}" if cap else "no cap", "thompson", prior_max_weight=cap) for cap in PRIOR_CAPS
+    )
+    explorations = tuple(
+        Policy(
+            f"cap {default_cap:g}, exploration max({floor:g}, {start:g}·exp(−n/{scale:g}))",
+            "thompson",
+            prior_max_weight=default_cap,
+            exploration=(floor, start, scale),
+        )
+        for floor, start, scale in EXPLORATION_VARIANTS
+    )
+    return (Policy("no borrowing", "thompson", borrow=False), *caps, *explorations)
+
+
+def prior_config(days: int, agrees: bool) -> StudyConfig:
+    return StudyConfig(days=days, policies=prior_policies(), network_prior=NetworkPrior(agrees=agrees))
 
 
 # --- tables -------------------------------------------------------------------------------
@@ -228,6 +266,64 @@ def cadence_section(summary: pd.DataFrame, seeds: int) -> str:
     return (
         f"### Refresh cadence\n\n{seeds} seeds, genome (fractional) against uniform on the same worlds.\n\n"
         + "\n".join(rows)
+    )
+
+
+def prior_cap_section(results: dict[bool, StudyResult], seeds: int, image: bool) -> str:
+    """Regret and recovery per cap when the network misleads (its favourite is the brand's worst
+    value) and when it helps (its favourite is the brand's best), and the mean of the two."""
+    network = NetworkPrior()
+    tables, regret = [], {}
+    for agrees, result in results.items():
+        curves = result.curves.pivot_table(index=["policy", "day"], columns="metric", values="mean")
+        summary = result.summary.set_index("policy")
+        baseline = summary.loc["no borrowing", "cumulative_regret_mean"]
+        rows = [
+            "| policy | cumulative regret, mean ± sd | × no borrowing | days until the best value is chosen "
+            "more often than the network's favourite | share at the true worst value, first week | "
+            "best-value share, last 7 days |",
+            "|---|---|---|---|---|---|",
+        ]
+        for policy, row in summary.iterrows():
+            curve = curves.loc[policy]
+            ahead = curve.index[curve["best_share"] > curve["worst_share"]]
+            favourite = "best" if agrees else "worst"
+            recovery = "–" if ahead.empty else f"{ahead.min():.0f}"
+            rows.append(
+                f"| {policy} | {row.cumulative_regret_mean:.0f} ± {row.cumulative_regret_std:.0f} | "
+                f"{row.cumulative_regret_mean / baseline:.2f} | {recovery if favourite == 'worst' else 'n/a'} | "
+                f"{curve['worst_share'].iloc[:7].mean():.2f} | {row.best_share_final:.2f} ± {row.best_share_final_std:.2f} |"
+            )
+            regret.setdefault(policy, {})[agrees] = row.cumulative_regret_mean
+        title = (
+            "**The network agrees** (its favourite is the brand's true best value)"
+            if agrees
+            else "**The network misleads** (its favourite is the brand's true worst value)"
+        )
+        tables.append(f"{title}\n\n" + "\n".join(rows))
+    both = [
+        "| policy | regret, network misleads | regret, network agrees | mean of the two |",
+        "|---|---|---|---|",
+    ] + [
+        f"| {policy} | {values[False]:.0f} | {values[True]:.0f} | {(values[False] + values[True]) / 2:.0f} |"
+        for policy, values in regret.items()
+    ]
+    intro = (
+        f"A large sharing brand reports {network.observations:g} ads per value: mean reward "
+        f"{network.favourite_reward} for its favourite value of each dimension, {network.other_reward} for every "
+        "other. The brand borrows it by the genome's rule (`genome.priors.borrowed_prior`: shrinkage "
+        f"{Settings().prior_shrinkage:g}, floor {Settings().prior_floor:g}, then the cap on α + β). Uncapped, "
+        "that prior weighs about 300 pseudo-observations. Same worlds and seeds as the main study's model, "
+        f"{seeds} seeds; the exploration rows use the default cap with other exploration-rate parameters."
+    )
+    return (
+        "### Borrowed priors: the cap on their weight (GENOME_PRIOR_MAX_WEIGHT)\n\n"
+        + intro
+        + "\n\n"
+        + "\n\n".join(tables)
+        + "\n\n**Both scenarios**\n\n"
+        + "\n".join(both)
+        + ("\n\n![Best-value share under a misleading prior](img/sim_prior_cap.png)" if image else "")
     )
 
 
@@ -305,6 +401,16 @@ def curve_figure(result: StudyResult, metric: str, title: str, drift_day: int | 
         legend={"orientation": "h", "y": -0.18},
     )
     return figure
+
+
+def prior_cap_figure(result: StudyResult) -> go.Figure:
+    """Best-value share under a misleading network prior, one line per cap (exploration rows left out)."""
+    caps = result.curves[~result.curves["policy"].str.contains("exploration")]
+    return curve_figure(
+        replace(result, curves=caps),
+        "best_share",
+        "Best-value share when the network's favourite is the brand's worst value",
+    )
 
 
 def bernoulli_figure(frame: pd.DataFrame) -> go.Figure:

@@ -7,6 +7,8 @@ labels, legends and hover text. Figures that show findings about elements carry 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -138,11 +140,15 @@ def posterior_history_figure(history: pd.DataFrame, element_name: str) -> go.Fig
     return _finish(fig, title, "", note=True)
 
 
-def exploration_curve_figure(matured_ads: int, brand_name: str = "") -> go.Figure:
-    """The exploration-rate rule over matured ads, cold-start levels shaded, the brand marked on it."""
+def exploration_curve_figure(
+    matured_ads: int, brand_name: str = "", parameters: Mapping[str, float] | None = None
+) -> go.Figure:
+    """The exploration-rate rule over matured ads, cold-start levels shaded, the brand marked on it;
+    `parameters` are the rule's floor, start and scale (`coldstart.exploration_parameters`)."""
+    parameters = dict(parameters or {})
     span = max(MIN_CURVE_ADS, int(np.ceil(matured_ads * 1.5)))
     grid = np.unique(np.linspace(0, span, min(span, CURVE_POINTS) + 1).round())
-    rates = coldstart.exploration_rate(grid)
+    rates = coldstart.exploration_rate(grid, **parameters)
     levels = coldstart.cold_start_level(grid)
     fig = go.Figure(
         go.Scatter(
@@ -165,7 +171,7 @@ def exploration_curve_figure(matured_ads: int, brand_name: str = "") -> go.Figur
             annotation_text=f"level {int(level)}" if x1 - x0 >= span * MIN_LABELLED_BAND else "",
             annotation_position="top left",
         )
-    brand_rate = float(coldstart.exploration_rate(matured_ads))
+    brand_rate = float(coldstart.exploration_rate(matured_ads, **parameters))
     label = escape_text(brand_name) or "this brand"
     fig.add_trace(
         go.Scatter(
@@ -184,7 +190,7 @@ def exploration_curve_figure(matured_ads: int, brand_name: str = "") -> go.Figur
         yaxis={
             "title": "exploration rate",
             "tickformat": ".0%",
-            "range": [0, coldstart.EXPLORATION_START * 1.1],
+            "range": [0, max(float(rates.max()), 0.01) * 1.1],
         },
         showlegend=False,
     )

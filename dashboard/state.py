@@ -234,7 +234,7 @@ def _performance_context(config: Config, brand_id: str, seed: int):
 
 # --- rules shown next to the numbers (published by the pure core) -----------------------------------
 def label_rule(settings: Settings) -> str:
-    return sampling.LABEL_RULE.format(min_observations=settings.label_min_observations)
+    return sampling.label_rule(settings)
 
 
 LEVEL_RULES: dict[int, str] = coldstart.LEVEL_RULES

@@ -2,7 +2,8 @@
 
 Both rules depend only on the number of matured ads n (ads whose CTR has matured into a reward):
 - level 0 if n = 0, 1 if n < 30, 2 if n < 100, else 3;
-- exploration rate = max(0.05, 0.30 · exp(−n / 100)).
+- exploration rate = max(floor, start · exp(−n / scale)), by default max(0.05, 0.30 · exp(−n / 100))
+  (settings GENOME_EXPLORATION_FLOOR, _START, _SCALE_ADS; `brand_exploration_rate` reads them).
 
 Both accept a scalar (returning a Python scalar) or an array (returning an array of the same
 shape), and refuse negative or non-finite counts with ValueError.
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from genome.settings import Settings
 
 LEVEL_1_BELOW = 30  # 1 ≤ n < 30 matured ads: level 1
 LEVEL_2_BELOW = 100  # 30 ≤ n < 100: level 2; n ≥ 100: level 3
@@ -27,11 +30,19 @@ LEVEL_RULES: dict[int, str] = {
     2: f"Level 2: {LEVEL_1_BELOW} to {LEVEL_2_BELOW - 1} matured ads — patterns are forming.",
     3: f"Level 3: {LEVEL_2_BELOW} or more matured ads — the brand's own data leads.",
 }
-EXPLORATION_RULE = (
-    f"Exploration rate = max({EXPLORATION_FLOOR:.2f}, {EXPLORATION_START:.2f} × exp(−n / "
-    f"{EXPLORATION_SCALE_ADS:g})) for n matured ads: the share of dimensions given a uniformly random "
-    "value instead of the Thompson-sampled best."
-)
+
+
+def exploration_rule(
+    floor: float = EXPLORATION_FLOOR, start: float = EXPLORATION_START, scale: float = EXPLORATION_SCALE_ADS
+) -> str:
+    """The exploration rule in words, with its parameters."""
+    return (
+        f"Exploration rate = max({floor:.2f}, {start:.2f} × exp(−n / {scale:g})) for n matured ads: "
+        "the share of dimensions given a uniformly random value instead of the Thompson-sampled best."
+    )
+
+
+EXPLORATION_RULE = exploration_rule()
 
 
 def _counts(matured_ads: ArrayLike) -> NDArray[np.float64]:
@@ -52,8 +63,31 @@ def cold_start_level(matured_ads: ArrayLike) -> int | NDArray[np.int64]:
     return int(levels) if levels.ndim == 0 else levels
 
 
-def exploration_rate(matured_ads: ArrayLike) -> float | NDArray[np.float64]:
-    """Share of dimensions to explore: max(0.05, 0.30·exp(−n/100)) (scalar → float, array → array)."""
+def exploration_rate(
+    matured_ads: ArrayLike,
+    *,
+    floor: float = EXPLORATION_FLOOR,
+    start: float = EXPLORATION_START,
+    scale: float = EXPLORATION_SCALE_ADS,
+) -> float | NDArray[np.float64]:
+    """Share of dimensions to explore: max(floor, start·exp(−n/scale)), by default
+    max(0.05, 0.30·exp(−n/100)) (scalar → float, array → array)."""
+    if not (0 <= floor <= 1 and 0 <= start <= 1 and scale > 0):
+        raise ValueError("floor and start must be between 0 and 1, scale positive")
     counts = _counts(matured_ads)
-    rates = np.maximum(EXPLORATION_FLOOR, EXPLORATION_START * np.exp(-counts / EXPLORATION_SCALE_ADS))
+    rates = np.maximum(floor, start * np.exp(-counts / scale))
     return float(rates) if rates.ndim == 0 else rates
+
+
+def brand_exploration_rate(matured_ads: ArrayLike, settings: Settings) -> float | NDArray[np.float64]:
+    """`exploration_rate` with the floor, start and scale of `settings`."""
+    return exploration_rate(matured_ads, **exploration_parameters(settings))
+
+
+def exploration_parameters(settings: Settings) -> dict[str, float]:
+    """The keyword arguments of `exploration_rate` and `exploration_rule` that `settings` sets."""
+    return {
+        "floor": settings.exploration_floor,
+        "start": settings.exploration_start,
+        "scale": settings.exploration_scale_ads,
+    }

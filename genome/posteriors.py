@@ -29,6 +29,11 @@ SCORE_COLUMNS: Final = (
     "mean_reward",
 )
 UNIFORM_SOURCE: Final = "uniform"
+# What a value's posterior rests on: the brand's own ads, only a prior borrowed from sharing
+# brands, or nothing yet (the uniform prior).
+OWN: Final = "own"
+BORROWED: Final = "borrowed"
+NO_EVIDENCE: Final = "none"
 BINARY_THRESHOLD: Final = 0.5  # binary mode: a reward at or above this is a success
 
 
@@ -194,6 +199,13 @@ def evidence_from_scores(scores: pd.DataFrame) -> pd.DataFrame:
         }
     )
     return _evidence_frame(frame)
+
+
+def evidence_kind(observations: object, prior_source: object) -> np.ndarray:
+    """OWN where the brand has own observations, else BORROWED for a non-uniform prior, else NO_EVIDENCE."""
+    own = np.asarray(observations, dtype=np.float64) > 0
+    borrowed = np.asarray(prior_source, dtype=object) != UNIFORM_SOURCE
+    return np.select([own, borrowed], [OWN, BORROWED], default=NO_EVIDENCE).astype(object)
 
 
 def _evidence_frame(frame: pd.DataFrame) -> pd.DataFrame:

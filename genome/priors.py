@@ -4,8 +4,10 @@ Contributors for a receiving brand are the *other* brands that opted into cross_
 have observations of the value. Same-organization contributors are used when there is at least
 one; otherwise every contributor ("network"). Their data-only posteriors Beta(1 + successes,
 1 + failures) are averaged weighted by observations, then shrunk toward Beta(1, 1):
-prior = max(floor, 1 + shrinkage × (pooled − 1)). Values no contributor has get no row, which
-`posterior_scores` reads as the uniform prior.
+prior = max(floor, 1 + shrinkage × (pooled − 1)). The prior's weight α + β is then capped at
+`prior_max_weight` pseudo-observations by scaling α and β together (the mean is kept), so a brand's
+own evidence outweighs what it borrowed once it has more ads than the cap. Values no contributor
+has get no row, which `posterior_scores` reads as the uniform prior.
 
 The pools are summed once per (organization, value) and per value, and each receiver's own
 contribution is subtracted, so the cost grows with brands × values, never brands² × values.
@@ -81,20 +83,35 @@ def cold_start_priors(
     keep = chosen[:, 3] > 0.5
     chosen, candidates, use_org = chosen[keep], candidates[keep], use_org[keep]
 
-    def shrink(mass: np.ndarray) -> np.ndarray:
-        pooled = mass / chosen[:, 0]
-        return np.maximum(settings.prior_floor, 1.0 + settings.prior_shrinkage * (pooled - 1.0))
-
+    prior_alpha, prior_beta = borrowed_prior(
+        chosen[:, 1] / chosen[:, 0], chosen[:, 2] / chosen[:, 0], settings
+    )
     frame = pd.DataFrame(
         {
             **{column: candidates[column].astype(str).array for column in KEY},
-            "prior_alpha": shrink(chosen[:, 1]),
-            "prior_beta": shrink(chosen[:, 2]),
+            "prior_alpha": prior_alpha,
+            "prior_beta": prior_beta,
             "prior_source": np.where(use_org, ORGANIZATION_SOURCE, NETWORK_SOURCE),
             "prior_brands": np.rint(chosen[:, 3]).astype(np.int64),
         }
     )
     return frame.sort_values(KEY, ignore_index=True)
+
+
+def borrowed_prior(
+    pooled_alpha: np.ndarray, pooled_beta: np.ndarray, settings: Settings
+) -> tuple[np.ndarray, np.ndarray]:
+    """The prior a brand borrows from pooled Beta(pooled_alpha, pooled_beta): shrunk toward
+    Beta(1, 1) by `prior_shrinkage`, floored at `prior_floor`, then scaled so that α + β is at most
+    `prior_max_weight` (0: no cap), keeping its mean."""
+    alpha = np.maximum(
+        settings.prior_floor, 1.0 + settings.prior_shrinkage * (np.asarray(pooled_alpha) - 1.0)
+    )
+    beta = np.maximum(settings.prior_floor, 1.0 + settings.prior_shrinkage * (np.asarray(pooled_beta) - 1.0))
+    if settings.prior_max_weight > 0:
+        scale = np.minimum(1.0, settings.prior_max_weight / (alpha + beta))
+        alpha, beta = alpha * scale, beta * scale
+    return alpha, beta
 
 
 def _contributions(evidence: pd.DataFrame, sharing: pd.DataFrame) -> pd.DataFrame:

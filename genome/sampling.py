@@ -6,6 +6,7 @@ so a draw can be replayed. Arguments are validated once here, at the boundary (V
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
+from genome.posteriors import evidence_kind
 from genome.settings import Settings
 
 PROB_BEST_SEED = 0  # P(best) without an rng is a fixed function of (alpha, beta, draws)
@@ -21,22 +23,45 @@ CHUNK_CELLS = 1_000_000  # draws × arms per Monte Carlo chunk (≈ 8 MB of floa
 MAX_SEED = 2**32 - 1  # generated seeds are short enough to read out and type back
 UNIFORM_PRIOR = (1.0, 1.0)  # Beta(1, 1) for a candidate value without a score
 
-# The label rule, in order: the first that matches wins.
-LEARNING = "Learning"  # observations < settings.label_min_observations
-BEST = "Best"  # P(best) within its dimension >= BEST_MIN_P_BEST, among at least two values
+# The label rule, in order: the first that matches wins. It counts the brand's OWN observations:
+# a value known only through a borrowed prior is always Learning.
+LEARNING = "Learning"  # own observations < max(1, settings.label_min_observations)
+BEST = "Best"  # P(best) in its dimension >= BEST_MIN_P_BEST + Monte Carlo margin, among >= 2 values
 GOOD = "Good"  # posterior mean >= GOOD_MIN_MEAN
 LOW = "Low"  # otherwise
 LABELS = (LEARNING, BEST, GOOD, LOW)
 BEST_MIN_P_BEST = 0.5
+BEST_MARGIN_STANDARD_ERRORS = 3.0  # Best needs P(best) this many Monte Carlo standard errors above 50 %
 GOOD_MIN_MEAN = 0.5
+DEFAULT_DRAWS = 10_000
 LABEL_RULE = (
-    "Learning: fewer than {min_observations:g} observations. Otherwise Best: P(best) in its "
-    f"dimension ≥ {BEST_MIN_P_BEST:.0%} (with at least two values to compare); Good: posterior mean reward ≥ {GOOD_MIN_MEAN:.2f}; Low: the rest."
+    "Learning: fewer than {min_observations:g} of the brand's own ads (a value known only from a "
+    "borrowed prior is always Learning). Otherwise Best: P(best) in its dimension ≥ {best_threshold:.1%} "
+    f"({BEST_MIN_P_BEST:.0%} plus {BEST_MARGIN_STANDARD_ERRORS:g} Monte Carlo standard errors, so at most one "
+    "value per dimension, never one of two values with the same posterior, and never by sampling noise; "
+    f"with at least two values to compare); Good: posterior mean reward ≥ {GOOD_MIN_MEAN:.2f}; Low: the rest. "
+    "Values with identical posteriors get identical P(best) and labels; P(best) uses fixed seeds per "
+    "dimension, so every read shows the same numbers."
 )
+
+
+def best_threshold(draws: int = DEFAULT_DRAWS) -> float:
+    """The P(best) a value needs to be labelled Best: 50 % plus BEST_MARGIN_STANDARD_ERRORS standard
+    errors of a Monte Carlo estimate of 50 % from `draws` draws (0.515 at 10,000 draws)."""
+    return BEST_MIN_P_BEST + BEST_MARGIN_STANDARD_ERRORS * float(np.sqrt(0.25 / draws))
+
+
+def label_rule(settings: Settings) -> str:
+    """LABEL_RULE with the numbers `settings` gives it."""
+    return LABEL_RULE.format(
+        min_observations=max(1.0, settings.label_min_observations),
+        best_threshold=best_threshold(settings.prob_best_draws),
+    )
+
 
 POSTERIOR_COLUMNS = [
     "element_name", "element_value", "alpha", "beta", "mean", "ci_low", "ci_high",
-    "p_best", "observations", "label", "prior_source",
+    "p_best", "observations", "label", "prior_source", "evidence",
 ]  # fmt: skip
 
 
@@ -79,7 +104,8 @@ def prob_best(
     """P(arm i has the highest reward) by Monte Carlo over `draws` joint Thompson draws.
 
     A draw in which several arms tie for the maximum gives each an equal share, so the result
-    always sums to 1. Draws run in chunks of about CHUNK_CELLS values, so many arms stay
+    always sums to 1; arms with identical (alpha, beta) get exactly the same P(best) (their
+    estimates are averaged). Draws run in chunks of about CHUNK_CELLS values, so many arms stay
     memory-safe. Without `rng` a generator seeded with PROB_BEST_SEED is used: the same
     posteriors then always show the same P(best).
     """
@@ -101,7 +127,9 @@ def prob_best(
         sample = rng.beta(a, b, size=(rows, arms))
         is_max = sample == sample.max(axis=1, keepdims=True)
         wins += (is_max / is_max.sum(axis=1, keepdims=True)).sum(axis=0)
-    return wins / int(draws)
+    _, twins = np.unique(np.column_stack([a, b]), axis=0, return_inverse=True)
+    twins = twins.ravel()
+    return (np.bincount(twins, wins) / np.bincount(twins))[twins] / int(draws)
 
 
 def credible_interval(
@@ -121,13 +149,15 @@ def label_values(
     observations: ArrayLike,
     min_observations: float,
     dimension_sizes: ArrayLike | None = None,
+    draws: int = DEFAULT_DRAWS,
 ) -> NDArray[np.str_]:
-    """Label each value by the published rule (first match wins):
+    """Label each value by the published rule (LABEL_RULE; first match wins):
 
-    - "Learning": observations < min_observations (settings.label_min_observations);
-    - "Best": P(best) within its dimension >= BEST_MIN_P_BEST (0.5), and the dimension has at
-      least two values (`dimension_sizes`; None means every dimension does), since a lone value
-      is best only vacuously;
+    - "Learning": own observations < max(1, min_observations) (settings.label_min_observations),
+      so a value with no own ads is never Best;
+    - "Best": P(best) within its dimension >= `best_threshold(draws)` (0.515 for 10,000 draws), and
+      the dimension has at least two values (`dimension_sizes`; None means every dimension does),
+      since a lone value is best only vacuously;
     - "Good": posterior mean >= GOOD_MIN_MEAN (0.5);
     - "Low": otherwise.
     """
@@ -135,8 +165,18 @@ def label_values(
     p = np.asarray(p_best, dtype=np.float64)
     n = np.asarray(observations, dtype=np.float64)
     compared = True if dimension_sizes is None else np.asarray(dimension_sizes) >= 2
-    conditions = [n < min_observations, (p >= BEST_MIN_P_BEST) & compared, means >= GOOD_MIN_MEAN]
+    conditions = [
+        n < max(1.0, min_observations),
+        (p >= best_threshold(draws)) & compared,
+        means >= GOOD_MIN_MEAN,
+    ]
     return np.select(conditions, [LEARNING, BEST, GOOD], default=LOW)
+
+
+def dimension_seed(element_name: str) -> list[int]:
+    """The fixed seed of one dimension's P(best): its own, so adding or removing a dimension never
+    changes another's numbers."""
+    return [PROB_BEST_SEED, zlib.crc32(element_name.encode("utf-8"))]
 
 
 def _one_brand(scores: pd.DataFrame) -> pd.DataFrame:
@@ -145,19 +185,17 @@ def _one_brand(scores: pd.DataFrame) -> pd.DataFrame:
     return scores
 
 
-def describe_posteriors(
-    scores: pd.DataFrame, settings: Settings, rng: np.random.Generator | None = None
-) -> pd.DataFrame:
+def describe_posteriors(scores: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """The posteriors view of one brand's scores (docs/ARCHITECTURE.md), sorted by element, mean ↓.
 
     P(best) is computed per element dimension over its values, with `settings.prob_best_draws`
-    draws; dimensions are visited in name order and all share `rng`, so a seed fixes the result.
-    Without `rng` the fixed PROB_BEST_SEED is used.
+    draws from the dimension's fixed seed (`dimension_seed`): the same posteriors always show the
+    same P(best) and labels, whoever reads them. `evidence` says what each value rests on:
+    own ads, a borrowed prior only, or nothing yet (genome.posteriors.evidence_kind).
     """
     scores = _one_brand(scores)
     if scores.empty:
         return pd.DataFrame({column: pd.Series(dtype=object) for column in POSTERIOR_COLUMNS})
-    rng = np.random.default_rng(PROB_BEST_SEED) if rng is None else rng
     view = pd.DataFrame(
         {
             "element_name": scores["element_name"].to_numpy(),
@@ -173,14 +211,20 @@ def describe_posteriors(
     view["mean"] = view["alpha"] / (view["alpha"] + view["beta"])
     view["ci_low"], view["ci_high"] = credible_interval(view["alpha"], view["beta"])
     p_best = np.empty(len(view))
-    for _, rows in view.groupby("element_name", sort=True).indices.items():
-        p_best[rows] = prob_best(
-            view["alpha"].to_numpy()[rows], view["beta"].to_numpy()[rows], settings.prob_best_draws, rng
-        )
+    for name, rows in view.groupby("element_name", sort=True).indices.items():
+        rng = np.random.default_rng(dimension_seed(str(name)))
+        alpha, beta = view["alpha"].to_numpy()[rows], view["beta"].to_numpy()[rows]
+        p_best[rows] = prob_best(alpha, beta, settings.prob_best_draws, rng)
     view["p_best"] = p_best
+    view["evidence"] = evidence_kind(view["observations"], view["prior_source"])
     sizes = view.groupby("element_name")["element_value"].transform("size")
     view["label"] = label_values(
-        view["mean"], view["p_best"], view["observations"], settings.label_min_observations, sizes
+        view["mean"],
+        view["p_best"],
+        view["observations"],
+        settings.label_min_observations,
+        sizes,
+        settings.prob_best_draws,
     )
     view = view.sort_values(
         ["element_name", "mean"], ascending=[True, False], kind="stable", ignore_index=True
@@ -225,8 +269,9 @@ def _arms(
         rows = np.array([scored.get(pair, -1) for pair in wanted], dtype=np.int64)
         names = np.array([name for name, _ in wanted], dtype=str)
         values = np.array([value for _, value in wanted], dtype=str)
-        alpha = np.where(rows >= 0, alpha[rows], UNIFORM_PRIOR[0]) if len(rows) else np.empty(0)
-        beta = np.where(rows >= 0, beta[rows], UNIFORM_PRIOR[1]) if len(rows) else np.empty(0)
+        # an unscored candidate (row -1) reads the uniform prior appended at the end
+        alpha = np.append(alpha, UNIFORM_PRIOR[0])[rows]
+        beta = np.append(beta, UNIFORM_PRIOR[1])[rows]
     order = np.lexsort((values, names))
     return names[order], values[order], alpha[order], beta[order]
 

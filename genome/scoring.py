@@ -4,6 +4,10 @@ score = mean of the posterior means Beta(α, β) of the tagged values that have 
 NEUTRAL_SCORE (0.5) when none has. The uncertainty is the standard deviation of that average,
 treating the values' posteriors as independent: sqrt(Σ var_i) / k with var_i the Beta variance;
 with no scored value it is the standard deviation of Beta(1, 1), sqrt(1/12).
+
+Each scored value says what its posterior rests on (`evidence`: own ads, a borrowed prior only, or
+nothing), and so does the score as a whole: own when any scored value has own ads, else borrowed
+when any rests on a borrowed prior, else none.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from genome.errors import Problem, ValidationError
+from genome.posteriors import BORROWED, NO_EVIDENCE, OWN, UNIFORM_SOURCE, evidence_kind
 from genome.sampling import credible_interval
 from genome.settings import Settings
 
@@ -27,6 +32,7 @@ NOT_SCORED = "no score yet"
 NOT_TRACKED = "not a tracked element"
 BREAKDOWN_COLUMNS = [
     "element_name", "element_value", "mean", "ci_low", "ci_high", "observations", "known", "status",
+    "evidence",
 ]  # fmt: skip
 
 
@@ -42,6 +48,7 @@ class ElementScore:
     observations: float
     known: bool
     status: str  # SCORED, NOT_SCORED or NOT_TRACKED
+    evidence: str  # OWN, BORROWED or NO_EVIDENCE ("none": unknown, or only the uniform prior)
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,12 @@ class PreGenScore:
     @property
     def known_elements(self) -> int:
         return sum(item.known for item in self.breakdown)
+
+    @property
+    def evidence(self) -> str:
+        """What the score rests on: OWN if any scored value has own ads, else BORROWED, else NO_EVIDENCE."""
+        kinds = {item.evidence for item in self.breakdown if item.known}
+        return next((kind for kind in (OWN, BORROWED) if kind in kinds), NO_EVIDENCE)
 
     def breakdown_frame(self) -> pd.DataFrame:
         """The breakdown as a frame with BREAKDOWN_COLUMNS."""
@@ -74,6 +87,7 @@ class PreGenScore:
             "uncertainty": self.uncertainty,
             "uncertainty_method": UNCERTAINTY_METHOD,
             "known_elements": self.known_elements,
+            "evidence": self.evidence,
             "breakdown": rows,
         }
 
@@ -105,7 +119,8 @@ def pre_gen_score(
     if "brand_id" in scores.columns and scores["brand_id"].nunique() > 1:
         raise ValueError("scores must hold one brand; filter by brand_id first")
     proposed = pd.DataFrame(list(tags.items()), columns=["element_name", "element_value"], dtype=object)
-    known_scores = scores[["element_name", "element_value", "alpha", "beta", "total_observations"]].astype(
+    columns = ["element_name", "element_value", "alpha", "beta", "total_observations"]
+    known_scores = scores.reindex(columns=[*columns, "prior_source"]).astype(
         {"element_name": object, "element_value": object}
     )
     merged = proposed.merge(known_scores, on=["element_name", "element_value"], how="left")
@@ -123,6 +138,8 @@ def pre_gen_score(
     ci_low[known], ci_high[known] = credible_interval(alpha, beta)
     observations[known] = merged["total_observations"].to_numpy(dtype=np.float64)[known]
     status = np.select([known, ~tracked], [SCORED, NOT_TRACKED], default=NOT_SCORED)
+    sources = merged["prior_source"].fillna(UNIFORM_SOURCE).to_numpy(dtype=object)
+    evidence = np.where(known, evidence_kind(np.nan_to_num(observations), sources), NO_EVIDENCE)
 
     count = int(known.sum())
     if count:
@@ -131,10 +148,10 @@ def pre_gen_score(
     else:
         score, uncertainty = NEUTRAL_SCORE, NO_DATA_UNCERTAINTY
     breakdown = tuple(
-        ElementScore(str(name), str(value), float(m), float(lo), float(hi), float(n), bool(k), str(s))
-        for name, value, m, lo, hi, n, k, s in zip(
+        ElementScore(str(name), str(value), float(m), float(lo), float(hi), float(n), bool(k), str(s), str(e))
+        for name, value, m, lo, hi, n, k, s, e in zip(
             merged["element_name"], merged["element_value"], means, ci_low, ci_high, observations, known, status,
-            strict=True,
+            evidence, strict=True,
         )
     )  # fmt: skip
     return PreGenScore(score=score, uncertainty=uncertainty, breakdown=breakdown)

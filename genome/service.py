@@ -13,11 +13,11 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
-from genome import brand_import, coldstart, context, jobs, sampling, scoring, validation
+from genome import brand_import, coldstart, context, jobs, posteriors, priors, sampling, scoring, validation
 from genome.errors import GenomeError, NotFound
 from genome.settings import Settings
 from genome.store import open_store
-from genome.store.base import Store
+from genome.store.base import BRAND_STATS, Store
 from genome.text_rules import forbidden_reason
 
 CsvSource = pd.DataFrame | str | Path | IO
@@ -179,16 +179,18 @@ class Genome:
         matured = frame["matured_ads"].to_numpy(dtype=float)
         return frame.assign(
             cold_start_level=coldstart.cold_start_level(matured),
-            exploration_rate=coldstart.exploration_rate(matured),
+            exploration_rate=coldstart.brand_exploration_rate(matured, self.settings),
         )
 
-    def posteriors(self, brand_id: str, seed: int = 0) -> pd.DataFrame:
-        """Posterior summary per element value: mean, 95 % interval, P(best), label (seeded)."""
-        scores = self._scores(brand_id)
-        return sampling.describe_posteriors(scores, self.settings, np.random.default_rng(_seed(seed)))
+    def posteriors(self, brand_id: str) -> pd.DataFrame:
+        """Posterior summary per element value: mean, 95 % interval, P(best), label, and `evidence`
+        (own / borrowed / none). A brand at level 0 shows what it may borrow and its own values."""
+        matured = self._require_brand(brand_id)["matured_ads"]
+        return sampling.describe_posteriors(self._decision_scores(brand_id, matured, True), self.settings)
 
     def priors(self, brand_id: str) -> pd.DataFrame:
-        """The priors in use for a brand and where they came from."""
+        """The priors in use for a brand, where they came from, its own ads per value, and `evidence`
+        (own / borrowed / none)."""
         columns = [
             "element_name",
             "element_value",
@@ -197,7 +199,11 @@ class Genome:
             "prior_source",
             "total_observations",
         ]
-        return self._scores(brand_id)[columns].reset_index(drop=True)
+        matured = self._require_brand(brand_id)["matured_ads"]
+        frame = self._decision_scores(brand_id, matured, True)[columns].reset_index(drop=True)
+        return frame.assign(
+            evidence=posteriors.evidence_kind(frame["total_observations"], frame["prior_source"])
+        )
 
     def score_history(self, brand_id: str) -> pd.DataFrame:
         self._require_brand(brand_id)
@@ -216,40 +222,33 @@ class Genome:
     def cold_start(self, brand_id: str) -> ColdStart:
         matured = self._require_brand(brand_id)["matured_ads"]
         level = coldstart.cold_start_level(matured)
-        return ColdStart(
-            brand_id, level, matured, coldstart.exploration_rate(matured), coldstart.LEVEL_RULES[level]
-        )
+        rate = coldstart.brand_exploration_rate(matured, self.settings)
+        return ColdStart(brand_id, level, matured, rate, coldstart.LEVEL_RULES[level])
 
     def recommend(self, brand_id: str, seed: int | None = None) -> dict[str, str]:
-        """One Thompson draw per tracked dimension, exploring at the brand's exploration rate."""
+        """One Thompson draw per tracked dimension, exploring at the brand's exploration rate.
+
+        A brand without scores, or never seen, gets a level-0 draw over what it may borrow."""
         return self.recommendation(brand_id, seed).elements
 
     def recommendation(self, brand_id: str, seed: int | None = None) -> sampling.Recommendation:
         """Like `recommend`, with the seed and the dimensions that explored (for replay)."""
-        rate = coldstart.exploration_rate(self._require_brand(brand_id)["matured_ads"])
-        scores = self.store.scores(brand_id)
-        return sampling.recommend(
-            scores, rate, None if seed is None else _seed(seed), candidates=self._candidates(scores)
-        )
+        seed = None if seed is None else _seed(seed)
+        stats, scores = self._decision_inputs(brand_id)
+        rate = coldstart.brand_exploration_rate(stats["matured_ads"], self.settings)
+        return sampling.recommend(scores, rate, seed)
 
     def pre_gen_score(self, brand_id: str, element_tags: Mapping[str, str]) -> scoring.PreGenScore:
-        """Score a proposed configuration before generating it."""
-        return scoring.pre_gen_score(self._scores(brand_id), element_tags, self.settings)
+        """Score a proposed configuration before generating it (level 0 for a brand without scores)."""
+        return scoring.pre_gen_score(self._decision_inputs(brand_id)[1], element_tags, self.settings)
 
     def performance_context(self, brand_id: str, seed: int | None = None) -> context.PerformanceContext:
-        """The advice injected into the generation prompt (deterministic for a seed)."""
-        stats = self._require_brand(brand_id)
-        decided = stats["approved"] + stats["rejected"]
-        approval = stats["approved"] / decided if decided else None
-        scores = self.store.scores(brand_id)
-        return context.build_context(
-            brand_id,
-            scores,
-            stats["matured_ads"],
-            approval,
-            self.settings,
-            None if seed is None else _seed(seed),
-        )
+        """The advice injected into the generation prompt (deterministic for a seed); its
+        recommendation is `recommend(brand_id, seed)`. Level 0 for a brand without scores."""
+        seed = None if seed is None else _seed(seed)
+        stats, scores = self._decision_inputs(brand_id)
+        approval = context.approval_rate(stats["approved"], stats["rejected"], self.settings)
+        return context.build_context(brand_id, scores, stats["matured_ads"], approval, self.settings, seed)
 
     def alerts(self, status: str | None = None, brand_id: str | None = None) -> pd.DataFrame:
         if status is not None and status not in ("open", "acknowledged", "resolved", "unresolved"):
@@ -282,25 +281,56 @@ class Genome:
         """The brand's counts (matured ads, approved, rejected); NotFound when there is no such brand."""
         if not isinstance(brand_id, str) or not brand_id.strip():
             raise GenomeError(f"brand id must be a non-empty text, got {brand_id!r}")
-        stats = self.store.brand_stats(brand_id)
+        stats = self._brand_stats(brand_id)
         if stats is None:
             raise NotFound(f"no brand {brand_id!r} in this workspace; import its ads first")
         return stats
 
-    def _scores(self, brand_id: str) -> pd.DataFrame:
-        self._require_brand(brand_id)
-        return self.store.scores(brand_id)
+    def _brand_stats(self, brand_id: str) -> dict[str, int] | None:
+        """The brand's counts, approvals over the health window ending today; None if never seen."""
+        _brand_text(brand_id)
+        today = datetime.now(UTC).date()
+        window = (today - timedelta(days=self.settings.health_window_days - 1), today)
+        return self.store.brand_stats(brand_id, window)
 
-    def _candidates(self, scores: pd.DataFrame) -> dict[str, list[str]] | None:
-        """Values to draw from: the brand's own, plus for dimensions it has never scored, every
-        value any brand of the workspace has (uniform prior), so a brand with no data still explores."""
-        missing = set(self.settings.tracked_elements) - set(scores["element_name"])
-        if not missing:
-            return None
-        workspace = self.store.scores(None)
-        borrowed = workspace[workspace["element_name"].isin(missing)]
-        known = pd.concat([scores, borrowed])[["element_name", "element_value"]].drop_duplicates()
-        return known.groupby("element_name")["element_value"].agg(list).to_dict()
+    def _decision_inputs(self, brand_id: str) -> tuple[dict[str, int], pd.DataFrame]:
+        """(counts, scores) that recommend, score and context decide from; a brand never seen counts
+        zero. The hot path for a brand with own rewards is two indexed reads."""
+        stats = self._brand_stats(brand_id)
+        known = stats is not None
+        stats = stats if known else dict.fromkeys(BRAND_STATS, 0)
+        return stats, self._decision_scores(brand_id, stats["matured_ads"], known)
+
+    def _decision_scores(self, brand_id: str, matured_ads: int, known: bool) -> pd.DataFrame:
+        """The brand's stored scores once it has own rewards; at level 0 (no matured ad yet, or never
+        seen) the scores of `_borrowable_scores`, so its own tagged values take part too."""
+        if matured_ads > 0:
+            return self.store.scores(brand_id)
+        return self._borrowable_scores(brand_id, known)
+
+    def _borrowable_scores(self, brand_id: str, known: bool) -> pd.DataFrame:
+        """Level 0: the priors a brand without scores may borrow, by refresh's own rule
+        (`genome.priors.cold_start_priors` over the stored evidence of brands that share), over the
+        values sharing brands have observed plus the brand's own tagged values (uniform prior).
+        Values that only non-sharing brands have never appear."""
+        brands = self.store.brands()
+        if not known:  # a brand never seen: no organization, not sharing
+            brands = pd.concat(
+                [
+                    brands,
+                    pd.DataFrame(
+                        {"id": [brand_id], "organization_id": [None], "cross_brand_sharing": [False]}
+                    ),
+                ],
+                ignore_index=True,
+            )
+        evidence = posteriors.evidence_from_scores(self.store.scores(None))
+        borrowed = priors.cold_start_priors(evidence, brands, self.settings, brand_ids=[brand_id])
+        tracked = list(self.settings.tracked_elements)
+        own = self.store.ad_elements([brand_id], tracked) if known else pd.DataFrame(columns=priors.VALUE_KEY)
+        own_values = own[priors.VALUE_KEY].drop_duplicates().astype(object)
+        zero = own_values.assign(brand_id=brand_id, successes=0.0, failures=0.0, observations=0)
+        return posteriors.posterior_scores(zero, borrowed[borrowed["element_name"].isin(tracked)])
 
 
 def _as_of(value: date | str | None) -> date:

@@ -72,6 +72,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("GENOME_PRIOR_SHRINKAGE", "0.3", "Cross-brand prior = 1 + shrinkage × (pooled − 1)."),
     Setting("GENOME_PRIOR_FLOOR", "0.5", "Smallest cross-brand prior α or β."),
     Setting(
+        "GENOME_PRIOR_MAX_WEIGHT",
+        "10",
+        "Most pseudo-observations (α + β) a borrowed prior may carry, applied after shrinkage and floor "
+        "by scaling α and β together (mean kept), so a brand's own ads dominate as it matures; 0 turns the cap off.",
+    ),
+    Setting("GENOME_EXPLORATION_START", "0.30", "Exploration rate of a brand with no matured ads."),
+    Setting("GENOME_EXPLORATION_FLOOR", "0.05", "The exploration rate never falls below this."),
+    Setting(
+        "GENOME_EXPLORATION_SCALE_ADS",
+        "100",
+        "Exploration rate = max(floor, start × exp(−n / scale)) for n matured ads.",
+    ),
+    Setting(
         "GENOME_LABEL_MIN_OBSERVATIONS", "5", "Below this many observations a value is labelled Learning."
     ),
     Setting("GENOME_PROB_BEST_DRAWS", "10000", "Monte Carlo draws for P(best)."),
@@ -136,6 +149,10 @@ class Settings:
     baseline_min_ads: int = 20
     prior_shrinkage: float = 0.3
     prior_floor: float = 0.5
+    prior_max_weight: float = 10.0  # 0: no cap
+    exploration_start: float = 0.30
+    exploration_floor: float = 0.05
+    exploration_scale_ads: float = 100.0
     label_min_observations: float = 5.0
     prob_best_draws: int = 10_000
     winner_threshold: float = 0.7
@@ -174,6 +191,8 @@ class Settings:
             baseline_min_ads=int(_number(raw, "GENOME_BASELINE_MIN_ADS", low=2, integer=True)),
             prior_shrinkage=_number(raw, "GENOME_PRIOR_SHRINKAGE", low=0, high=1),
             prior_floor=_number(raw, "GENOME_PRIOR_FLOOR", low=0.01),
+            prior_max_weight=_number(raw, "GENOME_PRIOR_MAX_WEIGHT", low=0),
+            **_exploration(raw),
             label_min_observations=_number(raw, "GENOME_LABEL_MIN_OBSERVATIONS", low=0),
             prob_best_draws=int(
                 _number(raw, "GENOME_PROB_BEST_DRAWS", low=100, high=1_000_000, integer=True)
@@ -213,6 +232,15 @@ def _number(
     if high is not None and value > high:
         raise SettingsError(f"{name}: {text!r} must be at most {high:g}")
     return value
+
+
+def _exploration(raw: Mapping[str, str]) -> dict[str, float]:
+    start = _number(raw, "GENOME_EXPLORATION_START", low=0, high=1)
+    floor = _number(raw, "GENOME_EXPLORATION_FLOOR", low=0, high=1)
+    if floor > start:
+        raise SettingsError("GENOME_EXPLORATION_FLOOR: the floor cannot be above GENOME_EXPLORATION_START")
+    scale = _number(raw, "GENOME_EXPLORATION_SCALE_ADS", low=1)
+    return {"exploration_start": start, "exploration_floor": floor, "exploration_scale_ads": scale}
 
 
 def _choice(raw: Mapping[str, str], name: str, options: tuple[str, ...]) -> str:

@@ -6,6 +6,7 @@ import pytest
 from genome.context import (
     CORRELATIONAL_NOTE,
     LIMITED_DATA_NOTE,
+    NO_EVIDENCE_NOTE,
     PerformanceContext,
     build_context,
 )
@@ -88,7 +89,10 @@ def test_low_approval_note_below_thirty_percent(approval_rate, low):
 def test_unknown_approval_rate_is_reported_as_none():
     result = context(approval_rate=float("nan"))
     assert result.historical_approval_rate is None
-    assert "approval rate" not in result.to_prompt().lower()
+    assert (
+        "Historical approval rate (last 30 days, generated ads): not enough approved or rejected ads yet."
+        in result.to_prompt().splitlines()
+    )
 
 
 @pytest.mark.parametrize(
@@ -113,9 +117,11 @@ def test_prompt_text():
     prompt = context(scores=SCORES, matured_ads=20, approval_rate=0.25, seed=5).to_prompt()
     lines = prompt.splitlines()
     assert lines[0] == "PERFORMANCE CONTEXT (advisory; the brief and brand guidelines come first)"
-    assert lines[1] == "Data: 20 matured ads; cold-start level 1 of 3."
+    assert (
+        lines[1] == "Data: 20 matured ads; cold-start level 1 of 3; evidence: own (this brand's matured ads)."
+    )
     assert lines[2].startswith("Exploration: about 25% of element choices should deliberately try")
-    assert "Historical approval rate: 25%." in lines
+    assert "Historical approval rate (last 30 days, generated ads): 25%." in lines
     assert "- hook_type: question 0.60 (0.50–0.69, 98 ads, Best); story 0.50" in prompt
     assert any(line.startswith("Recommended for this ad: color_mode=dark, hook_type=") for line in lines)
     assert f"Note: {LIMITED_DATA_NOTE}" in lines
@@ -127,9 +133,13 @@ def test_prompt_without_any_scores_says_so():
     result = context(scores=NO_SCORES, matured_ads=0, approval_rate=None, seed=1)
     assert result.top_performing_elements == {}
     assert result.recommended_elements == {}
-    assert "Top-performing elements: none yet; no element has performance data." in result.to_prompt()
+    assert (
+        "Top-performing elements: none yet; no element has performance data of this brand's own."
+        in result.to_prompt()
+    )
     assert "Recommended for this ad" not in result.to_prompt()
-    assert result.optimization_notes == (LIMITED_DATA_NOTE,)
+    assert result.optimization_notes == (LIMITED_DATA_NOTE, NO_EVIDENCE_NOTE)
+    assert result.evidence == "none"
 
 
 def test_to_dict_is_json_serialisable_and_complete():
@@ -137,6 +147,7 @@ def test_to_dict_is_json_serialisable_and_complete():
     assert set(data) == {
         "brand_id", "cold_start_level", "total_matured_ads", "exploration_rate", "top_performing_elements",
         "historical_approval_rate", "recommended_elements", "explored_dimensions", "optimization_notes", "seed",
+        "evidence", "borrowed_elements", "approval_window_days",
     }  # fmt: skip
     assert data["top_performing_elements"]["hook_type"][0]["element_value"] == "question"
     assert data["seed"] == 7

@@ -323,6 +323,53 @@ def test_manual_choice_is_scored_like_the_api(demo_url, workspace):
     assert at.session_state["preview_seed"] == seed
 
 
+def unscored_brand(workspace) -> str:
+    """A brand with ads imported after the last refresh: no scores, no matured ads."""
+    ads = pd.DataFrame(
+        {
+            "ad_id": ["cold-1", "cold-2"],
+            "brand_id": "cold-brand",
+            "created_at": "2026-11-01",
+            "final_status": "approved",
+            "is_imported": False,
+            "pre_gen_score": 0.5,
+            "element_tags": [json.dumps({"hook_type": "cold_hook"}), json.dumps({"hook_type": "question"})],
+        }
+    )
+    workspace.import_ads(ads)
+    return "cold-brand"
+
+
+def test_preview_of_an_unscored_brand_answers_at_level_0_and_says_it_is_borrowed(demo_url, workspace):
+    brand_id = unscored_brand(workspace)
+    at = open_page("preview")
+    at.selectbox(key="sidebar_brand").select(brand_id).run()
+    assert_clean(at)
+    seed = at.session_state["preview_seed"]
+    text = page_text(at)
+    assert "cold-start level 0" in text
+    assert "priors **borrowed**" in text or "priors borrowed" in text
+    assert recommended(at) == workspace.recommend(brand_id, seed=seed)
+    assert "evidence: borrowed" in at.code[0].value
+    breakdown = at.dataframe[1].value
+    assert "evidence" in breakdown.columns
+
+
+@pytest.mark.parametrize("page", ["elements", "exploration"])
+def test_elements_and_exploration_show_own_versus_borrowed(demo_url, workspace, page):
+    brand_id = unscored_brand(workspace)
+    at = open_page(page)
+    at.selectbox(key="sidebar_brand").select(brand_id).run()
+    assert_clean(at)
+    table = next(frame.value for frame in at.dataframe if "evidence" in frame.value.columns)
+    assert set(table["evidence"]) == {"borrowed", "none"}  # cold_hook: own tag, no ads matured
+    if page == "elements":
+        assert "No own results yet (cold-start level 0)" in page_text(at)
+        assert set(table["label"]) == {"Learning"}
+    else:
+        assert f"at most {workspace.settings.prior_max_weight:g} pseudo-observations" in page_text(at)
+
+
 # --- data -------------------------------------------------------------------------------------------------
 def test_importing_a_bad_ads_file_lists_row_errors_and_writes_nothing(demo_url, workspace):
     ads_before = workspace.overview()["ads"].sum()

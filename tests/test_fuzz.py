@@ -297,7 +297,7 @@ def test_the_core_never_produces_a_number_the_stores_would_refuse(brands, facts,
     assert np.isfinite(validated.actions["metric_value"].astype(float)).all()
 
     first_brand = scores[scores["brand_id"] == scores["brand_id"].min()]
-    view = sampling.describe_posteriors(first_brand, config, np.random.default_rng(0))
+    view = sampling.describe_posteriors(first_brand, config)
     assert np.allclose(view.groupby("element_name")["p_best"].sum(), 1.0)
     assert (view["ci_low"] <= view["mean"]).all() and (view["mean"] <= view["ci_high"]).all()
 

@@ -34,6 +34,7 @@ FUNCTIONS = {
     "genome_ad_elements_page",
     "genome_known_ad_ids",
     "genome_ad_element_groups",
+    "genome_brand_stats",
 }
 CATALOG_FINGERPRINT = """
 select (select count(*) from pg_class where relnamespace = 'public'::regnamespace),

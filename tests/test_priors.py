@@ -163,9 +163,13 @@ def direct_priors(evidence: pd.DataFrame, brands: pd.DataFrame, settings: Settin
             n = used["observations"]
             pooled_alpha = (n * (1 + used["successes"])).sum() / n.sum()
             pooled_beta = (n * (1 + used["failures"])).sum() / n.sum()
+            alpha = max(settings.prior_floor, 1 + settings.prior_shrinkage * (pooled_alpha - 1))
+            beta = max(settings.prior_floor, 1 + settings.prior_shrinkage * (pooled_beta - 1))
+            if settings.prior_max_weight and alpha + beta > settings.prior_max_weight:
+                alpha, beta = (part * settings.prior_max_weight / (alpha + beta) for part in (alpha, beta))
             expected[(receiver, value)] = (
-                pytest.approx(max(settings.prior_floor, 1 + settings.prior_shrinkage * (pooled_alpha - 1))),
-                pytest.approx(max(settings.prior_floor, 1 + settings.prior_shrinkage * (pooled_beta - 1))),
+                pytest.approx(alpha),
+                pytest.approx(beta),
                 source,
                 len(used),
             )
@@ -188,10 +192,15 @@ def workspaces(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 @hypothesis_settings(max_examples=60, deadline=None)
-@given(workspace=workspaces(), shrinkage=st.sampled_from([0.3, 1.0]), floor=st.sampled_from([0.5, 2.0]))
-def test_priors_equal_the_direct_computation(workspace, shrinkage: float, floor: float) -> None:
+@given(
+    workspace=workspaces(),
+    shrinkage=st.sampled_from([0.3, 1.0]),
+    floor=st.sampled_from([0.5, 2.0]),
+    cap=st.sampled_from([0.0, 5.0, 20.0]),
+)
+def test_priors_equal_the_direct_computation(workspace, shrinkage: float, floor: float, cap: float) -> None:
     brands, evidence = workspace
-    custom = replace(SETTINGS, prior_shrinkage=shrinkage, prior_floor=floor)
+    custom = replace(SETTINGS, prior_shrinkage=shrinkage, prior_floor=floor, prior_max_weight=cap)
     priors = cold_start_priors(evidence, brands, custom)
     actual = {
         (row.brand_id, row.element_value): (

@@ -1,4 +1,5 @@
 from collections import Counter
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -76,10 +77,11 @@ def test_thompson_sample_refuses_impossible_parameters(alpha, beta):
 
 
 # --- prob_best --------------------------------------------------------------------------------------
-def test_identical_arms_share_the_probability_within_monte_carlo_error():
-    result = prob_best([5.0, 5.0], [5.0, 5.0], draws=20_000, rng=np.random.default_rng(1))
-    # standard error sqrt(0.25 / 20000) ≈ 0.0035; 0.02 is more than five of them
-    np.testing.assert_allclose(result, [0.5, 0.5], atol=0.02)
+@pytest.mark.parametrize("seed", range(5))
+def test_identical_arms_get_exactly_the_same_probability_whatever_the_seed(seed):
+    result = prob_best([5.0, 5.0, 2.0], [5.0, 5.0, 3.0], draws=2_000, rng=np.random.default_rng(seed))
+    assert result[0] == result[1]
+    assert result.sum() == pytest.approx(1.0)
 
 
 def test_a_dominated_arm_is_never_best():
@@ -89,7 +91,7 @@ def test_a_dominated_arm_is_never_best():
 
 def test_exact_ties_split_the_credit_equally():
     draws = [[0.5, 0.5, 0.1], [0.9, 0.2, 0.9]]
-    result = prob_best([1.0, 1.0, 1.0], [1.0, 1.0, 1.0], draws=2, rng=FixedDraws(draws))
+    result = prob_best([1.0, 2.0, 3.0], [1.0, 1.0, 1.0], draws=2, rng=FixedDraws(draws))
     np.testing.assert_array_equal(result, [0.5, 0.25, 0.25])
 
 
@@ -170,7 +172,9 @@ def test_credible_interval_refuses_a_level_outside_zero_one(level):
     [
         (0.9, 0.9, 4.999, "Learning"),
         (0.9, 0.9, 0, "Learning"),
-        (0.1, 0.5, 5, "Best"),
+        (0.1, 0.515, 5, "Best"),  # 50 % + 3 Monte Carlo standard errors at 10,000 draws
+        (0.1, 0.5149, 5, "Low"),
+        (0.5, 0.5, 5, "Good"),  # one of two identical leaders: never Best
         (0.5, 0.4999, 5, "Good"),
         (0.4999, 0.4999, 5, "Low"),
         (0.2, 0.0, 1000, "Low"),
@@ -185,16 +189,28 @@ def test_a_lone_value_is_not_best_by_default(dimension_size, label):
     assert label_values([0.6], [1.0], [50], 5.0, dimension_sizes=[dimension_size]).tolist() == [label]
 
 
+@pytest.mark.parametrize(
+    ("min_observations", "observations", "label"), [(0.0, 0, "Learning"), (0.0, 1, "Best")]
+)
+def test_a_value_without_own_ads_is_never_best_whatever_the_minimum(min_observations, observations, label):
+    assert label_values([0.9], [1.0], [observations], min_observations).tolist() == [label]
+
+
+@pytest.mark.parametrize(("draws", "threshold"), [(10_000, 0.515), (100, 0.65), (1_000_000, 0.5015)])
+def test_the_best_threshold_is_three_monte_carlo_standard_errors_above_a_half(draws, threshold):
+    assert sampling.best_threshold(draws) == pytest.approx(threshold)
+
+
 def test_label_rule_is_published_with_its_thresholds():
-    rule = sampling.LABEL_RULE.format(min_observations=SETTINGS.label_min_observations)
-    assert rule.startswith("Learning: fewer than 5 observations")
-    assert "P(best) in its dimension ≥ 50% (with at least two values to compare)" in rule
+    rule = sampling.label_rule(SETTINGS)
+    assert rule.startswith("Learning: fewer than 5 of the brand's own ads")
+    assert "P(best) in its dimension ≥ 51.5% (50% plus 3 Monte Carlo standard errors" in rule
     assert "posterior mean reward ≥ 0.50" in rule
 
 
 # --- describe_posteriors ------------------------------------------------------------------------------
 def test_posteriors_view_columns_order_and_exact_columns():
-    view = describe_posteriors(SCORES, SETTINGS, np.random.default_rng(0))
+    view = describe_posteriors(SCORES, SETTINGS)
     assert list(view.columns) == POSTERIOR_COLUMNS
     assert list(zip(view["element_name"], view["element_value"], strict=True)) == [
         ("color_mode", "bright"),
@@ -210,20 +226,47 @@ def test_posteriors_view_columns_order_and_exact_columns():
     np.testing.assert_allclose(view["ci_high"], high)
     assert view["label"].tolist() == ["Best", "Good", "Learning", "Best", "Learning", "Low"]
     assert view["observations"].tolist() == [58, 58, 0, 48, 4, 48]
+    assert view["evidence"].tolist() == ["own", "own", "none", "own", "own", "own"]
 
 
 def test_p_best_is_per_dimension():
-    view = describe_posteriors(SCORES, SETTINGS, np.random.default_rng(0))
+    view = describe_posteriors(SCORES, SETTINGS)
     np.testing.assert_allclose(view.groupby("element_name")["p_best"].sum(), [1.0, 1.0])
     assert view.set_index("element_value").loc["statistic", "p_best"] < 0.01
 
 
-def test_posteriors_view_is_deterministic_for_a_seed():
-    first = describe_posteriors(SCORES, SETTINGS, np.random.default_rng(5))
-    pd.testing.assert_frame_equal(first, describe_posteriors(SCORES, SETTINGS, np.random.default_rng(5)))
+def test_posteriors_view_is_the_same_on_every_read():
     pd.testing.assert_frame_equal(
         describe_posteriors(SCORES, SETTINGS), describe_posteriors(SCORES, SETTINGS)
     )
+
+
+def test_adding_a_dimension_does_not_change_another_dimensions_p_best():
+    extra = scores_frame(
+        [("awareness_stage", "unaware", 3.0, 4.0, 6), ("awareness_stage", "aware", 4.0, 3.0, 6)]
+    )
+    alone = describe_posteriors(SCORES, SETTINGS).set_index(["element_name", "element_value"])["p_best"]
+    together = describe_posteriors(pd.concat([SCORES, extra], ignore_index=True), SETTINGS)
+    together = together.set_index(["element_name", "element_value"])["p_best"]
+    pd.testing.assert_series_equal(together.loc[alone.index], alone)
+
+
+TWIN_LEADERS = scores_frame(
+    [
+        ("hook_type", "question", 30.0, 10.0, 40),
+        ("hook_type", "story", 30.0, 10.0, 40),
+        ("hook_type", "statistic", 10.0, 30.0, 40),
+    ]
+)
+
+
+@pytest.mark.parametrize("draws", [1_000, 2_000, 10_000, 50_000])
+def test_identical_leaders_get_identical_p_best_and_labels_never_best(draws):
+    view = describe_posteriors(TWIN_LEADERS, replace(SETTINGS, prob_best_draws=draws)).set_index(
+        "element_value"
+    )
+    assert view.loc["question", "p_best"] == view.loc["story", "p_best"]
+    assert view.loc["question", "label"] == view.loc["story", "label"] == "Good"
 
 
 def test_posteriors_view_of_no_scores_is_empty_with_the_columns():

@@ -37,6 +37,7 @@ BRANDS = pd.DataFrame(
         "cross_brand_sharing": [True, False],
     }
 )
+ALL_DAYS = (date(2000, 1, 1), date(2199, 12, 31))  # a brand_stats approval window holding every ad
 ADS = pd.DataFrame(
     {
         "ad_id": ["a1", "a2", "a3", "a4"],
@@ -528,10 +529,10 @@ def test_a_refresh_of_other_inputs_recomputes(store, as_of, compute, brand_ids):
 
 def test_reads_see_writes_of_this_store_and_of_another_connection(store, store_url):
     loaded(store).refresh(None, AS_OF, simple_refresh)
-    assert store.brand_stats("b1") == {"matured_ads": 1, "approved": 2, "rejected": 1}
+    assert store.brand_stats("b1", ALL_DAYS) == {"matured_ads": 1, "approved": 2, "rejected": 0}
     assert store.scores("b1")["alpha"].tolist() == [1.75, 1.75]
-    store.import_ads(ADS.assign(final_status="approved"))  # through this store
-    assert store.brand_stats("b1") == {"matured_ads": 1, "approved": 3, "rejected": 0}
+    store.import_ads(ADS.assign(final_status="rejected"))  # through this store
+    assert store.brand_stats("b1", ALL_DAYS) == {"matured_ads": 1, "approved": 0, "rejected": 2}
     assert store.scores("b2")["alpha"].tolist() == [2.0]
     other = open_store(store_url, Settings())
     try:
@@ -539,7 +540,7 @@ def test_reads_see_writes_of_this_store_and_of_another_connection(store, store_u
         other.refresh(None, AS_OF, simple_refresh)  # a1 and a4 matured, a4 now rewarded 0.25
     finally:
         other.close()
-    assert store.brand_stats("b2") == {"matured_ads": 1, "approved": 1, "rejected": 0}
+    assert store.brand_stats("b2", ALL_DAYS) == {"matured_ads": 1, "approved": 0, "rejected": 1}
     assert store.scores("b2")["alpha"].tolist() == [1.25]
     changed = store.scores("b1")
     changed.loc[:, "alpha"] = 0.0  # a caller's change stays in its own frame

@@ -919,7 +919,7 @@ class PostgrestOnPostgres:
         values = [Jsonb(v) if types[k] == "jsonb" and v is not None else v for k, v in body.items()]
         call = sql.SQL("public.{}({})").format(sql.Identifier(function), arguments)
         if not returns_set:
-            return sql.SQL("select to_json({})::text").format(call), values
+            return sql.SQL("select coalesce(to_json({})::text, 'null')").format(call), values  # as PostgREST
         if returns_scalar:
             inner = sql.SQL("select value from {} as result (value)").format(call)
             return self._rows(inner, params, values, scalar=True)
@@ -1045,6 +1045,26 @@ def test_a_refresh_with_nothing_new_over_rest_is_skipped_recorded_and_costs_thre
     assert (third["skipped"], third["last_write_job_id"]) == (True, second["job_id"])  # a skip chains
     pd.testing.assert_frame_equal(store.rewards(), rewards)
     pd.testing.assert_frame_equal(store.scores(), scores)
+
+
+def test_brand_stats_is_one_call_of_the_shared_function_with_the_approval_window():
+    call = rq.brand_stats_call("b1", date(2026, 11, 1), date(2026, 11, 30))
+    assert call == rq.RpcCall(
+        "genome_brand_stats", {"p_brand_id": "b1", "p_since": "2026-11-01", "p_until": "2026-11-30"}
+    )
+
+
+@pytest.mark.postgres
+def test_brand_stats_over_rest_count_native_ads_of_the_window(rest_on_postgres):
+    store, counter = rest_on_postgres
+    contract.loaded(store).refresh(None, contract.AS_OF, contract.simple_refresh)
+    before = len(counter.requests)
+    assert store.brand_stats("b1", contract.ALL_DAYS) == {"matured_ads": 1, "approved": 2, "rejected": 0}
+    one_day = (date(2024, 3, 3), date(2024, 3, 3))
+    assert store.brand_stats("b1", one_day) == {"matured_ads": 1, "approved": 1, "rejected": 0}
+    assert store.brand_stats("nobody", contract.ALL_DAYS) is None
+    calls = [(r.method, r.url.path) for r in counter.requests[before:]]
+    assert calls == [("POST", "/rest/v1/rpc/genome_brand_stats")] * 3
 
 
 @pytest.mark.postgres
@@ -1438,6 +1458,7 @@ PAGING_FUNCTIONS = {
         "public.genome_known_ad_ids(text[])",
     ],
     "0008_element_groups.sql": ["public.genome_ad_element_groups(text[], text[], text, text, text, integer)"],
+    "0012_brand_stats.sql": ["public.genome_brand_stats(text, date, date)"],
 }
 
 

@@ -13,9 +13,16 @@ ui.brand_heading(ws, brand_id, "Elements")
 posteriors = ws.posteriors(brand_id)
 if posteriors.empty:
     st.info(
-        "No element scores for this brand yet. Run a refresh on the Overview page once ads have performance data."
+        "No element scores for this brand yet, and nothing to borrow. Run a refresh on the Overview page "
+        "once ads have performance data."
     )
     st.stop()
+if not (posteriors["evidence"] == "own").any():
+    st.info(
+        "No own results yet (cold-start level 0): the values below show priors **borrowed** from brands that "
+        "share data, or the uniform prior, never this brand's results. Run a refresh once its ads have matured.",
+        icon=":material/info:",
+    )
 
 tracked = list(ws.settings.tracked_elements)
 present = posteriors["element_name"].unique().tolist()
@@ -49,6 +56,10 @@ st.dataframe(
         "label": "Label",
         "prior_source": st.column_config.TextColumn(
             "Prior", help="Where the prior came from: uniform, organization or network."
+        ),
+        "evidence": st.column_config.TextColumn(
+            "Evidence",
+            help="own: this brand's ads; borrowed: only a prior from sharing brands (never Best); none: nothing yet.",
         ),
     },
 )

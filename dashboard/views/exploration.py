@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, state, ui
+from genome import coldstart
 
 PRIOR_SOURCES = {
     "uniform": "Beta(1, 1): nothing to borrow yet.",
@@ -18,17 +19,20 @@ brand_id = ui.require_brand(ws, "exploration")
 ui.brand_heading(ws, brand_id, "Exploration & cold start")
 
 cold = ws.cold_start(brand_id)
+exploration = coldstart.exploration_parameters(ws.settings)
+exploration_rule = coldstart.exploration_rule(**exploration)
 level, matured, rate = st.columns(3)
 level.metric("Cold-start level", f"{cold.level} of 3")
 matured.metric("Matured ads", f"{cold.matured_ads:,}")
-rate.metric("Exploration rate", f"{cold.exploration_rate:.1%}", help=state.EXPLORATION_RULE)
+rate.metric("Exploration rate", f"{cold.exploration_rate:.1%}", help=exploration_rule)
 st.info(cold.rule, icon=":material/explore:")
 
 names = ws.brand_names()
 st.plotly_chart(
-    charts.exploration_curve_figure(cold.matured_ads, names.get(brand_id, brand_id)), key="exploration_curve"
+    charts.exploration_curve_figure(cold.matured_ads, names.get(brand_id, brand_id), exploration),
+    key="exploration_curve",
 )
-st.caption(state.EXPLORATION_RULE)
+st.caption(exploration_rule)
 levels = pd.DataFrame({"level": list(state.LEVEL_RULES), "rule": list(state.LEVEL_RULES.values())})
 st.dataframe(
     levels.assign(current=levels["level"] == cold.level),
@@ -43,11 +47,19 @@ brand = ws.brands().set_index("id").loc[brand_id]
 st.caption(
     f"Cold-start priors pool the posteriors of other brands that opted into sharing (same organization "
     f"first), weighted by observations, then shrink toward uniform: prior = 1 + {settings.prior_shrinkage:g} × "
-    f"(pooled − 1), floored at {settings.prior_floor:g}. This brand "
-    f"{'shares' if bool(brand.get('cross_brand_sharing', False)) else 'does not share'} its own data with others."
+    f"(pooled − 1), floored at {settings.prior_floor:g}"
+    + (
+        f", then scaled down to at most {settings.prior_max_weight:g} pseudo-observations (α + β), so "
+        f"{settings.prior_max_weight:g} own ads of a value outweigh what it borrowed"
+        if settings.prior_max_weight
+        else " (no cap on their weight)"
+    )
+    + f". This brand {'shares' if bool(brand.get('cross_brand_sharing', False)) else 'does not share'} "
+    "its own data with others. **Borrowed** values have no own ads yet: their numbers are other brands' "
+    "results, never this brand's, and they are never labelled Best."
 )
 if priors.empty:
-    st.info("No priors yet: run a refresh first.")
+    st.info("Nothing to borrow yet: no brand that shares data has results, and this brand has no tagged ads.")
 else:
     counts = priors["prior_source"].value_counts()
     for column, (source, meaning) in zip(st.columns(len(PRIOR_SOURCES)), PRIOR_SOURCES.items(), strict=True):
@@ -64,5 +76,9 @@ else:
             "prior_beta": st.column_config.NumberColumn("Prior β", format="%.3f"),
             "prior_source": "Source",
             "total_observations": st.column_config.NumberColumn("Own ads", format="%.0f"),
+            "evidence": st.column_config.TextColumn(
+                "Evidence",
+                help="own: this brand's ads; borrowed: only a prior from sharing brands; none: nothing yet.",
+            ),
         },
     )

@@ -11,6 +11,11 @@ from dashboard import state, ui
 
 SEED_KEY = "preview_seed"
 MAX_SEED = 2**53 - 1  # the largest whole number a browser number input keeps exactly
+EVIDENCE_NOTES = {  # what a recommendation rests on when it is not the brand's own results
+    "borrowed": "Level 0: this brand has no own results yet, so the recommendation rests on priors **borrowed** "
+    "from brands that share data, not on its own ads.",
+    "none": "Level 0: no own results and nothing to borrow yet, so the recommendation is uniform over the known values.",
+}
 
 
 def draw_new_seed() -> None:
@@ -28,7 +33,8 @@ def score_choice(
     """Pick a value per dimension (starting from the recommendation) and see its pre-generation score."""
     st.subheader("Score a configuration")
     st.caption(
-        "Change any element to see how the score moves. Values are the ones this brand has scores for."
+        "Change any element to see how the score moves. Values are the ones this brand has scores for, or "
+        "may borrow from brands that share data (the breakdown's evidence column says which)."
     )
     columns = st.columns(3)
     chosen: dict[str, str] = {}
@@ -48,7 +54,9 @@ def score_choice(
         help="Mean of the posterior means of the chosen values that have scores; 0.5 when none.",
     )
     uncertainty.metric("Uncertainty (± sd)", f"{result.uncertainty:.3f}")
-    known.metric("Scored elements", f"{result.known_elements} of {len(chosen)}")
+    known.metric(
+        "Scored elements", f"{result.known_elements} of {len(chosen)}", help=f"Evidence: {result.evidence}"
+    )
     st.dataframe(
         result.breakdown_frame(),
         hide_index=True,
@@ -58,7 +66,11 @@ def score_choice(
             "mean": st.column_config.NumberColumn("Mean reward", format="%.3f"),
             "ci_low": st.column_config.NumberColumn("95 % CI low", format="%.3f"),
             "ci_high": st.column_config.NumberColumn("95 % CI high", format="%.3f"),
-            "observations": st.column_config.NumberColumn("Ads", format="%.0f"),
+            "observations": st.column_config.NumberColumn("Own ads", format="%.0f"),
+            "evidence": st.column_config.TextColumn(
+                "Evidence",
+                help="own: this brand's ads; borrowed: a prior from sharing brands; none: nothing.",
+            ),
         },
     )
 
@@ -83,14 +95,17 @@ typed.number_input("Seed to reproduce", min_value=0, max_value=MAX_SEED, step=1,
 apply.button("Use this seed", key="preview_use_seed", on_click=use_typed_seed)
 
 recommendation = ws.recommendation(brand_id, seed)
-overview = ws.overview().set_index("brand_id")
-level = int(overview.loc[brand_id, "cold_start_level"]) if brand_id in overview.index else 0
+context = ws.performance_context(brand_id, seed)
 st.markdown(
-    f"**Seed `{seed}`** · exploration rate {recommendation.exploration_rate:.0%} (cold-start level {level}). "
-    "The same seed always gives the same draw."
+    f"**Seed `{seed}`** · exploration rate {recommendation.exploration_rate:.0%} (cold-start level "
+    f"{context.cold_start_level}). The same seed always gives the same draw."
 )
+if context.evidence in EVIDENCE_NOTES:
+    st.info(EVIDENCE_NOTES[context.evidence], icon=":material/info:")
 if not recommendation.elements:
-    st.info("This brand has no element scores yet, so there is nothing to recommend. Run a refresh first.")
+    st.info(
+        "Nothing to recommend yet: neither this brand nor any brand that shares data has tagged element values."
+    )
     st.stop()
 st.dataframe(
     pd.DataFrame(
@@ -114,7 +129,6 @@ options = {
 score_choice(ws, brand_id, seed, recommendation.elements, options)
 
 st.subheader("Prompt context")
-context = ws.performance_context(brand_id, seed)
 prompt = context.to_prompt()
 st.caption(
     "The exact text the generator puts in its prompt for this brand and seed (copy it with the icon on "

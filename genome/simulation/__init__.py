@@ -24,6 +24,7 @@ from genome.simulation.study import (
 )
 from genome.simulation.world import (
     DEFAULT_DIMENSIONS,
+    NetworkPrior,
     Policy,
     StudyConfig,
     World,
@@ -35,6 +36,7 @@ __all__ = [
     "CHECK_COLUMNS",
     "DEFAULT_DIMENSIONS",
     "METRICS",
+    "NetworkPrior",
     "Policy",
     "StudyConfig",
     "StudyResult",

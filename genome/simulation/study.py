@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from genome.coldstart import exploration_rate
+from genome.coldstart import exploration_parameters, exploration_rate
 from genome.posteriors import BINARY_THRESHOLD
+from genome.priors import borrowed_prior
 from genome.rewards import compute_rewards
 from genome.sampling import thompson_sample
 from genome.simulation.world import Policy, StudyConfig, World, build_world
@@ -26,7 +27,7 @@ from genome.simulation.world import Policy, StudyConfig, World, build_world
 Progress = Callable[[float], None]
 START_DATE = np.datetime64("2025-01-01", "D")  # day 0 of every simulated run
 BAND = (10, 90)  # percentiles of the spread band reported beside mean and sd
-METRICS = ("cumulative_regret", "regret_per_ad", "best_share")
+METRICS = ("cumulative_regret", "regret_per_ad", "best_share", "worst_share")
 SUMMARY_WINDOW_DAYS = 7  # the final best-value share is the mean over the last days
 
 
@@ -34,9 +35,9 @@ SUMMARY_WINDOW_DAYS = 7  # the final best-value share is the mean over the last 
 class StudyResult:
     """Everything a table or plot needs.
 
-    runs: policy, seed, day, regret_per_ad, cumulative_regret, best_share, oracle_value (one row per
-      policy × seed × day; regret is in conversions per 1,000 impressions, summed over ads for the
-      cumulative column).
+    runs: policy, seed, day, regret_per_ad, cumulative_regret, best_share, worst_share, oracle_value
+      (one row per policy × seed × day; regret is in conversions per 1,000 impressions, summed over
+      ads for the cumulative column; worst_share: share of choices at the true worst value).
     curves: policy, day, metric, mean, std, low, high over seeds (low/high: the BAND percentiles).
     summary: one row per policy at the horizon (see `summarise`).
     """
@@ -66,29 +67,33 @@ def run_study(
             if progress is not None:
                 progress((index * config.days + day + 1) / total)
 
-        regret, best_share, oracle_value = simulate_policy(world, policy, step)
-        frames.append(_runs_frame(policy.name, seeds, regret, best_share, oracle_value, config.ads_per_day))
+        regret, best_share, worst_share, oracle_value = simulate_policy(world, policy, step)
+        frames.append(
+            _runs_frame(policy.name, seeds, regret, best_share, worst_share, oracle_value, config.ads_per_day)
+        )
     runs = pd.concat(frames, ignore_index=True)
     return StudyResult(config, seeds, runs, curves(runs), summarise(runs, config))
 
 
 def simulate_policy(
     world: World, policy: Policy, on_day: Callable[[int], None] | None = None
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """One policy on every run of `world`: (regret per ad, best-value share, oracle value), each (runs, days)."""
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """One policy on every run of `world`: (regret per ad, best-value share, worst-value share,
+    oracle value), each (runs, days)."""
     config, runs, dims = world.config, len(world.seeds), len(world.sizes)
     per_day = runs * config.ads_per_day
     rng = np.random.default_rng([*world.seeds, zlib.crc32(policy.name.encode())])
     ads = _AdBook(runs, dims, config)
-    alpha = np.ones((runs, dims, world.valid.shape[1]))
-    beta = np.ones_like(alpha)
+    prior = prior_arrays(world, policy)
+    alpha, beta = prior
     matured = np.zeros(runs)
     regret = np.zeros((runs, config.days))
     best_share = np.zeros((runs, config.days))
+    worst_share = np.zeros((runs, config.days))
     oracle_value = np.zeros((runs, config.days))
     for day in range(config.days):
         if day > 0 and day % config.refresh_every_days == 0:
-            alpha, beta, matured = _refresh(world, policy, ads, day, rng)
+            alpha, beta, matured = _refresh(world, policy, ads, day, rng, prior)
         block = slice(day * per_day, (day + 1) * per_day)
         choices = _choose(world, policy, alpha, beta, matured, rng)  # (runs, ads_per_day, dims)
         picked = choices.reshape(per_day, dims)
@@ -100,10 +105,29 @@ def simulate_policy(
         chosen = world.value(after if truth is world.after else before)
         regret[:, day] = best - chosen.reshape(runs, config.ads_per_day).mean(axis=1)
         best_share[:, day] = (choices == truth.oracle[:, None, :]).mean(axis=(1, 2))
+        worst_share[:, day] = (choices == truth.worst[:, None, :]).mean(axis=(1, 2))
         oracle_value[:, day] = best
         if on_day is not None:
             on_day(day)
-    return regret, best_share, oracle_value
+    return regret, best_share, worst_share, oracle_value
+
+
+def prior_arrays(world: World, policy: Policy) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The prior (alpha, beta) per (run, dimension, value): Beta(1, 1), or with a network prior the
+    network's data-only Beta(1 + n·m, 1 + n·(1 − m)) borrowed by the genome's rule
+    (`genome.priors.borrowed_prior`) with the policy's cap."""
+    shape = (len(world.seeds), len(world.sizes), world.valid.shape[1])
+    network = world.config.network_prior
+    if network is None or not policy.borrow or policy.kind == "uniform":
+        return np.ones(shape), np.ones(shape)
+    favourite = world.before.oracle if network.agrees else world.before.worst
+    is_favourite = np.arange(shape[2])[None, None, :] == favourite[:, :, None]
+    mean = np.where(is_favourite, network.favourite_reward, network.other_reward)
+    settings = replace(world.config.settings, prior_max_weight=policy.prior_max_weight)
+    alpha, beta = borrowed_prior(
+        1.0 + network.observations * mean, 1.0 + network.observations * (1.0 - mean), settings
+    )
+    return alpha, beta
 
 
 class _AdBook:
@@ -147,12 +171,22 @@ def _choose(
     best = np.where(world.valid, draws, -np.inf).argmax(axis=3)
     if not policy.explore:
         return best
-    explores = rng.random(shape) < np.asarray(exploration_rate(matured))[:, None, None]
+    parameters = (
+        exploration_parameters(world.config.settings)
+        if policy.exploration is None
+        else dict(zip(("floor", "start", "scale"), policy.exploration, strict=True))
+    )
+    explores = rng.random(shape) < np.asarray(exploration_rate(matured, **parameters))[:, None, None]
     return np.where(explores, uniform, best)
 
 
 def _refresh(
-    world: World, policy: Policy, ads: _AdBook, day: int, rng: np.random.Generator
+    world: World,
+    policy: Policy,
+    ads: _AdBook,
+    day: int,
+    rng: np.random.Generator,
+    prior: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Reveal delivery up to yesterday, score rewards with the real reward code, rebuild posteriors."""
     config = world.config
@@ -187,6 +221,7 @@ def _refresh(
         as_of_day - ads.created[position],
         policy,
         (runs, dims, width),
+        prior,
     )
     return alpha, beta, np.bincount(ads.run[position], minlength=runs).astype(float)
 
@@ -198,8 +233,10 @@ def posterior_arrays(
     age_days: NDArray[np.float64],
     policy: Policy,
     shape: tuple[int, int, int],
+    prior: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Beta(1 + Σ w·s, 1 + Σ w·(1 − s)) per (run, dimension, value) from rewarded ads.
+    """Beta(α₀ + Σ w·s, β₀ + Σ w·(1 − s)) per (run, dimension, value) from rewarded ads, with the
+    prior (α₀, β₀) arrays of `prior` (None: Beta(1, 1)).
 
     One ad per row: its run, its value index per dimension `choice` (n, dims), its reward and its
     age in days at the refresh. s is the reward (fractional) or [reward ≥ 0.5] (binary); w is
@@ -215,7 +252,8 @@ def posterior_arrays(
     size = runs * dims * width
     successes = np.bincount(cells, np.repeat(weight * share, dims), minlength=size)
     failures = np.bincount(cells, np.repeat(weight * (1.0 - share), dims), minlength=size)
-    return 1.0 + successes.reshape(shape), 1.0 + failures.reshape(shape)
+    prior_alpha, prior_beta = (1.0, 1.0) if prior is None else prior
+    return prior_alpha + successes.reshape(shape), prior_beta + failures.reshape(shape)
 
 
 def _deliver(world: World, ads: _AdBook, known: int, day: int, rng: np.random.Generator) -> None:
@@ -265,6 +303,7 @@ def _runs_frame(
     seeds: tuple[int, ...],
     regret: NDArray[np.float64],
     best_share: NDArray[np.float64],
+    worst_share: NDArray[np.float64],
     oracle_value: NDArray[np.float64],
     ads_per_day: int,
 ) -> pd.DataFrame:
@@ -277,6 +316,7 @@ def _runs_frame(
             "regret_per_ad": regret.ravel(),
             "cumulative_regret": np.cumsum(regret * ads_per_day, axis=1).ravel(),
             "best_share": best_share.ravel(),
+            "worst_share": worst_share.ravel(),
             "oracle_value": oracle_value.ravel(),
         }
     )

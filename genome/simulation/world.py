@@ -44,6 +44,12 @@ class Policy:
     posterior_mode: PosteriorMode = "fractional"
     decay_half_life_days: float = 0.0
     explore: bool = True
+    #: with a `StudyConfig.network_prior`: borrow it (False: start from Beta(1, 1)), capped at this
+    #: many pseudo-observations (0: no cap) — the GENOME_PRIOR_MAX_WEIGHT rule
+    borrow: bool = True
+    prior_max_weight: float = 0.0
+    #: (floor, start, scale) of the exploration rate; None: those of `StudyConfig.settings`
+    exploration: tuple[float, float, float] | None = None
 
 
 def default_policies(decay_half_life_days: float = 30.0) -> tuple[Policy, ...]:
@@ -59,6 +65,22 @@ def default_policies(decay_half_life_days: float = 30.0) -> tuple[Policy, ...]:
             decay_half_life_days=decay_half_life_days,
         ),
     )
+
+
+@dataclass(frozen=True)
+class NetworkPrior:
+    """What a large sharing brand reports about every value, as the brand's borrowed prior.
+
+    Its favourite value of each dimension (mean reward `favourite_reward`) is the brand's true
+    worst value when `agrees` is False (an adversarial network) or its true best when True; every
+    other value has mean reward `other_reward`. Each value has `observations` of its ads behind it.
+    The brand borrows it through `genome.priors.borrowed_prior` (shrinkage, floor and cap).
+    """
+
+    agrees: bool = False
+    observations: float = 1000.0
+    favourite_reward: float = 0.8
+    other_reward: float = 0.3
 
 
 @dataclass(frozen=True)
@@ -81,7 +103,8 @@ class StudyConfig:
     order_value: float = 60.0  # revenue per conversion
     campaign_objective: str = ""  # '' → DEFAULT reward weights
     policies: tuple[Policy, ...] = field(default_factory=default_policies)
-    settings: Settings = field(default_factory=Settings)  # maturity, baselines, min impressions
+    settings: Settings = field(default_factory=Settings)  # maturity, baselines, prior and exploration rules
+    network_prior: NetworkPrior | None = None  # None: every value starts from Beta(1, 1)
 
     def validate(self) -> None:
         """Raise ValueError naming the first setting that cannot be simulated."""
@@ -122,6 +145,7 @@ class Truth:
     interaction: NDArray[np.float64]  # (runs, values, values) between dimensions 0 and 1; zeros if none
     oracle: NDArray[np.int64]  # (runs, dims) the value index of the best configuration
     oracle_quality: NDArray[np.float64]  # (runs,) its logit quality
+    worst: NDArray[np.int64]  # (runs, dims) the value index with the lowest effect in each dimension
 
 
 @dataclass(frozen=True)
@@ -225,7 +249,8 @@ def _truth(
     runs = np.arange(len(effects))
     quality = effects[runs[:, None], np.arange(dims), oracle].sum(axis=1)
     quality += interaction[runs, oracle[:, 0], oracle[:, min(1, dims - 1)]]
-    return Truth(effects, interaction, oracle.astype(np.int64), quality)
+    worst = np.where(valid, effects, np.inf).argmin(axis=2)
+    return Truth(effects, interaction, oracle.astype(np.int64), quality, worst.astype(np.int64))
 
 
 def _sigmoid(x: NDArray[np.float64] | float) -> NDArray[np.float64]:

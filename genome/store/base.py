@@ -114,9 +114,11 @@ class Store(Protocol):
         """One row per brand: brand_id, name, organization_id, ads, matured_ads, approved,
         rejected, open_alerts, winner_rate, last_refresh — aggregated in SQL."""
 
-    def brand_stats(self, brand_id: str) -> dict[str, int] | None:
+    def brand_stats(self, brand_id: str, approval_window: tuple[date, date]) -> dict[str, int] | None:
         """{"matured_ads", "approved", "rejected"} of one brand from indexed counts (the fast path
-        of recommend, score and context); None when there is no such brand."""
+        of recommend, score and context); approved and rejected count its native (not imported)
+        ads created on a UTC day within `approval_window` (first, last; inclusive), as the
+        approval-rate health metric does. None when there is no such brand."""
 
     def alerts(self, status: str | None = None, brand_id: str | None = None) -> pd.DataFrame: ...
 

@@ -46,12 +46,7 @@ _REWARD_COMPONENTS = ", ".join(
 )
 
 
-BRAND_STATS_SQL = """
-select (select count(*) from public.creative_element_rewards where brand_id = b.id),
-       (select count(*) from public.generated_ads where brand_id = b.id and final_status = 'approved'),
-       (select count(*) from public.generated_ads where brand_id = b.id and final_status = 'rejected')
-from public.brands b where b.id = %s
-"""
+BRAND_STATS_SQL = "select public.genome_brand_stats(%s, %s, %s)"  # migrations/0012_brand_stats.sql
 
 
 class PostgresStore(JobRunner[psycopg.Connection]):
@@ -299,10 +294,11 @@ class PostgresStore(JobRunner[psycopg.Connection]):
         sql = "select * from public.genome_brand_overview(%s::float8)"
         return self._read(sql, (winner_threshold,), frames.BRAND_OVERVIEW)
 
-    def brand_stats(self, brand_id: str) -> dict[str, int] | None:
+    def brand_stats(self, brand_id: str, approval_window: tuple[date, date]) -> dict[str, int] | None:
+        since, until = approval_window
         with _errors(self._dsn):
-            row = self._connection().execute(BRAND_STATS_SQL, (brand_id,)).fetchone()
-        return None if row is None else dict(zip(BRAND_STATS, row, strict=True))
+            (stats,) = self._connection().execute(BRAND_STATS_SQL, (brand_id, since, until)).fetchone()
+        return None if stats is None else {name: int(stats[name]) for name in BRAND_STATS}
 
     def alerts(self, status: str | None = None, brand_id: str | None = None) -> pd.DataFrame:
         return self._alerts(status, _one(brand_id))

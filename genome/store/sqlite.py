@@ -11,7 +11,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -94,9 +94,13 @@ order by b.id
 """
 BRAND_STATS_SQL = """
 select (select count(*) from creative_element_rewards where brand_id = b.id),
-       (select count(*) from generated_ads where brand_id = b.id and final_status = 'approved'),
-       (select count(*) from generated_ads where brand_id = b.id and final_status = 'rejected')
-from brands b where b.id = ?
+       count(a.id) filter (where a.final_status = 'approved'),
+       count(a.id) filter (where a.final_status = 'rejected')
+from brands b
+left join generated_ads a
+  on a.brand_id = b.id and not a.is_imported and a.created_at >= :since and a.created_at < :after
+where b.id = :brand
+group by b.id
 """
 REWARDS_SQL = (
     "select generated_ad_id, brand_id, reward_score, "
@@ -322,13 +326,18 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
     def brand_overview(self, winner_threshold: float) -> pd.DataFrame:
         return self._read(BRAND_OVERVIEW_SQL, {"threshold": winner_threshold}, frames.BRAND_OVERVIEW)
 
-    def brand_stats(self, brand_id: str) -> dict[str, int] | None:
+    def brand_stats(self, brand_id: str, approval_window: tuple[date, date]) -> dict[str, int] | None:
+        # ISO text compares like time: the window is [first day, day after the last), along the
+        # (brand_id, created_at) index
+        since, after = approval_window[0].isoformat(), (approval_window[1] + timedelta(days=1)).isoformat()
+
         def load() -> dict[str, int] | None:
+            params = {"brand": brand_id, "since": since, "after": after}
             with _errors():
-                row = self._connection().execute(BRAND_STATS_SQL, (brand_id,)).fetchone()
+                row = self._connection().execute(BRAND_STATS_SQL, params).fetchone()
             return None if row is None else dict(zip(BRAND_STATS, row, strict=True))
 
-        stats = self._cached(("brand_stats", brand_id), load)
+        stats = self._cached(("brand_stats", brand_id, since, after), load)
         return None if stats is None else dict(stats)
 
     def alerts(self, status: str | None = None, brand_id: str | None = None) -> pd.DataFrame:

@@ -25,7 +25,8 @@ create table if not exists generated_ads (
     )
 );
 create index if not exists generated_ads_brand_created on generated_ads (brand_id, created_at);
--- brand_stats counts by status through this index alone (covering)
+-- the brand overview counts by status through this index alone (covering); brand_stats reads
+-- the approval window along generated_ads_brand_created
 create index if not exists generated_ads_brand_status on generated_ads (brand_id, final_status);
 
 create table if not exists ad_performance (

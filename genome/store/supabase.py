@@ -332,11 +332,12 @@ class SupabaseStore:
     def brand_overview(self, winner_threshold: float) -> pd.DataFrame:
         return self._frame(rq.brand_overview_read(winner_threshold), frames.BRAND_OVERVIEW)
 
-    def brand_stats(self, brand_id: str) -> dict[str, int] | None:
-        """One request: the overview function, narrowed here (REST has no cheaper single call)."""
-        overview = self.brand_overview(0.0)
-        row = overview[overview["brand_id"] == brand_id]
-        return None if row.empty else {name: int(row.iloc[0][name]) for name in BRAND_STATS}
+    def brand_stats(self, brand_id: str, approval_window: tuple[date, date]) -> dict[str, int] | None:
+        """One request: migrations/0012_brand_stats.sql's function."""
+        stats = self._call(rq.brand_stats_call(brand_id, *approval_window), "reading brand counts", job=False)
+        if not stats:  # JSON null (no such brand); an empty body would read as []
+            return None
+        return {name: int(stats[name]) for name in BRAND_STATS}
 
     def alerts(self, status: str | None = None, brand_id: str | None = None) -> pd.DataFrame:
         return self._frame(rq.alerts_read(status, _one(brand_id)), frames.ALERTS)

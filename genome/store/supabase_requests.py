@@ -211,6 +211,14 @@ def brand_overview_read(winner_threshold: float) -> PagedRead:
     return PagedRead("genome_brand_overview", order=("brand_id",), function_args=args)
 
 
+def brand_stats_call(brand_id: str, since: date, until: date) -> RpcCall:
+    """One brand's counts (migrations/0012_brand_stats.sql): a JSON object, or null for no brand."""
+    return RpcCall(
+        "genome_brand_stats",
+        {"p_brand_id": brand_id, "p_since": since.isoformat(), "p_until": until.isoformat()},
+    )
+
+
 def rewards_read(brand_ids: Sequence[str] | None) -> PagedRead:
     return PagedRead(
         "creative_element_rewards",

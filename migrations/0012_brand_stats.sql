@@ -1,0 +1,37 @@
+-- 0012_brand_stats.sql — the hot-path counts of one brand, with the health metric's approval window.
+--
+-- Why: the performance context reports a brand's approval rate. It used to count every ad of all
+-- time (imported ones too); the health metric (genome/monitoring.py) counts only native ads created
+-- in the last GENOME_HEALTH_WINDOW_DAYS days. This function answers the counts by that definition,
+-- so the Postgres backend (psycopg) and the Supabase backend (.rpc) share one body.
+--
+-- public.genome_brand_stats(p_brand_id text, p_since date, p_until date) returns jsonb
+--   {"matured_ads": rewards of the brand, "approved": …, "rejected": …} where approved and rejected
+--   count the brand's native (not imported) ads created on a UTC day from p_since to p_until
+--   (inclusive); null when there is no such brand. Reads the (brand_id, created_at) index.
+--
+-- Same security as 0002-0008: SECURITY INVOKER, SET search_path = '', execute for service_role only.
+-- Safe to run twice.
+
+create or replace function public.genome_brand_stats(p_brand_id text, p_since date, p_until date)
+returns jsonb
+language sql stable security invoker
+set search_path = ''
+as $$
+    select jsonb_build_object(
+        'matured_ads', (select count(*) from public.creative_element_rewards r where r.brand_id = b.id),
+        'approved', count(*) filter (where a.final_status = 'approved'),
+        'rejected', count(*) filter (where a.final_status = 'rejected')
+    )
+    from public.brands b
+    left join public.generated_ads a
+      on a.brand_id = b.id
+     and not a.is_imported
+     and a.created_at >= (p_since::timestamp at time zone 'UTC')
+     and a.created_at < ((p_until + 1)::timestamp at time zone 'UTC')
+    where b.id = p_brand_id
+    group by b.id
+$$;
+
+revoke all on function public.genome_brand_stats(text, date, date) from public, anon, authenticated;
+grant execute on function public.genome_brand_stats(text, date, date) to service_role;
