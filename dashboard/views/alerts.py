@@ -137,7 +137,9 @@ else:
             "severity": "Severity",
             "status": "Status",
             "message": st.column_config.TextColumn("Message", width="large"),
-            "occurrences": st.column_config.NumberColumn("Times seen"),
+            "occurrences": st.column_config.NumberColumn(
+                "Times seen", help="Validation dates on which the metric was past its threshold"
+            ),
             "acknowledged_by": "Acknowledged by",
             "resolved_by": "Resolved by",
             "alert_type": "Metric",
