@@ -119,6 +119,9 @@ class Workspace:
     def alerts(self) -> pd.DataFrame:
         return _alerts(self.config)
 
+    def alert_events(self, alert_id: int) -> pd.DataFrame:
+        return _alert_events(self.config, alert_id)
+
     def metric_history(self) -> pd.DataFrame:
         return _metric_history(self.config)
 
@@ -205,6 +208,11 @@ def _cold_start(config: Config, brand_id: str) -> ColdStart:
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def _alerts(config: Config) -> pd.DataFrame:
     return _genome(config).alerts()
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def _alert_events(config: Config, alert_id: int) -> pd.DataFrame:
+    return _genome(config).alert_events(alert_id=alert_id)
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)

@@ -101,6 +101,15 @@ def _parser() -> argparse.ArgumentParser:
     command("cold-start", "cold-start level and exploration rate", brand=True, json_flag=True)
     alerts = command("alerts", "list alerts", brand=False, json_flag=True)
     alerts.add_argument("--status", choices=["open", "acknowledged", "resolved", "unresolved"])
+    events = command(
+        "alert-events",
+        "who opened, escalated, acknowledged, resolved each alert",
+        brand=False,
+        json_flag=True,
+    )
+    events.add_argument(
+        "alert_id", type=int, nargs="?", metavar="ID", help="one alert (default: every alert)"
+    )
     for name in ("ack", "resolve"):
         sub = command(name, f"{'acknowledge' if name == 'ack' else 'resolve'} an alert", json_flag=True)
         sub.add_argument("alert_id", type=int, metavar="ID")
@@ -287,6 +296,7 @@ COMMANDS: dict[str, Callable[[genome.Genome, argparse.Namespace], int]] = {
     "context": lambda g, a: _context(g, a),
     "cold-start": lambda g, a: _print(g.cold_start(a.brand), a.json),
     "alerts": lambda g, a: _print(g.alerts(a.status, a.brand), a.json),
+    "alert-events": lambda g, a: _print(g.alert_events(a.alert_id, a.brand), a.json),
     "ack": lambda g, a: _print(g.acknowledge(a.alert_id, a.by, a.note), a.json),
     "resolve": lambda g, a: _print(g.resolve(a.alert_id, a.by, a.note), a.json),
     "jobs": lambda g, a: _print(g.job_runs(a.limit), a.json),

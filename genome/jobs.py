@@ -36,7 +36,13 @@ def compute_refresh(inputs: RefreshInputs, settings: Settings) -> RefreshOutputs
 
 
 def compute_validation(inputs: ValidateInputs, settings: Settings) -> ValidateOutputs:
-    """Health metrics of each brand and the alert actions they call for."""
-    metrics = monitoring.health_metrics(inputs.ads, inputs.rewards, inputs.as_of, settings)
-    actions = monitoring.decide_alerts(metrics, inputs.alerts, settings, inputs.as_of)
-    return ValidateOutputs(metrics=metrics, actions=actions)
+    """Health metrics of each brand and the alert actions they call for.
+
+    The rewards are computed here from the ad aggregates at as_of, as a refresh at as_of would
+    compute them, never read from the stored rewards (which the last refresh wrote, perhaps at
+    another as_of): the metrics are a function of the data up to as_of alone.
+    """
+    reward_frame = rewards.compute_rewards(inputs.ads, inputs.as_of, settings)
+    metrics = monitoring.health_metrics(inputs.ads, reward_frame, inputs.as_of, settings)
+    actions = monitoring.decide_alerts(metrics, inputs.alerts, settings)
+    return ValidateOutputs(metrics=metrics, actions=actions, summary={"rewarded_ads": len(reward_frame)})

@@ -43,8 +43,7 @@ MIN_PREDICTION_PAIRS = 20
 
 METRIC_COLUMNS = ["brand_id", "metric_name", "metric_value", "warning", "critical"]
 ACTION_COLUMNS = [
-    "action", "alert_id", "brand_id", "alert_type", "severity", "metric_value", "threshold_value",
-    "message", "occurrences", "reopen",
+    "action", "alert_id", "brand_id", "alert_type", "severity", "metric_value", "threshold_value", "message",
 ]  # fmt: skip
 SYSTEM_ACTOR = "system"  # resolved_by for alerts the system resolves
 
@@ -83,7 +82,9 @@ def health_metrics(
 ) -> pd.DataFrame:
     """Every metric for every brand, long format: brand_id, metric_name, metric_value, warning, critical.
 
-    `ads` is the ad-aggregates frame, `rewards` the stored rewards (ad_id, brand_id, reward_score).
+    `ads` is the ad-aggregates frame at as_of, `rewards` the rewards at as_of (ad_id, brand_id,
+    reward_score), computed from those same aggregates, so the metrics depend on the data up to
+    as_of alone and never on which refresh ran last.
     Brands default to those appearing in either frame; a brand without data gets NaN metrics.
     """
     if brand_ids is None:
@@ -155,7 +156,7 @@ def health_metrics(
     return metrics[METRIC_COLUMNS]
 
 
-def _format_values(values: pd.Series, metric_names: pd.Series) -> pd.Series:
+def format_values(values: pd.Series, metric_names: pd.Series) -> pd.Series:
     """Human text for metric values: percentages, days, or a correlation."""
     percent = (values * 100).round(1).astype(str) + "%"
     days = values.round(1).astype(str) + " days"
@@ -168,20 +169,21 @@ def _empty_actions() -> pd.DataFrame:
     return pd.DataFrame({column: pd.Series(dtype=object) for column in ACTION_COLUMNS})
 
 
-def decide_alerts(
-    metrics: pd.DataFrame, unresolved_alerts: pd.DataFrame, settings: Settings, as_of: date
-) -> pd.DataFrame:
-    """The alert actions for these metrics, given the unresolved (open or acknowledged) alerts.
+def decide_alerts(metrics: pd.DataFrame, unresolved_alerts: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """The alert actions these metrics call for, given the unresolved (open or acknowledged) alerts.
 
     Per (brand, metric), with the alert type equal to the metric name:
-    - breach and no unresolved alert → 'open' (occurrences 1);
-    - breach and an unresolved alert → 'update': severity only escalates (a critical alert stays
-      critical until resolved), occurrences + 1, the message notes the repeat; an acknowledged
-      alert escalating from warning to critical gets reopen=True (status back to open);
-    - no breach and an unresolved alert → 'resolve' (by SYSTEM_ACTOR), keeping its severity;
+    - breach and no unresolved alert -> 'open';
+    - breach and an unresolved alert -> 'update': severity only escalates (a critical alert stays
+      critical until resolved);
+    - no breach and an unresolved alert -> 'resolve' (by SYSTEM_ACTOR), keeping its severity;
     - a NaN metric, or a metric without thresholds, leaves everything untouched.
     A breach is strictly below (or above, per Thresholds.below) the warning or critical value;
-    threshold_value is the one breached, or the warning value for a resolve.
+    threshold_value is the one breached, or the warning value for a resolve. The message is a
+    function of the metric, its value and the threshold alone, so validating the same data again
+    writes the same text. How the action changes the stored alert (an occurrence counted once per
+    as_of, an acknowledged alert that escalates reopened, every change kept as an event) is the
+    store's part: it applies the action to the alert's state at write time.
     """
     thresholds = settings.alert_thresholds
     frame = metrics[metrics["metric_name"].isin(list(thresholds))][
@@ -200,9 +202,7 @@ def decide_alerts(
     warning_breach = np.where(below, value < warning, value > warning)
     frame["severity_now"] = np.select([critical_breach, warning_breach], ["critical", "warning"], default="")
 
-    alerts = unresolved_alerts.reindex(
-        columns=["id", "brand_id", "alert_type", "severity", "status", "occurrences"]
-    )
+    alerts = unresolved_alerts.reindex(columns=["id", "brand_id", "alert_type", "severity"])
     alerts = alerts.astype({"id": object, "brand_id": object, "alert_type": object}).rename(
         columns={"id": "alert_id", "alert_type": "metric_name", "severity": "severity_before"}
     )
@@ -221,48 +221,40 @@ def decide_alerts(
     if frame.empty:
         return _empty_actions()
 
-    action = frame["action"]
-    resolving = action == "resolve"
+    resolving = frame["action"] == "resolve"
     before = frame["severity_before"].astype(object)
     stays_critical = resolving | (before == "critical")
     frame["severity"] = frame["severity_now"].where(~stays_critical, before)
     frame["threshold_value"] = warning.where(resolving | (frame["severity_now"] == "warning"), critical)
-    previous = pd.to_numeric(frame["occurrences"], errors="coerce").fillna(1).astype(np.int64)
-    frame["occurrences"] = np.select(
-        [action == "open", action == "update"], [1, previous + 1], default=previous
+    frame["message"] = _messages(
+        frame["metric_name"], frame["severity_now"], value, frame["threshold_value"], below
     )
-    escalated = (action == "update") & (before == "warning") & (frame["severity_now"] == "critical")
-    eased = (action == "update") & (before == "critical") & (frame["severity_now"] == "warning")
-    frame["reopen"] = escalated & (frame["status"] == "acknowledged")
-
-    label = frame["metric_name"].map(METRIC_LABELS).fillna(frame["metric_name"]).astype(object)
-    value_text = _format_values(value, frame["metric_name"])
-    threshold_text = _format_values(frame["threshold_value"], frame["metric_name"])
-    direction = pd.Series(np.where(below, "below", "above"), index=frame.index, dtype=object)
-    back = pd.Series(np.where(below, "above", "below"), index=frame.index, dtype=object)
-    stamp = f" (as of {as_of.isoformat()})."
-    breach_text = (
-        label + " " + value_text + " is " + direction + " the " + frame["severity_now"].astype(object)
-        + " threshold " + threshold_text + stamp
-    )  # fmt: skip
-    repeat_text = " Seen " + frame["occurrences"].astype(str).astype(object) + " times."
-    change_text = pd.Series("", index=frame.index, dtype=object)
-    change_text = change_text.where(~escalated, " Escalated from warning to critical.")
-    change_text = change_text.where(~eased, " Eased to the warning level; stays critical until resolved.")
-    reopen_text = pd.Series(np.where(frame["reopen"], " Reopened: it was acknowledged as a warning.", ""),
-                            index=frame.index, dtype=object)  # fmt: skip
-    resolve_text = (
-        label + " recovered to " + value_text + ", " + back + " the warning threshold " + threshold_text
-        + stamp + " Resolved by " + SYSTEM_ACTOR + "."
-    )  # fmt: skip
-    frame["message"] = breach_text.where(
-        action == "open", breach_text + repeat_text + change_text + reopen_text
-    )
-    frame["message"] = frame["message"].where(~resolving, resolve_text)
 
     alert_ids = pd.to_numeric(frame["alert_id"], errors="coerce").astype("Int64")
     frame["alert_id"] = alert_ids.astype(object).where(alert_ids.notna(), None)
     frame["metric_value"] = value
     frame = frame.rename(columns={"metric_name": "alert_type"})
-    frame["reopen"] = frame["reopen"].astype(bool)
     return frame[ACTION_COLUMNS].reset_index(drop=True)
+
+
+def _messages(
+    metric_names: pd.Series,
+    severity_now: pd.Series,
+    values: pd.Series,
+    thresholds: pd.Series,
+    below: pd.Series,
+) -> pd.Series:
+    """One sentence per action from the metric, its value and the threshold alone (no date, no count)."""
+    label = metric_names.map(METRIC_LABELS).fillna(metric_names).astype(object)
+    value_text = format_values(values, metric_names)
+    threshold_text = format_values(thresholds, metric_names)
+    direction = pd.Series(np.where(below, "below", "above"), index=metric_names.index, dtype=object)
+    back = pd.Series(np.where(below, "above", "below"), index=metric_names.index, dtype=object)
+    breach_text = (
+        label + " " + value_text + " is " + direction + " the " + severity_now.astype(object)
+        + " threshold " + threshold_text + "."
+    )  # fmt: skip
+    resolve_text = (
+        label + " recovered to " + value_text + ", " + back + " the warning threshold " + threshold_text + "."
+    )
+    return breach_text.where(severity_now != "", resolve_text)

@@ -257,6 +257,15 @@ class Genome:
             _brand_text(brand_id)
         return self.store.alerts(status=status, brand_id=brand_id)
 
+    def alert_events(self, alert_id: int | None = None, brand_id: str | None = None) -> pd.DataFrame:
+        """The history of alerts, oldest first: who opened, escalated, reopened, acknowledged or
+        resolved each one, when, with what note (columns in genome.store.frames.ALERT_EVENTS)."""
+        if alert_id is not None:
+            alert_id = _alert_id(alert_id)
+        if brand_id is not None:
+            _brand_text(brand_id)
+        return self.store.alert_events(alert_id=alert_id, brand_id=brand_id)
+
     def acknowledge(self, alert_id: int, by: str, note: str = "") -> dict:
         return self._set_alert(alert_id, "acknowledged", by, note)
 
@@ -265,11 +274,10 @@ class Genome:
 
     # --- argument guards ----------------------------------------------------------------------------
     def _set_alert(self, alert_id: int, status: str, by: str, note: str) -> dict:
-        if isinstance(alert_id, bool) or not isinstance(alert_id, int | np.integer) or alert_id < 1:
-            raise GenomeError(f"alert id must be a positive whole number, got {alert_id!r}")
+        alert_id = _alert_id(alert_id)
         by = _text(by, "name", MAX_NAME_LENGTH, required=True)
         note = _text(note, "note", MAX_NOTE_LENGTH, required=False, multiline=True)
-        return self.store.set_alert_status(int(alert_id), status, by, note, datetime.now(UTC))
+        return self.store.set_alert_status(alert_id, status, by, note, datetime.now(UTC))
 
     def _brand_scope(self, brand_id: str | None) -> list[str] | None:
         if brand_id is None:
@@ -348,6 +356,12 @@ def _as_of(value: date | str | None) -> date:
     if not EARLIEST_AS_OF <= day <= LATEST_AS_OF:
         raise GenomeError(f"as_of must be between {EARLIEST_AS_OF} and {LATEST_AS_OF}, got {day}")
     return day
+
+
+def _alert_id(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise GenomeError(f"alert id must be a positive whole number, got {value!r}")
+    return int(value)
 
 
 def _brand_text(brand_id: object) -> None:

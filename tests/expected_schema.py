@@ -9,6 +9,7 @@ TABLES = (
     "creative_element_scores",
     "creative_element_score_history",
     "system_alerts",
+    "system_alert_events",
     "health_metric_history",
     "genome_job_runs",
     "ad_performance_totals",
@@ -20,6 +21,7 @@ AUTHENTICATED_READS = frozenset(
         "creative_element_scores",
         "creative_element_score_history",
         "system_alerts",
+        "system_alert_events",
         "health_metric_history",
     }
 )

@@ -112,7 +112,8 @@ def test_table_access_per_role(connection, role, table):
 def test_no_function_lets_a_role_around_its_grants(connection, role):
     signatures = connection.execute(
         "select proname, oidvectortypes(proargtypes) from pg_proc"
-        " where pronamespace = 'public'::regnamespace and proname like 'genome\\_%' order by proname"
+        " where pronamespace = 'public'::regnamespace and proname like 'genome\\_%'"
+        " and prorettype <> 'trigger'::regtype order by proname"  # triggers: no one may execute (test_migrations)
     ).fetchall()
     assert {name for name, _ in signatures} >= {
         "genome_apply_refresh",
@@ -185,6 +186,44 @@ def test_authenticated_acknowledges_and_resolves_alerts_and_nothing_else(connect
         "acknowledge through the function": [("acknowledged",)],
         "reopen through the function": "22023",
     }
+
+
+def test_an_acknowledgement_by_authenticated_is_appended_to_the_events_it_cannot_write(connection):
+    """Item 7 on Supabase: the role that may only read the event history still gets its
+    acknowledgement recorded (the trigger writes as the table owner), by the function or the columns."""
+    open_id = alert_ids(connection)[0]
+    events = "select kind, actor, note from public.system_alert_events where alert_id = %s and kind = 'acknowledged'"
+    recorded = {}
+    for path, sql in {
+        "function": "select public.genome_set_alert_status(%s, 'acknowledged', 'm', 'via function')",
+        "columns": "update public.system_alerts set status = 'acknowledged', acknowledged_by = 'm',"
+        " acknowledged_at = now(), ack_note = 'via columns' where id = %s",
+    }.items():
+        with connection.transaction(force_rollback=True):
+            connection.execute("set local role authenticated")
+            connection.execute(sql, (open_id,))
+            recorded[path] = connection.execute(events, (open_id,)).fetchall()
+    assert recorded == {
+        "function": [("acknowledged", "m", "via function")],
+        "columns": [("acknowledged", "m", "via columns")],
+    }
+
+
+@pytest.mark.parametrize("role", ["service_role", "postgres"])
+def test_no_role_rewrites_or_forges_an_alert_event(connection, role):
+    tried = {
+        "update": attempt(connection, role, "update public.system_alert_events set note = 'rewritten'"),
+        "insert": attempt(
+            connection,
+            role,
+            "insert into public.system_alert_events (alert_id, brand_id, kind, actor, occurred_at)"
+            " select id, brand_id, 'resolved', 'forger', now() from public.system_alerts limit 1",
+        ),
+    }
+    if role == "service_role":
+        assert tried == {"update": DENIED, "insert": DENIED}
+    else:  # the owner holds every grant; the history still refuses to change
+        assert tried["update"] == "55000"
 
 
 def test_authenticated_cannot_touch_a_resolved_alert(connection):

@@ -78,6 +78,11 @@ def test_ack_and_resolve(demo_run):
     assert (code, json.loads(out)["status"]) == (0, "acknowledged")
     code, out, _ = demo_run("resolve", str(alert_id), "--by", "Ada", "--json")
     assert (code, json.loads(out)["status"]) == (0, "resolved")
+    code, out, _ = demo_run("alert-events", str(alert_id), "--json")
+    events = [(e["kind"], e["actor"], e["note"]) for e in json.loads(out)]
+    assert (code, events[-2:]) == (0, [("acknowledged", "Ada", "on it"), ("resolved", "Ada", "")])
+    code, out, _ = demo_run("alert-events", str(alert_id))
+    assert code == 0 and "acknowledged" in out and "Ada" in out
 
 
 def test_import_files(run, tmp_path):

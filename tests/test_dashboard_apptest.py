@@ -19,6 +19,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import genome
+from genome.store.base import ValidateOutputs
 
 APP = "../dashboard/app.py"  # relative to this file (AppTest.from_file resolves it so)
 TIMEOUT = 120  # seconds per run: loading the demo refreshes and validates several times
@@ -265,6 +266,69 @@ def test_acknowledge_without_a_name_is_refused_with_a_message(demo_url, workspac
     assert_clean(at)
     assert "name is required" in at.error[0].value
     assert workspace.alerts().set_index("id").loc[alert_id, "status"] == "open"
+
+
+def event_table(at: AppTest) -> pd.DataFrame:
+    return next(frame.value for frame in at.dataframe if "event" in frame.value.columns)
+
+
+def test_the_history_of_an_alert_shows_each_change_in_words(demo_url, workspace):
+    at = open_page("alerts")
+    alert_id = at.selectbox(key="alerts_pick").value
+    at.text_input(key="alerts_by").input("Dana Ops")
+    at.text_area(key="alerts_note").input("Checked the feed")
+    next(b for b in at.form_submit_button if b.label == "Acknowledge").click().run()
+    at.selectbox(key="alerts_history_pick").set_value(alert_id).run()
+    assert_clean(at)
+    assert "Alert history" in page_text(at)
+    events = event_table(at)
+    assert list(events.columns) == ["occurred_at", "event", "actor", "note", "severity", "value", "as_of"]
+    assert events["event"].iloc[0] == "Opened" and events["actor"].iloc[0] == "system"
+    last = events.iloc[-1]
+    assert (last["event"], last["actor"], last["note"]) == ("Acknowledged", "Dana Ops", "Checked the feed")
+    stored = workspace.alert_events(alert_id=alert_id)["occurred_at"].iloc[-1]
+    assert pd.Timestamp(last["occurred_at"]).floor("s") == stored.floor("s")  # to the second
+
+
+def validate_with(workspace, day: date, action: dict) -> None:
+    """One validation of the workspace that applies exactly `action` (no metrics)."""
+    outputs = ValidateOutputs(
+        metrics=pd.DataFrame(columns=["brand_id", "metric_name", "metric_value", "warning", "critical"]),
+        actions=pd.DataFrame([action]),
+    )
+    workspace.store.validate([action["brand_id"]], day, lambda _inputs: outputs)
+
+
+def test_an_acknowledged_alert_that_escalates_shows_as_open_and_reopened(demo_url, workspace):
+    latest = workspace.metric_history()["as_of"].max().date()
+    breach = {
+        "action": "open", "alert_id": None, "brand_id": "aurora-skincare", "alert_type": "winner_rate",
+        "severity": "warning", "metric_value": 0.04, "threshold_value": 0.05,
+        "message": "Winner rate 4.0% is below the warning threshold 5.0%.",
+    }  # fmt: skip
+    validate_with(workspace, latest + timedelta(days=1), breach)
+    alert_id = int(workspace.alerts(status="open", brand_id="aurora-skincare")["id"].iloc[0])
+    workspace.acknowledge(alert_id, "Dana Ops", "watching")
+    worse = {
+        **breach,
+        "action": "update",
+        "alert_id": alert_id,
+        "severity": "critical",
+        "metric_value": 0.01,
+        "threshold_value": 0.02,
+    }
+    validate_with(workspace, latest + timedelta(days=2), worse)
+    at = open_page("alerts")
+    table = at.dataframe[0].value.set_index("id")
+    assert (table.loc[alert_id, "status"], table.loc[alert_id, "severity"]) == ("open", "critical")
+    at.selectbox(key="alerts_history_pick").set_value(alert_id).run()
+    assert_clean(at)
+    assert event_table(at)["event"].tolist() == [
+        "Opened",
+        "Acknowledged",
+        "Escalated to critical",
+        "Reopened (escalated after it was acknowledged)",
+    ]
 
 
 @pytest.mark.parametrize("severity", ["critical", "warning"])

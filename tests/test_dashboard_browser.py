@@ -188,6 +188,7 @@ def test_alert_details_open_in_a_dialog(server, page, workspace):
     alerts = workspace.alerts()
     messages = alerts.loc[alerts["status"] != "resolved", "message"].tolist()
     assert any(message in dialog.inner_text() for message in messages)
+    assert "History" in dialog.inner_text()  # the alert's event history table follows
     page.keyboard.press("Escape")
     dialog.wait_for(state="hidden")
     assert_no_exception(page)

@@ -289,9 +289,9 @@ def test_the_core_never_produces_a_number_the_stores_would_refuse(brands, facts,
     json.loads(payloads.to_json_records(rewards, payloads.REWARD_COLUMNS))  # no NaN or inf reaches JSON
     json.loads(payloads.to_json_records(scores, payloads.SCORE_COLUMNS))
 
-    stored = rewards[["ad_id", "brand_id", "reward_score", "matured_at"]]
     alerts = frames.coerce([], frames.ALERTS)
-    validated = jobs.compute_validation(ValidateInputs(AS_OF, brand_ids, ads, stored, alerts), config)
+    validated = jobs.compute_validation(ValidateInputs(AS_OF, brand_ids, ads, alerts), config)
+    assert validated.summary["rewarded_ads"] == len(rewards)  # the same rewards a refresh at AS_OF makes
     json.loads(payloads.to_json_records(validated.metrics, payloads.METRIC_COLUMNS))
     json.loads(payloads.to_json_records(validated.actions, payloads.ACTION_COLUMNS))
     assert np.isfinite(validated.actions["metric_value"].astype(float)).all()

@@ -35,7 +35,11 @@ FUNCTIONS = {
     "genome_known_ad_ids",
     "genome_ad_element_groups",
     "genome_brand_stats",
+    "genome_record_alert_event",
+    "genome_refuse_alert_event_change",
 }
+# trigger functions that run as their owner, so no role needs to write the table they append to
+DEFINER_TRIGGERS = {"genome_record_alert_event"}
 CATALOG_FINGERPRINT = """
 select (select count(*) from pg_class where relnamespace = 'public'::regnamespace),
        (select count(*) from pg_proc where pronamespace = 'public'::regnamespace),
@@ -108,9 +112,8 @@ def test_functions_have_a_fixed_search_path_and_run_as_the_caller(postgres_datab
         "select proname, prosecdef, proconfig from pg_proc where pronamespace = 'public'::regnamespace",
     )
     assert {name for name, _, _ in rows} == FUNCTIONS
-    assert {
-        name for name, definer, config in rows if definer or 'search_path=""' not in (config or [])
-    } == set()
+    assert {name for name, _, config in rows if 'search_path=""' not in (config or [])} == set()
+    assert {name for name, definer, _ in rows if definer} == DEFINER_TRIGGERS
 
 
 @pytest.mark.parametrize("table", TABLES)
@@ -363,6 +366,97 @@ def test_rpc_refresh_validation_and_alert_status(service):
     )
     assert (acknowledged["status"], acknowledged["acknowledged_by"]) == ("acknowledged", "ops")
     rpc(service, "genome_set_alert_status", p_alert_id=alert_id, p_status="resolved", p_by="ops")
+
+
+def validate_rpc(
+    service, as_of: str, severity: str, action: str = "open", alert_id: int | None = None
+) -> dict:
+    breach = {"action": action, "alert_id": alert_id, "brand_id": "b1", "alert_type": "winner_rate", "severity": severity,
+              "metric_value": 0.01, "threshold_value": 0.05, "message": f"{severity} winners"}  # fmt: skip
+    return rpc(
+        service,
+        "genome_apply_validation",
+        p_brand_ids=["b1"],
+        p_as_of=as_of,
+        p_metrics=[],
+        p_actions=[breach],
+    )
+
+
+def test_rpc_validation_is_repeatable_and_an_escalation_reopens_with_its_events(service):
+    """Items 6 and 7 through the SQL functions the Supabase backend calls."""
+    rpc(service, "genome_import_ads", p_ads=ADS)
+    validate_rpc(service, "2024-03-10", "warning")
+    alert = "select status, severity, occurrences, message, last_seen_at, as_of from public.system_alerts"
+    first = service.execute(alert).fetchall()
+    alert_id = service.execute("select id from public.system_alerts").fetchone()[0]
+    again = validate_rpc(service, "2024-03-10", "warning", "update", alert_id)
+    assert (again["alerts_updated"], service.execute(alert).fetchall()) == (0, first)
+    rpc(
+        service,
+        "genome_set_alert_status",
+        p_alert_id=alert_id,
+        p_status="acknowledged",
+        p_by="ops",
+        p_note="hm",
+    )
+    escalated = validate_rpc(service, "2024-03-11", "critical", "update", alert_id)
+    assert (escalated["alerts_updated"], escalated["alerts_reopened"]) == (1, 1)
+    assert service.execute("select status, severity, occurrences from public.system_alerts").fetchall() == [
+        ("open", "critical", 2)
+    ]
+    events = service.execute(
+        "select kind, actor, note, as_of::text from public.system_alert_events where alert_id = %s order by id",
+        (alert_id,),
+    ).fetchall()
+    assert events == [
+        ("opened", "system", "warning winners", "2024-03-10"),
+        ("acknowledged", "ops", "hm", None),
+        ("escalated", "system", "critical winners", "2024-03-11"),
+        ("reopened", "system", "critical winners", "2024-03-11"),
+    ]
+
+
+def test_0009_gives_alerts_made_before_it_their_history(empty_postgres_database, tmp_path):
+    before = tmp_path / "before"
+    before.mkdir()
+    for path in MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql"):
+        if path.name < "0009":
+            shutil.copy(path, before / path.name)
+    migrate(empty_postgres_database, before)
+    with psycopg.connect(empty_postgres_database, autocommit=True) as connection:
+        rpc(connection, "genome_import_ads", p_ads=ADS)
+        rpc(connection, "genome_apply_validation", p_brand_ids=["b1"], p_as_of="2024-03-10",
+            p_metrics=[{"brand_id": "b1", "metric_name": "winner_rate", "metric_value": 0.01}],
+            p_actions=[{"action": "open", "brand_id": "b1", "alert_type": "winner_rate", "severity": "warning"}])  # fmt: skip
+        rpc(
+            connection,
+            "genome_set_alert_status",
+            p_alert_id=1,
+            p_status="acknowledged",
+            p_by="ana",
+            p_note="seen",
+        )
+        rpc(
+            connection,
+            "genome_set_alert_status",
+            p_alert_id=1,
+            p_status="resolved",
+            p_by="ben",
+            p_note="fixed",
+        )
+    assert migrate(empty_postgres_database) == ["0009_alert_events.sql"]
+    events = query(
+        empty_postgres_database,
+        "select e.kind, e.actor, e.note, e.occurred_at = case e.kind when 'opened' then s.first_seen_at"
+        " when 'acknowledged' then s.acknowledged_at else s.resolved_at end"
+        " from public.system_alert_events e join public.system_alerts s on s.id = e.alert_id order by e.id",
+    )
+    assert events == [
+        ("opened", "system", "", True),
+        ("acknowledged", "ana", "seen", True),
+        ("resolved", "ben", "fixed", True),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -189,7 +189,7 @@ def alert(alert_id, severity, status="open", occurrences=1, brand_id="acme", ale
 
 
 def decide(value, alerts=NO_ALERTS, metric="approval_rate", settings=SETTINGS):
-    return decide_alerts(metrics_frame([("acme", metric, value)]), alerts, settings, AS_OF)
+    return decide_alerts(metrics_frame([("acme", metric, value)]), alerts, settings)
 
 
 @pytest.mark.parametrize(
@@ -237,32 +237,25 @@ def test_first_breach_opens_an_alert():
         "severity": "warning",
         "metric_value": 0.15,
         "threshold_value": 0.20,
-        "message": "Approval rate 15.0% is below the warning threshold 20.0% (as of 2026-03-31).",
-        "occurrences": 1,
-        "reopen": False,
+        "message": "Approval rate 15.0% is below the warning threshold 20.0%.",
     }
 
 
-def test_repeat_breach_updates_occurrences_and_takes_the_current_severity():
+def test_repeat_breach_updates_the_alert_and_takes_the_current_severity():
     row = decide(0.05, alert(5, "warning", occurrences=2)).iloc[0]
-    assert (row["action"], row["alert_id"], row["severity"], row["occurrences"]) == (
+    assert (row["action"], row["alert_id"], row["severity"], row["threshold_value"]) == (
         "update",
         5,
         "critical",
-        3,
+        0.10,
     )
-    assert row["threshold_value"] == 0.10
-    assert row["message"] == (
-        "Approval rate 5.0% is below the critical threshold 10.0% (as of 2026-03-31). Seen 3 times. "
-        "Escalated from warning to critical."
-    )
-    assert not row["reopen"]
+    assert row["message"] == "Approval rate 5.0% is below the critical threshold 10.0%."
 
 
-def test_a_repeat_that_eases_stays_critical_and_says_so():
+def test_a_repeat_that_eases_stays_critical():
     row = decide(0.15, alert(5, "critical")).iloc[0]
-    assert (row["action"], row["severity"]) == ("update", "critical")
-    assert row["message"].endswith("Seen 2 times. Eased to the warning level; stays critical until resolved.")
+    assert (row["action"], row["severity"], row["threshold_value"]) == ("update", "critical", 0.20)
+    assert row["message"] == "Approval rate 15.0% is below the warning threshold 20.0%."
 
 
 def test_recovered_metric_resolves_its_alert():
@@ -273,10 +266,17 @@ def test_recovered_metric_resolves_its_alert():
         "critical",
         0.20,
     )
-    assert row["occurrences"] == 4
-    assert row["message"] == (
-        "Approval rate recovered to 35.0%, above the warning threshold 20.0% (as of 2026-03-31). Resolved by system."
-    )
+    assert row["message"] == "Approval rate recovered to 35.0%, above the warning threshold 20.0%."
+
+
+@pytest.mark.parametrize(
+    ("before", "status", "occurrences"),
+    [("warning", "open", 1), ("warning", "acknowledged", 7), ("critical", "acknowledged", 3)],
+)
+def test_the_message_depends_on_the_metric_and_threshold_only(before, status, occurrences):
+    """Item 6: the same metric writes the same text whatever the alert's history or the date."""
+    row = decide(0.05, alert(5, before, status=status, occurrences=occurrences)).iloc[0]
+    assert row["message"] == decide(0.05).iloc[0]["message"]
 
 
 @pytest.mark.parametrize("alerts", [NO_ALERTS, alert(5, "critical")])
@@ -284,22 +284,6 @@ def test_nan_metric_leaves_everything_untouched(alerts):
     actions = decide(np.nan, alerts)
     assert actions.empty
     assert list(actions.columns) == ACTION_COLUMNS
-
-
-@pytest.mark.parametrize(
-    ("status", "before", "value", "reopen"),
-    [
-        ("acknowledged", "warning", 0.05, True),  # escalation reopens
-        ("acknowledged", "warning", 0.15, False),  # still a warning: stays acknowledged
-        ("acknowledged", "critical", 0.05, False),  # already acknowledged as critical
-        ("open", "warning", 0.05, False),  # open already
-    ],
-)
-def test_acknowledged_alert_reopens_only_on_escalation(status, before, value, reopen):
-    row = decide(value, alert(9, before, status=status)).iloc[0]
-    assert row["action"] == "update"
-    assert bool(row["reopen"]) is reopen
-    assert ("Reopened" in row["message"]) is reopen
 
 
 def test_each_brand_and_metric_is_decided_on_its_own():
@@ -312,7 +296,7 @@ def test_each_brand_and_metric_is_decided_on_its_own():
         ]
     )
     alerts = pd.concat([alert(1, "warning"), alert(2, "warning", brand_id="gamma")])
-    actions = decide_alerts(metrics, alerts, SETTINGS, AS_OF)
+    actions = decide_alerts(metrics, alerts, SETTINGS)
     assert actions[["action", "alert_id", "brand_id", "alert_type"]].values.tolist() == [
         ["resolve", 1, "acme", "approval_rate"],
         ["open", None, "acme", "winner_rate"],
@@ -329,6 +313,6 @@ def test_thresholds_come_from_settings_and_metrics_without_them_are_ignored():
 
 
 def test_no_metrics_no_actions():
-    actions = decide_alerts(metrics_frame([]), NO_ALERTS, SETTINGS, AS_OF)
+    actions = decide_alerts(metrics_frame([]), NO_ALERTS, SETTINGS)
     assert actions.empty
     assert list(actions.columns) == ACTION_COLUMNS

@@ -29,6 +29,7 @@ from genome.store.payloads import ACTION_COLUMNS
 from genome.store.sqlite import sqlite_path
 
 AS_OF = date(2024, 3, 10)
+LATER, LATEST = date(2024, 3, 11), date(2024, 3, 12)  # later validations of the same data
 BRANDS = pd.DataFrame(
     {
         "id": ["b1", "b2"],
@@ -624,9 +625,9 @@ def test_validation_and_the_alert_lifecycle(store):
         seen["alerts"] = inputs.alerts["id"].tolist()
         return validation([alert_action("update", int(alert["id"]), "critical", 0.05)])(inputs)
 
-    assert store.validate(["b1"], AS_OF, update)["alerts_updated"] == 1
+    assert store.validate(["b1"], LATER, update)["alerts_updated"] == 1
     assert seen["alerts"] == [alert["id"]]
-    store.validate(["b1"], AS_OF, validation([alert_action("update", int(alert["id"]), "warning", 0.12)]))
+    store.validate(["b1"], LATEST, validation([alert_action("update", int(alert["id"]), "warning", 0.12)]))
     current = store.alerts().iloc[0]
     assert (current["severity"], current["occurrences"], current["metric_value"]) == ("critical", 3, 0.12)
 
@@ -644,7 +645,7 @@ def test_validation_and_the_alert_lifecycle(store):
         alert_action("resolve", int(alert["id"])),
         {**alert_action("open"), "alert_type": "winner_rate"},
     ]
-    resolved = store.validate(["b1"], AS_OF, validation(actions, 0.5))
+    resolved = store.validate(["b1"], LATEST, validation(actions, 0.5))
     assert (resolved["alerts_resolved"], resolved["alerts_opened"]) == (1, 1)
     final = store.alerts("resolved").iloc[0]
     assert (final["resolved_by"], final["resolution_note"]) == ("system", "approval rate 0.15")
@@ -652,12 +653,15 @@ def test_validation_and_the_alert_lifecycle(store):
     with pytest.raises(GenomeError, match="already resolved"):
         store.set_alert_status(int(alert["id"]), "resolved", "ops", "", datetime.now(UTC))
     history = store.metric_history("b1")
-    assert history[["metric_name", "metric_value"]].values.tolist() == [["approval_rate", 0.5]]
+    assert history[["as_of", "metric_name", "metric_value"]].values.tolist() == [
+        [pd.Timestamp(day), "approval_rate", value]
+        for day, value in [(AS_OF, 0.1), (LATER, 0.1), (LATEST, 0.5)]
+    ]
 
 
 def test_opening_an_alert_that_is_already_unresolved_updates_it(store):
     loaded(store).validate(["b1"], AS_OF, validation([alert_action("open")]))
-    again = store.validate(["b1"], AS_OF, validation([alert_action("open", severity="critical")]))
+    again = store.validate(["b1"], LATER, validation([alert_action("open", severity="critical")]))
     assert (again["alerts_opened"], again["alerts_updated"]) == (0, 1)
     alerts = store.alerts()
     assert (len(alerts), alerts.iloc[0]["occurrences"], alerts.iloc[0]["severity"]) == (1, 2, "critical")

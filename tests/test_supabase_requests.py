@@ -235,6 +235,22 @@ def test_alert_filters(status, brand_ids, filters):
 
 
 @pytest.mark.parametrize(
+    ("alert_id", "brand_id", "filters"),
+    [
+        (None, None, ()),
+        (7, None, (("alert_id", "eq.7"),)),
+        (None, "b,1", (("brand_id", 'in.("b,1")'),)),
+        (7, "b1", (("alert_id", "eq.7"), ("brand_id", "in.(b1)"))),
+    ],
+)
+def test_alert_events_are_read_oldest_first_by_alert_and_brand(alert_id, brand_id, filters):
+    request = rq.wire_request(rq.alert_events_read(alert_id, brand_id))
+    assert (request.method, request.path) == ("GET", "/system_alert_events")
+    assert request.params[1:-3] == filters
+    assert request.params[-3:] == (("order", "id.asc"), ("offset", "0"), ("limit", "1000"))
+
+
+@pytest.mark.parametrize(
     ("value", "rendered"),
     [("plain-id_1", "plain-id_1"), ("a,b", '"a,b"'), ("x(y)", '"x(y)"'), ('say "hi"', '"say \\"hi\\""')],
 )
@@ -563,6 +579,7 @@ def test_validation_and_alert_payloads():
         (lambda s: s.score_history("b1"), rq.score_history_read("b1")),
         (lambda s: s.alerts("unresolved", "b,1"), rq.alerts_read("unresolved", ["b,1"])),
         (lambda s: s.metric_history("b1"), rq.metric_history_read("b1")),
+        (lambda s: s.alert_events(3, "b1"), rq.alert_events_read(3, "b1")),
         (lambda s: s.job_runs(20), rq.job_runs_read(20)),
         (lambda s: s.brand_overview(0.7), rq.brand_overview_read(0.7)),
         (
@@ -586,7 +603,13 @@ def _answer_names() -> list[str]:
         "creative_element_scores",
         "creative_element_score_history",
     ]
-    tables += ["system_alerts", "health_metric_history", "genome_job_runs", "generated_ads"]
+    tables += [
+        "system_alerts",
+        "system_alert_events",
+        "health_metric_history",
+        "genome_job_runs",
+        "generated_ads",
+    ]
     functions = [
         "genome_ad_aggregates_page",
         "genome_ad_element_groups",

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, state, ui
+from genome import monitoring
 from genome.errors import GenomeError
 
 NOTICE = "alerts_notice"
@@ -14,16 +15,51 @@ SEVERITIES = ("critical", "warning")
 STATUSES = ("open", "acknowledged", "resolved")
 TABLE_COLUMNS = [
     "id", "brand", "severity", "status", "alert_type", "metric_value", "threshold_value", "message",
-    "occurrences", "first_seen_at", "last_seen_at", "acknowledged_by", "resolved_by",
+    "occurrences", "as_of", "first_seen_at", "last_seen_at", "acknowledged_by", "resolved_by",
 ]  # fmt: skip
+EVENT_LABELS = {
+    "opened": "Opened",
+    "escalated": "Escalated to critical",
+    "reopened": "Reopened (escalated after it was acknowledged)",
+    "acknowledged": "Acknowledged",
+    "resolved": "Resolved",
+    "auto_resolved": "Resolved by the system (metric recovered)",
+}
+EVENT_COLUMNS = {
+    "occurred_at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss"),
+    "event": "What happened",
+    "actor": "Who",
+    "note": st.column_config.TextColumn("Note", width="large"),
+    "severity": "Severity",
+    "value": "Value",
+    "as_of": st.column_config.DateColumn("Validation date", format="YYYY-MM-DD"),
+}
+
+
+def event_history(ws: state.Workspace, alert: pd.Series, key: str) -> None:
+    """Every change of one alert, oldest first, in words: what, when (to the second), who, note."""
+    events = ws.alert_events(int(alert["id"]))
+    if events.empty:
+        st.caption("No recorded changes.")
+        return
+    table = events.assign(
+        event=events["kind"].map(EVENT_LABELS).fillna(events["kind"]),
+        value=monitoring.format_values(
+            events["metric_value"], pd.Series(alert["alert_type"], index=events.index)
+        ),
+    )
+    table["value"] = table["value"].where(events["metric_value"].notna(), "")
+    st.dataframe(table[list(EVENT_COLUMNS)], hide_index=True, column_config=EVENT_COLUMNS, key=key)
 
 
 @st.dialog("Alert details", width="large")
-def show_details(alert: dict, brand_name: str) -> None:
+def show_details(ws: state.Workspace, alert: dict, brand_name: str) -> None:
     st.markdown(
         f"**{ui.md(alert['alert_type'])}** for **{ui.md(brand_name)}** · {alert['severity']} · {alert['status']}"
     )
     st.text(str(alert.get("message", "")))
+    st.markdown("**History**")
+    event_history(ws, pd.Series(alert), key="alerts_details_events")
     facts = pd.DataFrame(
         {"field": list(alert), "value": [("" if pd.isna(v) else str(v)) for v in alert.values()]}
     )
@@ -101,7 +137,9 @@ else:
             "severity": "Severity",
             "status": "Status",
             "message": st.column_config.TextColumn("Message", width="large"),
-            "occurrences": st.column_config.NumberColumn("Times seen"),
+            "occurrences": st.column_config.NumberColumn(
+                "Times seen", help="Validation dates on which the metric was past its threshold"
+            ),
             "acknowledged_by": "Acknowledged by",
             "resolved_by": "Resolved by",
             "alert_type": "Metric",
@@ -109,8 +147,22 @@ else:
             "threshold_value": st.column_config.NumberColumn("Threshold", format="%.3f"),
             "first_seen_at": st.column_config.DatetimeColumn("First seen", format="YYYY-MM-DD HH:mm"),
             "last_seen_at": st.column_config.DatetimeColumn("Last seen", format="YYYY-MM-DD HH:mm"),
+            "as_of": st.column_config.DateColumn("Validation date", format="YYYY-MM-DD"),
         },
     )
+    st.subheader("Alert history")
+    history_labels = dict(
+        zip(
+            shown["id"].astype(int),
+            "#" + shown["id"].astype(str) + " · " + shown["alert_type"] + " · " + shown["brand"].astype(str)
+            + " (" + shown["status"] + ")",
+            strict=True,
+        )
+    )  # fmt: skip
+    history_id = st.selectbox(
+        "Alert", list(history_labels), format_func=history_labels.get, key="alerts_history_pick"
+    )
+    event_history(ws, shown.loc[shown["id"].astype(int) == history_id].iloc[0], key="alerts_events")
 
 st.subheader("Acknowledge or resolve")
 actionable = shown.loc[shown["status"] != "resolved"]
@@ -138,7 +190,7 @@ else:
     alert_id = pick.selectbox("Alert", list(labels), format_func=labels.get, key="alerts_pick")
     chosen = actionable.loc[actionable["id"].astype(int) == alert_id].iloc[0]
     if details.button("Details", key="alerts_details", icon=":material/search:"):
-        show_details(chosen.drop(labels=["severity_rank"]).to_dict(), str(chosen["brand"]))
+        show_details(ws, chosen.drop(labels=["severity_rank"]).to_dict(), str(chosen["brand"]))
     with st.form("alerts_action_form"):
         by = st.text_input(
             "Your name", value=st.session_state.get(state.OPERATOR_KEY, ""), key="alerts_by", max_chars=100

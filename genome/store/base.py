@@ -17,6 +17,7 @@ import pandas as pd
 JOB_TYPES = ("refresh", "validate", "import_ads", "import_performance", "demo")
 FINAL_STATUSES = ("approved", "rejected", "flagged", "pending", "generation_failed")
 ALERT_STATUSES = ("open", "acknowledged", "resolved")
+ALERT_EVENT_KINDS = ("opened", "escalated", "reopened", "acknowledged", "resolved", "auto_resolved")
 SEVERITIES = ("warning", "critical")
 BRAND_STATS = ("matured_ads", "approved", "rejected")
 
@@ -42,16 +43,20 @@ class RefreshOutputs:
 class ValidateInputs:
     as_of: date
     brand_ids: tuple[str, ...]
-    ads: pd.DataFrame  # ad aggregates of those brands
-    rewards: pd.DataFrame  # stored rewards of those brands: ad_id, brand_id, reward_score, matured_at
+    ads: pd.DataFrame  # ad aggregates of those brands at as_of (the rewards are computed from them)
     alerts: pd.DataFrame  # unresolved alerts (open or acknowledged) of those brands
 
 
 @dataclass(frozen=True)
 class ValidateOutputs:
     metrics: pd.DataFrame  # brand_id, metric_name, metric_value (NaN: not enough data), warning, critical
-    actions: pd.DataFrame  # action (open|update|resolve), alert_id (None for open), brand_id,
-    #                        alert_type, severity, metric_value, threshold_value, message
+    # action (open|update|resolve), alert_id (None for open), brand_id, alert_type, severity,
+    # metric_value, threshold_value, message. The store applies each to the alert as it is at write
+    # time: an occurrence counts once per as_of, a repeat at the same as_of with the same values
+    # changes nothing, an acknowledged warning that escalates is open again, and a brand already
+    # validated at a later as_of keeps its alerts (a backfill records metrics only). Every change of
+    # an alert is appended to its event history.
+    actions: pd.DataFrame
     summary: dict = field(default_factory=dict)
 
 
@@ -125,6 +130,10 @@ class Store(Protocol):
     def set_alert_status(self, alert_id: int, status: str, by: str, note: str, at: datetime) -> dict:
         """Acknowledge or resolve one alert (NotFound if missing, GenomeError if already
         resolved); returns the updated alert as a dict."""
+
+    def alert_events(self, alert_id: int | None = None, brand_id: str | None = None) -> pd.DataFrame:
+        """The append-only history of alerts (frames.ALERT_EVENTS), oldest first: id, alert_id,
+        brand_id, kind (ALERT_EVENT_KINDS), actor, occurred_at, note, severity, metric_value, as_of."""
 
     def metric_history(self, brand_id: str | None = None) -> pd.DataFrame:
         """as_of, brand_id, metric_name, metric_value, warning, critical."""

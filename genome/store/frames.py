@@ -121,6 +121,19 @@ ALERTS: dict[str, Kind] = {
     "resolved_by": "str",
     "resolved_at": "datetime",
     "resolution_note": "str",
+    "as_of": "date",
+}
+ALERT_EVENTS: dict[str, Kind] = {
+    "id": "int",
+    "alert_id": "int",
+    "brand_id": "str",
+    "kind": "str",
+    "actor": "str",
+    "occurred_at": "datetime",
+    "note": "str",
+    "severity": "str",
+    "metric_value": "float",
+    "as_of": "date",
 }
 METRIC_HISTORY: dict[str, Kind] = {
     "as_of": "date",

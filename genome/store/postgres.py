@@ -208,7 +208,6 @@ class PostgresStore(JobRunner[psycopg.Connection]):
                 as_of=as_of,
                 brand_ids=ids,
                 ads=self._ad_aggregates(ids, as_of, connection),
-                rewards=self._rewards(ids, connection),
                 alerts=self._alerts("unresolved", ids, connection),
             )
             outputs = compute(inputs)
@@ -324,6 +323,14 @@ class PostgresStore(JobRunner[psycopg.Connection]):
             (alert_id, status, by, note, at),
         )
         return frames.coerce([row], frames.ALERTS).to_dict("records")[0]
+
+    def alert_events(self, alert_id: int | None = None, brand_id: str | None = None) -> pd.DataFrame:
+        sql = (
+            f"select {', '.join(frames.ALERT_EVENTS)} from public.system_alert_events"
+            " where (%(alert)s::bigint is null or alert_id = %(alert)s)"
+            " and (%(brand)s::text is null or brand_id = %(brand)s) order by id"
+        )
+        return self._read(sql, {"alert": alert_id, "brand": brand_id}, frames.ALERT_EVENTS)
 
     def metric_history(self, brand_id: str | None = None) -> pd.DataFrame:
         sql = (

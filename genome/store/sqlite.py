@@ -145,6 +145,8 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
                 sqlite_writes.build_derived(connection)
             if connection.execute("pragma user_version").fetchone()[0] < sqlite_writes.IMPORT_TRUST_VERSION:
                 sqlite_writes.upgrade_import_trust(connection, SCHEMA)
+            if connection.execute("pragma user_version").fetchone()[0] < sqlite_writes.ALERT_EVENTS_VERSION:
+                sqlite_writes.add_alert_events(connection)
         return connection
 
     @contextmanager
@@ -263,7 +265,6 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
                 as_of=as_of,
                 brand_ids=ids,
                 ads=self._ad_aggregates(connection, ids, as_of),
-                rewards=self._rewards(ids, connection),
                 alerts=self._alerts("unresolved", ids, connection),
             )
             return sqlite_writes.apply_validation(connection, ids, as_of, compute(inputs), started)
@@ -380,6 +381,14 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
                 connection,
             )
         return alert.to_dict("records")[0]
+
+    def alert_events(self, alert_id: int | None = None, brand_id: str | None = None) -> pd.DataFrame:
+        sql = (
+            f"select {', '.join(frames.ALERT_EVENTS)} from system_alert_events"
+            " where (:alert_id is null or alert_id = :alert_id) and (:brand_id is null or brand_id = :brand_id)"
+            " order by id"
+        )
+        return self._read(sql, {"alert_id": alert_id, "brand_id": brand_id}, frames.ALERT_EVENTS)
 
     def metric_history(self, brand_id: str | None = None) -> pd.DataFrame:
         sql = (

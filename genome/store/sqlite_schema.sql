@@ -159,6 +159,7 @@ create table if not exists system_alerts (
     resolved_by text,
     resolved_at text,
     resolution_note text,
+    as_of text, -- the validation date that last opened, updated or resolved it (added with the events)
     constraint alerts_severity check (severity in ('warning', 'critical')),
     constraint alerts_status check (status in ('open', 'acknowledged', 'resolved')),
     constraint alerts_occurrences check (occurrences >= 1),
@@ -181,3 +182,59 @@ create table if not exists health_metric_history (
     constraint metric_history_key unique (brand_id, metric_name, as_of)
 );
 create index if not exists metric_history_as_of on health_metric_history (as_of);
+
+-- Every change of an alert, appended by the triggers below and never updated (migrations/0009):
+-- opened, escalated (warning -> critical), reopened (acknowledged -> open on escalation),
+-- acknowledged, resolved (by an operator), auto_resolved (by the system when the metric recovered).
+create table if not exists system_alert_events (
+    id integer primary key autoincrement,
+    alert_id integer not null references system_alerts (id) on delete cascade,
+    brand_id text not null references brands (id) on delete cascade,
+    kind text not null,
+    actor text not null,
+    occurred_at text not null,
+    note text not null default '',
+    severity text,
+    metric_value real,
+    as_of text,
+    constraint alert_events_kind check (
+        kind in ('opened', 'escalated', 'reopened', 'acknowledged', 'resolved', 'auto_resolved')
+    )
+);
+create index if not exists alert_events_alert on system_alert_events (alert_id, id);
+create index if not exists alert_events_brand on system_alert_events (brand_id, id);
+
+create trigger if not exists alert_events_append_only before update on system_alert_events
+begin
+    select raise(abort, 'the alert event history is append-only');
+end;
+
+create trigger if not exists alert_events_opened after insert on system_alerts
+begin
+    insert into system_alert_events (alert_id, brand_id, kind, actor, occurred_at, note, severity, metric_value, as_of)
+    values (new.id, new.brand_id, 'opened', 'system', new.first_seen_at, new.message, new.severity,
+            new.metric_value, new.as_of);
+end;
+
+create trigger if not exists alert_events_changed after update on system_alerts
+begin
+    insert into system_alert_events (alert_id, brand_id, kind, actor, occurred_at, note, severity, metric_value, as_of)
+    select new.id, new.brand_id, 'escalated', 'system', new.last_seen_at, new.message, new.severity,
+           new.metric_value, new.as_of
+    where old.severity = 'warning' and new.severity = 'critical';
+    insert into system_alert_events (alert_id, brand_id, kind, actor, occurred_at, note, severity, metric_value, as_of)
+    select new.id, new.brand_id, 'reopened', 'system', new.last_seen_at, new.message, new.severity,
+           new.metric_value, new.as_of
+    where old.status = 'acknowledged' and new.status = 'open';
+    insert into system_alert_events (alert_id, brand_id, kind, actor, occurred_at, note, severity, metric_value, as_of)
+    select new.id, new.brand_id, 'acknowledged', coalesce(new.acknowledged_by, ''), new.acknowledged_at,
+           coalesce(new.ack_note, ''), new.severity, new.metric_value, null
+    where new.status = 'acknowledged'
+      and (new.acknowledged_by, new.acknowledged_at, new.ack_note)
+          is not (old.acknowledged_by, old.acknowledged_at, old.ack_note);
+    insert into system_alert_events (alert_id, brand_id, kind, actor, occurred_at, note, severity, metric_value, as_of)
+    select new.id, new.brand_id, case when new.resolved_by = 'system' then 'auto_resolved' else 'resolved' end,
+           coalesce(new.resolved_by, ''), new.resolved_at, coalesce(new.resolution_note, ''), new.severity,
+           new.metric_value, case when new.resolved_by = 'system' then new.as_of end
+    where old.status <> 'resolved' and new.status = 'resolved';
+end;

@@ -49,6 +49,9 @@ create temp table if not exists incoming_metrics (
 create temp table if not exists incoming_actions (
     ord integer primary key, action text, alert_id integer, brand_id text, alert_type text, severity text,
     metric_value real, threshold_value real, message text);
+create temp table if not exists alert_plan (
+    alert_id integer, brand_id text, alert_type text, action text, severity text, metric_value real,
+    threshold_value real, message text, status text, seen_again integer, reopened integer);
 """
 
 #: per-ad sums of the daily rows up to :as_of (null: all) of the ads in `{ads}` (a subquery of ad
@@ -151,6 +154,46 @@ def upgrade_import_trust(connection: sqlite3.Connection, schema: str) -> None:
                     "alter table creative_element_rewards rename column impressions_at_maturity to impressions_at_reward"
                 )
             connection.execute(f"pragma user_version = {IMPORT_TRUST_VERSION}")
+        connection.execute("commit")
+    except BaseException:
+        connection.execute("rollback")
+        raise
+
+
+#: `pragma user_version` once alerts have their as_of column and event history (files made before: 2)
+ALERT_EVENTS_VERSION = 3
+#: the events an alert made before the history existed had: its first sighting, its latest
+#: acknowledgement and its resolution, as its row kept them (alerts that have events are skipped)
+BACKFILL_ALERT_EVENTS_SQL = """
+insert into system_alert_events (alert_id, brand_id, kind, actor, occurred_at, note, severity)
+select alert_id, brand_id, kind, actor, occurred_at, note, severity from (
+    select id as alert_id, brand_id, 'opened' as kind, 'system' as actor, first_seen_at as occurred_at,
+           '' as note, severity, 1 as step
+    from system_alerts
+    union all
+    select id, brand_id, 'acknowledged', coalesce(acknowledged_by, ''), acknowledged_at, coalesce(ack_note, ''),
+           severity, 2
+    from system_alerts where acknowledged_at is not null
+    union all
+    select id, brand_id, case when resolved_by = 'system' then 'auto_resolved' else 'resolved' end,
+           coalesce(resolved_by, ''), resolved_at, coalesce(resolution_note, ''), severity, 3
+    from system_alerts where resolved_at is not null
+) as history
+where not exists (select 1 from system_alert_events e where e.alert_id = history.alert_id)
+order by alert_id, step
+"""
+
+
+def add_alert_events(connection: sqlite3.Connection) -> None:
+    """Give a file made before the alert event history alerts.as_of and its alerts' past events (once)."""
+    connection.execute("begin immediate")
+    try:
+        if connection.execute("pragma user_version").fetchone()[0] < ALERT_EVENTS_VERSION:
+            columns = {row[1] for row in connection.execute("pragma table_info(system_alerts)")}
+            if "as_of" not in columns:
+                connection.execute("alter table system_alerts add column as_of text")
+            connection.execute(BACKFILL_ALERT_EVENTS_SQL)
+            connection.execute(f"pragma user_version = {ALERT_EVENTS_VERSION}")
         connection.execute("commit")
     except BaseException:
         connection.execute("rollback")
@@ -470,57 +513,88 @@ def apply_validation(
         (as_of.isoformat(),),
     )
 
-    fill(connection, "incoming_actions", outputs.actions, payloads.ACTION_COLUMNS)
+    counts = _apply_alert_actions(connection, outputs.actions, as_of.isoformat(), now)
+    summary = {
+        **outputs.summary,
+        **job_context(brand_ids, as_of),
+        "metrics": metrics,
+        **counts,
+        "duration_seconds": seconds_since(started),
+    }
+    job_id = record_job(connection, "validate", brand_ids, "succeeded", started, summary)
+    return {**json.loads(dumps(summary)), "job_id": job_id}
+
+
+#: each action's target: for an open, the unresolved alert of its (brand, alert_type) if any; for an
+#: update or resolve, alert alert_id while unresolved. A brand validated at a later date (a backfill)
+#: or an alert last changed at a later as_of is left alone.
+_PLAN_SQL = f"""
+insert into temp.alert_plan
+select s.id, a.brand_id, a.alert_type,
+       case when a.action = 'resolve' then 'resolve' when s.id is null then 'open' else 'update' end,
+       case when 'critical' in (s.severity, a.severity) then 'critical' else a.severity end,
+       a.metric_value, a.threshold_value, a.message,
+       case when s.status = 'acknowledged' and s.severity = 'warning' and a.severity = 'critical' then 'open'
+            else coalesce(s.status, 'open') end,
+       s.as_of is null or s.as_of < :as_of,
+       s.status = 'acknowledged' and s.severity = 'warning' and a.severity = 'critical'
+from temp.incoming_actions a
+left join system_alerts s on s.brand_id = a.brand_id and s.alert_type = a.alert_type and s.status <> 'resolved'
+      and (a.action = 'open' or s.id = a.alert_id)
+where a.ord in (select max(ord) from temp.incoming_actions group by brand_id, alert_type)
+  and a.brand_id in {_REFRESHED}
+  and (a.action = 'open' or s.id is not null)
+  and (s.as_of is null or s.as_of <= :as_of)
+  and not exists (select 1 from health_metric_history h where h.brand_id = a.brand_id and h.as_of > :as_of)
+"""
+
+
+def _apply_alert_actions(connection: sqlite3.Connection, actions: pd.DataFrame, as_of: str, now: str) -> dict:
+    """Resolve, update and open alerts; a repeat at the same as_of changes nothing (the triggers in
+    sqlite_schema.sql append the events). Mirrors genome_apply_validation in migrations/0009."""
+    fill(connection, "incoming_actions", actions, payloads.ACTION_COLUMNS)
     bad = connection.execute(
         "select count(*) from temp.incoming_actions where coalesce(action, '') not in ('open', 'update', 'resolve')"
     ).fetchone()[0]
     if bad:
         raise ValueError("alert action must be open, update or resolve")
     connection.execute(
-        "update temp.incoming_actions set severity = coalesce(severity, 'warning'),"
-        " message = coalesce(message, '')"
+        "update temp.incoming_actions set severity = coalesce(severity, 'warning'), message = coalesce(message, '')"
     )
+    connection.execute("delete from temp.alert_plan")
+    connection.execute(_PLAN_SQL, {"as_of": as_of})
+    params = {"as_of": as_of, "now": now}
     resolved = connection.execute(
-        "update system_alerts as s set status = 'resolved', resolved_by = 'system', resolved_at = ?,"
-        " resolution_note = a.message, metric_value = coalesce(a.metric_value, s.metric_value)"
-        " from temp.incoming_actions a where a.action = 'resolve' and a.alert_id = s.id and s.status <> 'resolved'",
-        (now,),
+        "update system_alerts as s set status = 'resolved', resolved_by = 'system', resolved_at = :now,"
+        " resolution_note = p.message, metric_value = coalesce(p.metric_value, s.metric_value), as_of = :as_of"
+        " from temp.alert_plan p where p.action = 'resolve' and s.id = p.alert_id",
+        params,
     ).rowcount
-    escalate = "case when 'critical' in (s.severity, {new}) then 'critical' else 'warning' end"
-    updated = connection.execute(
-        f"update system_alerts as s set last_seen_at = ?, occurrences = s.occurrences + 1,"
-        f" severity = {escalate.format(new='a.severity')}, metric_value = a.metric_value,"
-        " threshold_value = a.threshold_value, message = a.message from temp.incoming_actions a"
-        " where a.action = 'update' and a.alert_id = s.id and s.status <> 'resolved'",
-        (now,),
-    ).rowcount
-    opens = f"from temp.incoming_actions a where a.action = 'open' and a.brand_id in {_REFRESHED}"
     reopened = connection.execute(
-        f"select count(*) {opens} and exists (select 1 from system_alerts s where s.brand_id = a.brand_id"
-        " and s.alert_type = a.alert_type and s.status <> 'resolved')"
+        "select count(*) from temp.alert_plan where action = 'update' and reopened"
     ).fetchone()[0]
-    written = connection.execute(
-        "insert into system_alerts as s (brand_id, alert_type, severity, status, metric_value, threshold_value,"
-        " message, first_seen_at, last_seen_at, occurrences)"
-        f" select a.brand_id, a.alert_type, a.severity, 'open', a.metric_value, a.threshold_value, a.message, ?, ?, 1"
-        f" {opens} order by a.ord on conflict (brand_id, alert_type) where status <> 'resolved' do update set"
-        f" last_seen_at = excluded.last_seen_at, occurrences = s.occurrences + 1,"
-        f" severity = {escalate.format(new='excluded.severity')}, metric_value = excluded.metric_value,"
-        " threshold_value = excluded.threshold_value, message = excluded.message",
-        (now, now),
+    updated = connection.execute(
+        "update system_alerts as s set severity = p.severity, status = p.status, metric_value = p.metric_value,"
+        " threshold_value = p.threshold_value, message = p.message, occurrences = s.occurrences + p.seen_again,"
+        " as_of = :as_of, last_seen_at = :now"
+        " from temp.alert_plan p where p.action = 'update' and s.id = p.alert_id and (p.seen_again"
+        " or (s.severity, s.status, s.metric_value, s.threshold_value, s.message)"
+        " is not (p.severity, p.status, p.metric_value, p.threshold_value, p.message))",
+        params,
     ).rowcount
-
-    summary = {
-        **outputs.summary,
-        **job_context(brand_ids, as_of),
-        "metrics": metrics,
-        "alerts_opened": written - reopened,
-        "alerts_updated": updated + reopened,
+    opened = connection.execute(
+        "insert into system_alerts (brand_id, alert_type, severity, status, metric_value, threshold_value,"
+        " message, first_seen_at, last_seen_at, occurrences, as_of)"
+        " select brand_id, alert_type, severity, 'open', metric_value, threshold_value, message, :now, :now, 1, :as_of"
+        " from temp.alert_plan where action = 'open' order by brand_id, alert_type",
+        params,
+    ).rowcount
+    return {
+        "alerts_opened": opened,
+        "alerts_updated": updated,
+        "alerts_reopened": reopened,
         "alerts_resolved": resolved,
-        "duration_seconds": seconds_since(started),
     }
-    job_id = record_job(connection, "validate", brand_ids, "succeeded", started, summary)
-    return {**json.loads(dumps(summary)), "job_id": job_id}
 
 
 def _classify(

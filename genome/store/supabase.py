@@ -253,14 +253,12 @@ class SupabaseStore:
         in_url = None if brand_ids is None else ids  # every brand: no brand list in the GET URLs
 
         def build(started: datetime) -> rq.RpcCall:
-            rewards = self._frame(rq.rewards_read(in_url), frames.REWARDS)
             alerts = self._frame(rq.alerts_read("unresolved", in_url), frames.ALERTS)
             # keep to `ids`: a brand created since they were resolved is not part of this job
             inputs = ValidateInputs(
                 as_of=as_of,
                 brand_ids=ids,
                 ads=self.ad_aggregates(ids, as_of),
-                rewards=rewards[rewards["brand_id"].isin(ids)].reset_index(drop=True),
                 alerts=alerts[alerts["brand_id"].isin(ids)].reset_index(drop=True),
             )
             out = compute(inputs)
@@ -346,6 +344,9 @@ class SupabaseStore:
         call = rq.set_alert_status_call(alert_id, common.new_alert_status(status), by, note, at)
         row = self._call(call, f"setting alert {alert_id} to {status}")
         return frames.coerce([row], frames.ALERTS).to_dict("records")[0]
+
+    def alert_events(self, alert_id: int | None = None, brand_id: str | None = None) -> pd.DataFrame:
+        return self._frame(rq.alert_events_read(alert_id, brand_id), frames.ALERT_EVENTS)
 
     def metric_history(self, brand_id: str | None = None) -> pd.DataFrame:
         return self._frame(rq.metric_history_read(brand_id), frames.METRIC_HISTORY)

@@ -256,6 +256,13 @@ def alerts_read(status: str | None, brand_ids: Sequence[str] | None) -> PagedRea
     return PagedRead("system_alerts", ("last_seen_at", "id"), columns, filters, descending=True)
 
 
+def alert_events_read(alert_id: int | None, brand_id: str | None) -> PagedRead:
+    """The alert event history, oldest first, of one alert and/or one brand (None = all)."""
+    filters = () if alert_id is None else (Filter("alert_id", "eq", str(int(alert_id))),)
+    filters += _brand_filter(None if brand_id is None else [brand_id])
+    return PagedRead("system_alert_events", ("id",), tuple(frames.ALERT_EVENTS), filters)
+
+
 def metric_history_read(brand_id: str | None) -> PagedRead:
     return PagedRead(
         "health_metric_history",
