@@ -445,7 +445,7 @@ def test_0009_gives_alerts_made_before_it_their_history(empty_postgres_database,
             p_by="ben",
             p_note="fixed",
         )
-    assert migrate(empty_postgres_database) == ["0009_alert_events.sql"]
+    assert migrate(empty_postgres_database)[0] == "0009_alert_events.sql"
     events = query(
         empty_postgres_database,
         "select e.kind, e.actor, e.note, e.occurred_at = case e.kind when 'opened' then s.first_seen_at"
