@@ -7,7 +7,6 @@ transaction, so two concurrent refreshes run one after the other and end as one 
 
 from __future__ import annotations
 
-import logging
 import os
 import sqlite3
 import threading
@@ -43,7 +42,6 @@ QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024
 QUICK_CHECK_PROBLEMS = 3  # problems named in the message
 BUSY = ("SQLITE_BUSY", "SQLITE_LOCKED")
 DAMAGED = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
-log = logging.getLogger(__name__)
 
 _BRANDS = "(:all_brands or a.brand_id in (select value from json_each(:brand_ids)))"
 # Ad aggregates come from ad_performance_totals (kept by imports); only ads with daily rows after
@@ -130,8 +128,6 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
         self._connections = ThreadConnections(self._open_connection, lambda _connection: True)
         self._cache = threading.local()  # this thread's connection, its data_version, cached reads
         self._connection()
-        for notice in self.notices:
-            log.warning(notice)
 
     def close(self) -> None:
         self._connections.close_all()
