@@ -28,12 +28,12 @@ import genome
 from genome.cli import main
 from genome.errors import StoreError
 from genome.store.postgres import JOB_LOCK, KEEPALIVE_PROBES, STATEMENT_TIMEOUT_FACTOR, connect
-from genome.store.sqlite import HEADER
 from tests.conftest import BACKENDS
 from tests.job_processes import load, workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = date(2026, 3, 1)
+HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database
 BRANDS = pd.DataFrame(
     {"id": ["acme"], "name": ["Acme"], "organization_id": [None], "cross_brand_sharing": [False]}
 )
@@ -84,10 +84,16 @@ def test_a_job_behind_a_held_lock_fails_after_the_wait_with_what_to_do(backend_u
         g.store.save_brands(BRANDS)
         with job_lock_held(backend_url), pytest.raises(StoreError) as waited:
             g.refresh(as_of=AS_OF)
+        failures = g.job_runs(10).query("status == 'failed'")
         after = g.refresh(as_of=AS_OF)  # the lock is gone: the same job runs
     finally:
         g.close()
     message = str(waited.value)
+    assert not getattr(waited.value, "__notes__", None)  # no second wait to record the failure
+    # Postgres records the failed job; SQLite cannot (the record needs the lock that is held)
+    assert failures["error"].tolist() == (
+        [] if backend_url.startswith("sqlite") else [f"StoreError: {message}"]
+    )
     assert "another job" in message and "more than 0.5 s (GENOME_JOB_WAIT_SECONDS)" in message
     assert "try again when it finishes" in message.lower()
     if backend_url.startswith("sqlite"):

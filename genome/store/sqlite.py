@@ -35,13 +35,13 @@ from genome.store.common import (
 from genome.store.payloads import timestamp_text
 
 SCHEMA = (Path(__file__).with_name("sqlite_schema.sql")).read_text(encoding="utf-8")
-HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
 # `pragma quick_check` reads the whole file: about 0.6 s for 206 MB (1M daily rows) on this machine, so
 # it runs on open up to this size; a larger file relies on SQLite's own checks as pages are read.
 QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024
 QUICK_CHECK_PROBLEMS = 3  # problems named in the message
 BUSY = ("SQLITE_BUSY", "SQLITE_LOCKED")
-DAMAGED = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+DAMAGED = "SQLITE_CORRUPT"
+NOT_A_DATABASE = "SQLITE_NOTADB"  # SQLite checks the 16-byte header ("SQLite format 3\0") of page 1
 
 _BRANDS = "(:all_brands or a.brand_id in (select value from json_each(:brand_ids)))"
 # Ad aggregates come from ad_performance_totals (kept by imports); only ads with daily rows after
@@ -123,8 +123,8 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
         self.notices: tuple[str, ...] = ()  # what the person opening it should know (CLI and dashboard show)
         self.read_only = False
         size = self._inspect_file()
-        if 0 < size <= QUICK_CHECK_MAX_BYTES:
-            self._quick_check()
+        if size:
+            self._check_file(quick=size <= QUICK_CHECK_MAX_BYTES)
         self._connections = ThreadConnections(self._open_connection, lambda _connection: True)
         self._cache = threading.local()  # this thread's connection, its data_version, cached reads
         self._connection()
@@ -137,14 +137,13 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
         return self._connections.get()
 
     def _inspect_file(self) -> int:
-        """Before any connection: the file's size; refuse a file that is not a SQLite database, note an
-        empty one (it is about to become a new workspace), and open read-only a workspace this user
-        cannot write. A missing file is created whole (`_create_workspace`)."""
+        """Before any connection: the file's size; note an empty file (it is about to become a new
+        workspace) and open read-only a workspace this user cannot write. A missing file is created
+        whole (`_create_workspace`). Only `stat`: closing a descriptor of the file would drop the
+        locks of this process's other connections to it (SQLite's "how to corrupt" §2.2)."""
         path = Path(self.path)
         try:
             size = path.stat().st_size
-            with path.open("rb") as file:
-                header = file.read(len(HEADER))
         except FileNotFoundError:
             _create_workspace(path)
             return 0
@@ -157,11 +156,6 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
             raise StoreError(
                 f"SQLite: {path} is an empty file (0 bytes) this user cannot write: it cannot be set up"
             )
-        elif header != HEADER:
-            raise StoreError(
-                f"SQLite: {path} is not a SQLite database (it does not start with the SQLite header): check that"
-                " GENOME_DATABASE_URL points at the workspace file"
-            )
         elif not writable:
             self.read_only = True
             self.notices = (
@@ -170,15 +164,21 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
             )
         return size
 
-    def _quick_check(self) -> None:
-        """`pragma quick_check` on its own connection: a damaged file is refused before anything reads it."""
+    def _check_file(self, quick: bool) -> None:
+        """On its own connection, before anything reads the file: SQLite checks the header (a file that
+        is not a database is refused) and, when `quick`, `pragma quick_check` reads every page."""
         with self._errors():
             connection = self._connect()
             try:
-                rows = connection.execute(f"pragma quick_check({QUICK_CHECK_PROBLEMS})").fetchall()
+                connection.execute("pragma schema_version").fetchone()
+                rows = (
+                    connection.execute(f"pragma quick_check({QUICK_CHECK_PROBLEMS})").fetchall()
+                    if quick
+                    else []
+                )
             finally:
                 connection.close()
-        if rows != [("ok",)]:
+        if rows not in ([], [("ok",)]):
             lines = [line for row in rows for line in str(row[0]).splitlines() if not line.startswith("***")]
             raise StoreError(self._damaged("; ".join(lines[:QUICK_CHECK_PROBLEMS])))
 
@@ -247,6 +247,11 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
                 )
             elif code.startswith(DAMAGED):
                 message = self._damaged(str(error))
+            elif code == NOT_A_DATABASE:
+                message = (
+                    f"SQLite: {self.path} is not a SQLite database (it does not start with the SQLite header):"
+                    " check that GENOME_DATABASE_URL points at the workspace file"
+                )
             elif code.startswith("SQLITE_READONLY"):
                 message = (
                     f"SQLite: the workspace file {self.path} cannot be written by this user ({error}): reads"
@@ -296,6 +301,15 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
 
     def _brand_ids(self, connection: sqlite3.Connection) -> list[str]:
         return [row[0] for row in connection.execute("select id from brands")]
+
+    def _record_failure(
+        self, job_type: str, brand_ids: Sequence[str], as_of: date | None, started: datetime, error: Exception
+    ) -> None:
+        """Record a failed job, unless it failed waiting for the write lock: the record would wait
+        (and fail) the same way, doubling the wait; the error already says what happened."""
+        if isinstance(error, StoreError) and (error.code or "").startswith(BUSY):
+            return
+        super()._record_failure(job_type, brand_ids, as_of, started, error)
 
     def _record_failed_job(
         self, job_type: str, brand_ids: Sequence[str], started: datetime, summary: dict, error: str
