@@ -148,6 +148,13 @@ def clear_reads() -> None:
     st.cache_data.clear()
 
 
+def _escaped(text: object) -> str:
+    """`text` literal in markdown (a redacted URL's *** is not emphasis); ui imports this module."""
+    from dashboard import ui
+
+    return ui.md(text)
+
+
 def workspace() -> Workspace:
     """The workspace of this deployment; a bad configuration or unreachable database stops the page."""
     config = tuple(sorted(config_mapping().items()))
@@ -161,7 +168,7 @@ def workspace() -> Workspace:
         )
     except GenomeError as exc:
         st.error(
-            f"**Cannot open the workspace:** {exc}\n\n"
+            f"**Cannot open the workspace:** {_escaped(exc)}\n\n"
             "Check `GENOME_DATABASE_URL` (or `SUPABASE_URL` and `SUPABASE_SECRET_KEY`), then reload.",
             icon=":material/error:",
         )

@@ -119,7 +119,11 @@ SETTINGS: tuple[Setting, ...] = (
         "0.40,0.25",
         "Warning,critical: alert when Spearman(pre-gen score, reward) is below (needs ≥ 20 pairs).",
     ),
-    Setting("GENOME_DB_TIMEOUT_SECONDS", "5", "Seconds to wait for a remote database before giving up."),
+    Setting(
+        "GENOME_DB_TIMEOUT_SECONDS",
+        "5",
+        "Seconds to wait for a remote database (connecting, a locked row or table, a silent connection); one statement may run 6× as long.",
+    ),
     Setting(
         "GENOME_JOB_WAIT_SECONDS",
         "60",
