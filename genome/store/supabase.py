@@ -32,7 +32,7 @@ from postgrest import APIError
 from supabase import Client, ClientOptions, SupabaseException, create_client
 
 from genome.errors import GenomeError, NotFound, StoreError
-from genome.redaction import redact_url
+from genome.redaction import redact_url, scrub
 from genome.settings import Settings
 from genome.store import common, frames
 from genome.store import supabase_requests as rq
@@ -60,6 +60,7 @@ class SupabaseStore:
         self, url: str, key: str | None, settings: Settings, *, transport: httpx.BaseTransport | None = None
     ) -> None:
         self.url = redact_url(url)
+        self._given_url = url  # only to scrub its credentials from messages
         if not key:
             raise StoreError(f"no Supabase secret key for {self.url}: set SUPABASE_SECRET_KEY (sb_secret_…)")
         self._secret = key
@@ -124,7 +125,7 @@ class SupabaseStore:
         return StoreError(f"Supabase refused {action}: {message}", code=code, details=details, hint=hint)
 
     def _redact(self, text: str) -> str:
-        return text.replace(self._secret, REDACTED)
+        return scrub(text.replace(self._secret, REDACTED), self._given_url)
 
     def _fetch(self, read: rq.PagedRead) -> list[dict]:
         """Every row of a paged read: one request per page until a short page."""
