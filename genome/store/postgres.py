@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -93,7 +94,7 @@ class PostgresStore(JobRunner[psycopg.Connection]):
         timeout = self.settings.db_timeout_seconds
         with _errors(self._dsn), connection.transaction():
             statement_seconds = max(JOB_STATEMENT_SECONDS, STATEMENT_TIMEOUT_FACTOR * timeout)
-            _wait_for_job_lock(
+            _wait_for_lock(
                 connection, "pg_advisory_xact_lock", JOB_LOCK, self.settings, statement_seconds, local=True
             )
             yield connection
@@ -389,7 +390,7 @@ def connect(url: str, timeout_seconds: float, bound_statements: bool = True) -> 
             connection = psycopg.connect(url, **network)  # a pooler (PgBouncer) that refuses `options`
     except psycopg.OperationalError as error:  # refused, no answer in time, auth: one line, no password
         reason = " ".join(scrub(str(error), url).split()) or type(error).__name__
-        where = redact_url(url).partition("://")[2].rpartition("@")[2].partition("/")[0]
+        where = re.split("[/?]", redact_url(url).partition("://")[2].rpartition("@")[2])[0]
         message = f"cannot connect to Postgres at {where} within {seconds} s: {reason}"
         raise StoreError(
             message, code=error.sqlstate, hint="GENOME_DB_TIMEOUT_SECONDS sets the wait"
@@ -402,7 +403,7 @@ def _ms(seconds: float) -> int:
     return max(1, round(seconds * 1000))
 
 
-def _wait_for_job_lock(
+def _wait_for_lock(
     connection: psycopg.Connection,
     function: str,
     key: int,
@@ -442,7 +443,7 @@ def migrate(url: str, directory: Path | None = None, settings: Settings | None =
     with _errors(url):
         connection = connect(url, settings.db_timeout_seconds, bound_statements=False)  # backfills run long
         try:
-            _wait_for_job_lock(connection, "pg_advisory_lock", MIGRATION_LOCK, settings, None, local=False)
+            _wait_for_lock(connection, "pg_advisory_lock", MIGRATION_LOCK, settings, None, local=False)
             connection.execute(
                 "create table if not exists public.schema_migrations (version text primary key,"
                 " checksum text not null, applied_at timestamptz not null default now())"
@@ -503,7 +504,8 @@ def _errors(url: str) -> Iterator[None]:
         diag = error.diag
         message = scrub(diag.message_primary or str(error).strip() or type(error).__name__, url)
         message = " ".join(message.split())  # libpq's own messages span lines; errors print as one
-        message = TIMEOUT_MESSAGES.get(error.sqlstate or "", message)
+        if "timeout" in message:  # not a cancel by an operator, nor a NOWAIT refusal
+            message = TIMEOUT_MESSAGES.get(error.sqlstate or "", message)
         if error.sqlstate == "P0002":
             raise NotFound(message) from None
         if error.sqlstate in ("55000", "22023"):

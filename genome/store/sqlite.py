@@ -190,17 +190,15 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
         if not self.read_only:
             return sqlite3.connect(self.path, **options)
         uri = Path(self.path).resolve().as_uri()
-        modes = ["mode=ro"] if Path(f"{self.path}-wal").exists() else ["mode=ro", "mode=ro&immutable=1"]
-        for mode in modes:
-            connection = sqlite3.connect(f"{uri}?{mode}", uri=True, **options)
-            try:
-                connection.execute("select count(*) from sqlite_master").fetchone()
-                return connection
-            except sqlite3.OperationalError:
-                connection.close()
-                if mode == modes[-1]:
-                    raise
-        raise AssertionError("unreachable")
+        connection = sqlite3.connect(f"{uri}?mode=ro", uri=True, **options)
+        try:
+            connection.execute("pragma schema_version").fetchone()  # needs a -shm file it may not create
+            return connection
+        except sqlite3.OperationalError:
+            connection.close()
+            if Path(f"{self.path}-wal").exists():
+                raise  # immutable would ignore the WAL and read stale pages
+        return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, **options)
 
     def _open_connection(self) -> sqlite3.Connection:
         with self._errors():
