@@ -164,11 +164,24 @@ def test_no_page_sends_a_secret_to_the_browser(postgres_demo):
     assert b"postgres:***@127.0.0.1" in shown["views/data.py"]  # the walk does see the URL, redacted
 
 
-def test_a_workspace_that_cannot_open_shows_no_secret(secret_config, monkeypatch):
-    monkeypatch.setenv("GENOME_DATABASE_URL", f"postgresql://genome:{PASSWORD}@127.0.0.1:{closed_port()}/g")
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        (
+            f"postgresql://genome:{PASSWORD}@127.0.0.1:{closed_port()}/g",
+            "cannot connect to Postgres at 127.0.0.1:",
+        ),
+        (f"postgresql://genome:{PASSWORD}@[127.0.0.1/g", "postgresql://genome:***@[127.0.0.1/g is malformed"),
+    ],
+    ids=["unreachable", "malformed"],
+)
+def test_a_workspace_that_cannot_open_shows_why_and_no_secret(url, reason, secret_config, monkeypatch):
+    monkeypatch.setenv("GENOME_DATABASE_URL", url)
     monkeypatch.setenv("GENOME_DB_TIMEOUT_SECONDS", "1")
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    assert "Cannot open the workspace" in at.error[0].value
+    assert not at.exception
+    shown = at.error[0].value.replace("\\", "")
+    assert "Cannot open the workspace" in shown and reason in shown
     assert not any(secret.encode() in sent_to_browser(at) for secret in SECRETS)
 
 
