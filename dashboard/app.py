@@ -57,4 +57,6 @@ with st.sidebar:
         )
         st.session_state[state.BRAND_KEY] = chosen
     st.caption(f"Workspace: {ui.md(ws.url)}")
+    for notice in ws.genome.notices:  # e.g. an empty file was set up, or the file is read-only here
+        st.warning(ui.md(notice), icon=":material/info:")
 page.run()

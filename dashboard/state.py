@@ -21,14 +21,13 @@ import genome
 from genome import coldstart, sampling
 from genome.errors import GenomeError
 from genome.service import ColdStart, Genome
-from genome.settings import SETTING_NAMES, SETTINGS, Settings, SettingsError
+from genome.settings import SETTING_NAMES, SETTINGS, Settings, SettingsError, shown_value
 
 READ_TTL_SECONDS = 60  # reads may be this stale when another process writes to the workspace
 JOB_HISTORY_LIMIT = 500
 BRAND_KEY = "brand_id"  # the brand every page shows (shared across pages)
 BRAND_WIDGET_KEY = "sidebar_brand"
 OPERATOR_KEY = "operator_name"  # who acknowledges and resolves alerts, remembered for the session
-SECRET_SETTINGS = frozenset({"SUPABASE_SECRET_KEY"})
 
 Config = tuple[tuple[str, str], ...]
 T = TypeVar("T")
@@ -56,14 +55,12 @@ def config_mapping() -> dict[str, str]:
 
 
 def settings_table(config: Mapping[str, str]) -> pd.DataFrame:
-    """The settings in use (secrets masked) with their defaults and help, for the Data page."""
+    """The settings in use (secrets masked by `shown_value`) with their defaults and help, for the Data page."""
     rows = [
         {
             "setting": s.name,
-            "value": ("••••••" if config.get(s.name) else "")
-            if s.name in SECRET_SETTINGS
-            else config.get(s.name, s.default),
-            "default": s.default,
+            "value": shown_value(s, config.get(s.name, s.default)),
+            "default": shown_value(s, s.default),
             "set": s.name in config,
             "help": s.help,
         }
@@ -154,6 +151,13 @@ def clear_reads() -> None:
     st.cache_data.clear()
 
 
+def _escaped(text: object) -> str:
+    """`text` literal in markdown (a redacted URL's *** is not emphasis); ui imports this module."""
+    from dashboard import ui
+
+    return ui.md(text)
+
+
 def workspace() -> Workspace:
     """The workspace of this deployment; a bad configuration or unreachable database stops the page."""
     config = tuple(sorted(config_mapping().items()))
@@ -167,7 +171,7 @@ def workspace() -> Workspace:
         )
     except GenomeError as exc:
         st.error(
-            f"**Cannot open the workspace:** {exc}\n\n"
+            f"**Cannot open the workspace:** {_escaped(exc)}\n\n"
             "Check `GENOME_DATABASE_URL` (or `SUPABASE_URL` and `SUPABASE_SECRET_KEY`), then reload.",
             icon=":material/error:",
         )

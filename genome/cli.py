@@ -43,6 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "simulate":
             return _simulate(args)
         g = genome.open(args.database)
+        for notice in g.notices:
+            print(f"note: {_printable(notice)}", file=sys.stderr)
         try:
             return COMMANDS[args.command](g, args)
         finally:
@@ -174,9 +176,11 @@ def _printable(text: str) -> str:
 
 
 def _migrate(args: argparse.Namespace) -> int:
+    from genome.store import parse_database_url
     from genome.store.postgres import migrate
 
     url = args.database or Settings.load().database_url
+    parse_database_url(url)
     if not url.startswith(("postgresql://", "postgres://")):
         print("SQLite needs no migrations: its schema is created when the database is opened.")
         return 0

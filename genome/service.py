@@ -66,7 +66,13 @@ class Genome:
 
     @property
     def url(self) -> str:
+        """Where the workspace lives, safe to show (credentials replaced by ***)."""
         return self.store.url
+
+    @property
+    def notices(self) -> tuple[str, ...]:
+        """What the person who opened the workspace should know, e.g. an empty file was set up."""
+        return self.store.notices
 
     def close(self) -> None:
         self.store.close()

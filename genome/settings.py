@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from genome.redaction import MASK, is_url, redact_url
+
 PosteriorMode = Literal["fractional", "binary"]
 
 DEFAULT_TRACKED_ELEMENTS = (
@@ -29,9 +31,13 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class Setting:
+    """One setting; `secret` when its value can carry a credential (a key, or a URL with a password or
+    token): then it is only ever shown through `shown_value`."""
+
     name: str
     default: str
     help: str
+    secret: bool = False
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -39,9 +45,17 @@ SETTINGS: tuple[Setting, ...] = (
         "GENOME_DATABASE_URL",
         "sqlite:///genome.db",
         "Where the genome lives: sqlite:///path, postgresql://…, or a https://<ref>.supabase.co URL.",
+        secret=True,
     ),
-    Setting("SUPABASE_URL", "", "Supabase project URL, used when GENOME_DATABASE_URL is not set."),
-    Setting("SUPABASE_SECRET_KEY", "", "Supabase secret key for the REST backend (never logged or shown)."),
+    Setting(
+        "SUPABASE_URL", "", "Supabase project URL, used when GENOME_DATABASE_URL is not set.", secret=True
+    ),
+    Setting(
+        "SUPABASE_SECRET_KEY",
+        "",
+        "Supabase secret key for the REST backend (never logged or shown).",
+        secret=True,
+    ),
     Setting(
         "GENOME_TRACKED_ELEMENTS",
         ",".join(DEFAULT_TRACKED_ELEMENTS),
@@ -118,10 +132,27 @@ SETTINGS: tuple[Setting, ...] = (
         "0.40,0.25",
         "Warning,critical: alert when Spearman(pre-gen score, reward) is below (needs ≥ 20 pairs).",
     ),
-    Setting("GENOME_DB_TIMEOUT_SECONDS", "5", "Seconds to wait for a remote database before giving up."),
+    Setting(
+        "GENOME_DB_TIMEOUT_SECONDS",
+        "5",
+        "Seconds to wait for a remote database (connecting, a locked row or table, a silent connection); one statement may run 6× as long.",
+    ),
+    Setting(
+        "GENOME_JOB_WAIT_SECONDS",
+        "60",
+        "Seconds a write waits for a running job (refresh, validation, import) to finish before giving up.",
+    ),
 )
 
 SETTING_NAMES = frozenset(s.name for s in SETTINGS)
+
+
+def shown_value(setting: Setting, value: str) -> str:
+    """`value` of `setting` as it may be shown anywhere: a secret URL with its credentials replaced by
+    ***, any other secret masked whole, everything else as it is."""
+    if not setting.secret or not value:
+        return value
+    return redact_url(value) if is_url(value) else MASK
 
 
 @dataclass(frozen=True)
@@ -136,7 +167,7 @@ class Thresholds:
 @dataclass(frozen=True)
 class Settings:
     database_url: str = field(default="sqlite:///genome.db", repr=False)  # may hold a password
-    supabase_url: str = ""
+    supabase_url: str = field(default="", repr=False)
     supabase_secret_key: str = field(default="", repr=False)
     tracked_elements: tuple[str, ...] = DEFAULT_TRACKED_ELEMENTS
     posterior_mode: PosteriorMode = "fractional"
@@ -168,6 +199,7 @@ class Settings:
         }
     )
     db_timeout_seconds: float = 5.0
+    job_wait_seconds: float = 60.0
 
     @classmethod
     def load(cls, mapping: Mapping[str, object] | None = None) -> Settings:
@@ -208,6 +240,7 @@ class Settings:
                 "prediction_accuracy": _pair(raw, "GENOME_ALERT_PREDICTION_ACCURACY", below=True),
             },
             db_timeout_seconds=_number(raw, "GENOME_DB_TIMEOUT_SECONDS", low=0.1, high=600),
+            job_wait_seconds=_number(raw, "GENOME_JOB_WAIT_SECONDS", low=0.1, high=86_400),
         )
 
 

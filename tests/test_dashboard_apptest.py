@@ -531,7 +531,7 @@ def test_settings_table_never_shows_the_secret(demo_url, monkeypatch):
     assert_clean(at)
     settings = next(d.value for d in at.dataframe if "setting" in d.value.columns)
     assert "sb_secret_do_not_show" not in settings.to_string()
-    assert settings.set_index("setting").loc["SUPABASE_SECRET_KEY", "value"] == "••••••"
+    assert settings.set_index("setting").loc["SUPABASE_SECRET_KEY", "value"] == "***"
 
 
 # --- paging big tables -----------------------------------------------------------------------------------

@@ -78,6 +78,7 @@ def test_values_are_parsed():
         ("GENOME_ALERT_APPROVAL_RATE", "0.2", "must be 'warning,critical'"),
         ("GENOME_ALERT_APPROVAL_RATE", "0.1,0.2", "critical must be at or below warning"),
         ("GENOME_ALERT_DATA_FRESHNESS_DAYS", "30,14", "critical must be at or above warning"),
+        ("GENOME_JOB_WAIT_SECONDS", "0", "must be at least 0.1"),
     ],
 )
 def test_bad_values_name_the_setting(name, value, reason):

@@ -179,6 +179,7 @@ else:
 
 with st.expander("Settings in use"):
     st.caption(
-        "From .streamlit/secrets.toml and the environment (the environment wins). Secrets are never shown."
+        "From .streamlit/secrets.toml and the environment (the environment wins). Secrets are never shown:"
+        " keys are masked and URLs show *** for their passwords and tokens."
     )
     st.dataframe(state.settings_table(dict(ws.config)), hide_index=True)

@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from genome.errors import GenomeError
+from genome.redaction import is_url, redact_url
 from genome.settings import Settings
 from genome.store.base import Store
 
-__all__ = ["Store", "open_store"]
+__all__ = ["Store", "open_store", "parse_database_url"]
+
+
+def parse_database_url(url: str) -> SplitResult:
+    """`url` split into its parts; a malformed one (an unbalanced `[`, a port that is not a number)
+    raises GenomeError with one line that shows the URL without its credentials."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (parses the port: a malformed one raises here, not deep in a driver)
+    except ValueError as error:
+        raise GenomeError(f"the database URL {redact_url(url)} is malformed: {error}") from None
+    return parts
 
 
 def open_store(url: str, settings: Settings | None = None, key: str | None = None) -> Store:
     """sqlite:///path -> SqliteStore, postgresql:// or postgres:// -> PostgresStore,
-    https://<ref>.supabase.co -> SupabaseStore (needs `key`, else settings.supabase_secret_key)."""
+    https://<ref>.supabase.co -> SupabaseStore (needs `key`, else settings.supabase_secret_key).
+    A malformed URL raises GenomeError with one line that shows the URL without its password."""
     settings = settings or Settings()
-    scheme = urlsplit(url).scheme.lower()
+    parts = parse_database_url(url)
+    scheme = parts.scheme.lower()
     if scheme == "sqlite":
         from genome.store.sqlite import SqliteStore
 
@@ -24,11 +38,11 @@ def open_store(url: str, settings: Settings | None = None, key: str | None = Non
         from genome.store.postgres import PostgresStore
 
         return PostgresStore(url, settings)
-    if scheme == "https" and (urlsplit(url).hostname or "").endswith(".supabase.co"):
+    if scheme == "https" and (parts.hostname or "").endswith(".supabase.co"):
         from genome.store.supabase import SupabaseStore
 
         return SupabaseStore(url, key or settings.supabase_secret_key, settings)
-    shown = url.split("@")[-1] if "@" in url else url
-    raise GenomeError(
-        f"unsupported database URL {shown!r}: use sqlite:///path, postgresql://… or https://<ref>.supabase.co"
+    shown = (
+        f"unsupported database URL {redact_url(url)!r}" if is_url(url) else "the database URL is not a URL"
     )
+    raise GenomeError(f"{shown}: use sqlite:///path, postgresql://… or https://<ref>.supabase.co")

@@ -64,6 +64,7 @@ class Store(Protocol):
     """Persistence for one workspace. Reads return DataFrames; writes are transactional."""
 
     url: str  # safe to show: never contains a secret
+    notices: tuple[str, ...]  # what the person who opened it should know (e.g. a read-only file)
 
     def close(self) -> None: ...
 

@@ -24,7 +24,13 @@ UNRESOLVED = ("open", "acknowledged")
 #: is skipped only when the newest of them is a refresh of the same inputs (see refresh_fingerprint)
 WRITE_JOBS = ("import_ads", "import_performance", "refresh", "demo")
 #: settings that only say where the data lives: not refresh inputs
-_LOCATION_SETTINGS = frozenset({"database_url", "supabase_url", "supabase_secret_key", "db_timeout_seconds"})
+_LOCATION_SETTINGS = frozenset(
+    {"database_url", "supabase_url", "supabase_secret_key", "db_timeout_seconds", "job_wait_seconds"}
+)
+# How long one statement of a job may run on a remote server: a job's one write call grows with the
+# data (about 9 s at 1M daily rows on Postgres), and giving up early would report a failure for a
+# job that then commits.
+JOB_STATEMENT_SECONDS = 120.0
 
 
 def utc_now() -> datetime:

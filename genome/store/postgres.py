@@ -9,21 +9,23 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import pandas as pd
 import psycopg
 
 from genome.errors import GenomeError, NotFound, StoreError
+from genome.redaction import redact_url, scrub
 from genome.settings import Settings
 from genome.store import frames, payloads
 from genome.store.base import BRAND_STATS, RefreshInputs, RefreshOutputs, ValidateInputs, ValidateOutputs
 from genome.store.common import (
+    JOB_STATEMENT_SECONDS,
     WRITE_JOBS,
     JobRunner,
     ThreadConnections,
@@ -37,8 +39,15 @@ from genome.store.common import (
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 JOB_LOCK = 7240311  # the advisory lock key every job function takes (see 0002_functions.sql)
 MIGRATION_LOCK = 7240312
-SECRET_PARAMETERS = frozenset({"password", "sslpassword"})  # libpq URL parameters that hold secrets
 MIN_CONNECT_SECONDS = 2  # libpq and psycopg wait at least this long
+# Bounds derived from GENOME_DB_TIMEOUT_SECONDS (T): a lock another session holds is waited for T; one
+# statement outside a job may run STATEMENT_TIMEOUT_FACTOR × T; a silent peer is given up after
+# T idle + KEEPALIVE_PROBES probes T apart. Jobs wait GENOME_JOB_WAIT_SECONDS for the job lock and
+# their statements may run JOB_STATEMENT_SECONDS.
+STATEMENT_TIMEOUT_FACTOR = 6
+KEEPALIVE_PROBES = 3
+LOCK_TIMEOUT = "55P03"
+STATEMENT_TIMEOUT = "57014"
 UNMIGRATED = ("42P01", "42883")  # undefined table, undefined function
 _BRANDS = "(%(brands)s::text[] is null or brand_id = any(%(brands)s::text[]))"
 _REWARD_COMPONENTS = ", ".join(
@@ -51,6 +60,8 @@ BRAND_STATS_SQL = "select public.genome_brand_stats(%s, %s, %s)"  # migrations/0
 
 class PostgresStore(JobRunner[psycopg.Connection]):
     """A workspace in a Postgres database migrated with `migrate` (python -m genome migrate)."""
+
+    notices: tuple[str, ...] = ()
 
     def __init__(self, url: str, settings: Settings | None = None) -> None:
         self._dsn = url
@@ -72,9 +83,15 @@ class PostgresStore(JobRunner[psycopg.Connection]):
 
     @contextmanager
     def _transaction(self) -> Iterator[psycopg.Connection]:
+        """One job transaction: its statements may run JOB_STATEMENT_SECONDS, and it waits at most
+        GENOME_JOB_WAIT_SECONDS for another job to release the job lock."""
         connection = self._connection()
+        timeout = self.settings.db_timeout_seconds
         with _errors(self._dsn), connection.transaction():
-            connection.execute("select pg_advisory_xact_lock(%s)", (JOB_LOCK,))
+            statement_seconds = max(JOB_STATEMENT_SECONDS, STATEMENT_TIMEOUT_FACTOR * timeout)
+            _wait_for_lock(
+                connection, "pg_advisory_xact_lock", JOB_LOCK, self.settings, statement_seconds, local=True
+            )
             yield connection
 
     def _read(
@@ -347,16 +364,36 @@ class PostgresStore(JobRunner[psycopg.Connection]):
         return self._read(sql, (int(limit),), frames.JOB_RUNS)
 
 
-def connect(url: str, timeout_seconds: float, autocommit: bool = True) -> psycopg.Connection:
-    """A connection that works through Supabase's transaction pooler too (no prepared statements)."""
+def connect(url: str, timeout_seconds: float, bound_statements: bool = True) -> psycopg.Connection:
+    """An autocommit connection bounded by `timeout_seconds` (T): connecting, lock waits (T), a dead
+    peer (TCP keepalives and tcp_user_timeout) and, when `bound_statements`, each statement
+    (STATEMENT_TIMEOUT_FACTOR × T). No prepared statements, so Supabase's transaction pooler works too;
+    a pooler that refuses startup options gets a connection without the lock and statement bounds."""
     seconds = max(MIN_CONNECT_SECONDS, math.ceil(timeout_seconds))
+    probe = max(1, math.ceil(timeout_seconds))
+    options = f"-c lock_timeout={_ms(timeout_seconds)}"
+    if bound_statements:
+        options += f" -c statement_timeout={_ms(STATEMENT_TIMEOUT_FACTOR * timeout_seconds)}"
+    network = {
+        "connect_timeout": seconds,
+        "keepalives": 1,
+        "keepalives_idle": probe,
+        "keepalives_interval": probe,
+        "keepalives_count": KEEPALIVE_PROBES,
+        "tcp_user_timeout": (1 + KEEPALIVE_PROBES) * probe * 1000,
+        "autocommit": True,
+        "application_name": "creative-genome",
+    }
     try:
-        connection = psycopg.connect(
-            url, connect_timeout=seconds, autocommit=autocommit, application_name="creative-genome"
-        )
+        try:
+            connection = psycopg.connect(url, options=options, **network)
+        except psycopg.OperationalError as error:
+            if "unsupported startup parameter" not in str(error):
+                raise
+            connection = psycopg.connect(url, **network)  # a pooler (PgBouncer) that refuses `options`
     except psycopg.OperationalError as error:  # refused, no answer in time, auth: one line, no password
-        reason = " ".join((_hide_password(str(error), url) or type(error).__name__).split())
-        where = urlsplit(url).netloc.rsplit("@", 1)[-1]
+        reason = " ".join(scrub(str(error), url).split()) or type(error).__name__
+        where = re.split("[/?]", redact_url(url).partition("://")[2].rpartition("@")[2])[0]
         message = f"cannot connect to Postgres at {where} within {seconds} s: {reason}"
         raise StoreError(
             message, code=error.sqlstate, hint="GENOME_DB_TIMEOUT_SECONDS sets the wait"
@@ -365,18 +402,51 @@ def connect(url: str, timeout_seconds: float, autocommit: bool = True) -> psycop
     return connection
 
 
+def _ms(seconds: float) -> int:
+    return max(1, round(seconds * 1000))
+
+
+def _wait_for_lock(
+    connection: psycopg.Connection,
+    function: str,
+    key: int,
+    settings: Settings,
+    statement_seconds: float | None,
+    local: bool,
+) -> None:
+    """Take advisory lock `key` with `function`, waiting GENOME_JOB_WAIT_SECONDS for the job (or
+    migration) that holds it; then statements may run `statement_seconds` (None: unbounded) and lock
+    waits are GENOME_DB_TIMEOUT_SECONDS again. `local`: the settings end with the transaction."""
+    set_bounds = (
+        "select set_config('lock_timeout', %s::text, %s), set_config('statement_timeout', %s::text, %s)"
+    )
+    wait = _ms(settings.job_wait_seconds)
+    connection.execute(set_bounds, (wait, local, 0, local))  # the lock wait is bounded by lock_timeout
+    try:
+        connection.execute(f"select {function}(%s)", (key,))
+    except psycopg.errors.LockNotAvailable:
+        raise StoreError(
+            f"Postgres: another job (a refresh, validation, import or migration) has held the workspace for"
+            f" more than {settings.job_wait_seconds:g} s (GENOME_JOB_WAIT_SECONDS): try again when it"
+            " finishes; if none is running, look for a stuck session in pg_stat_activity",
+            code=LOCK_TIMEOUT,
+        ) from None
+    statement = 0 if statement_seconds is None else _ms(statement_seconds)
+    connection.execute(set_bounds, (_ms(settings.db_timeout_seconds), local, statement, local))
+
+
 def migrate(url: str, directory: Path | None = None, settings: Settings | None = None) -> list[str]:
     """Apply the numbered migrations not yet recorded in schema_migrations, each in its own
     transaction, in order; returns the files applied (empty when up to date). A recorded file whose
     content changed since is refused."""
     directory = directory or MIGRATIONS_DIR
     files = sorted(directory.glob("[0-9][0-9][0-9][0-9]_*.sql"))
-    timeout = (settings or Settings.load()).db_timeout_seconds
+    settings = settings or Settings.load()
     applied_now: list[str] = []
     with _errors(url):
-        connection = connect(url, timeout)
+        connection = connect(url, settings.db_timeout_seconds, bound_statements=False)  # backfills run long
         try:
-            connection.execute("select pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+            _wait_for_lock(connection, "pg_advisory_lock", MIGRATION_LOCK, settings, None, local=False)
             connection.execute(
                 "create table if not exists public.schema_migrations (version text primary key,"
                 " checksum text not null, applied_at timestamptz not null default now())"
@@ -405,18 +475,6 @@ def migrate(url: str, directory: Path | None = None, settings: Settings | None =
     return applied_now
 
 
-def redact_url(url: str) -> str:
-    """The URL with its password (user:password@ or ?password=) replaced by ***, safe to show and log."""
-    parts = urlsplit(url)
-    if parts.password is not None:
-        parts = parts._replace(netloc=f"{parts.username}:***@{parts.netloc.rsplit('@', 1)[-1]}")
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    if any(name in SECRET_PARAMETERS for name, _ in query):
-        hidden = [(name, "***" if name in SECRET_PARAMETERS else value) for name, value in query]
-        parts = parts._replace(query=urlencode(hidden, safe="*"))
-    return urlunsplit(parts)
-
-
 def _usable(connection: psycopg.Connection) -> bool:
     return not (connection.closed or connection.broken)
 
@@ -429,6 +487,16 @@ def _array(values: Sequence[str] | None) -> list[str] | None:
     return None if values is None else list(values)
 
 
+TIMEOUT_MESSAGES = {
+    LOCK_TIMEOUT: "a row or table this needs stayed locked by another session for longer than"
+    " GENOME_DB_TIMEOUT_SECONDS allows: try again; if it keeps happening, look for a stuck session"
+    " in pg_stat_activity",
+    STATEMENT_TIMEOUT: "the server cancelled a statement that ran longer than its bound"
+    f" ({STATEMENT_TIMEOUT_FACTOR} × GENOME_DB_TIMEOUT_SECONDS, {JOB_STATEMENT_SECONDS:g} s in a job):"
+    " the server is overloaded or slow; try again, or raise GENOME_DB_TIMEOUT_SECONDS",
+}
+
+
 @contextmanager
 def _errors(url: str) -> Iterator[None]:
     """psycopg errors as domain errors: P0002 NotFound, 55000 GenomeError, else StoreError with the
@@ -437,8 +505,10 @@ def _errors(url: str) -> Iterator[None]:
         yield
     except psycopg.Error as error:
         diag = error.diag
-        message = _hide_password(diag.message_primary or str(error).strip() or type(error).__name__, url)
+        message = scrub(diag.message_primary or str(error).strip() or type(error).__name__, url)
         message = " ".join(message.split())  # libpq's own messages span lines; errors print as one
+        if "timeout" in message:  # not a cancel by an operator, nor a NOWAIT refusal
+            message = TIMEOUT_MESSAGES.get(error.sqlstate or "", message)
         if error.sqlstate == "P0002":
             raise NotFound(message) from None
         if error.sqlstate in ("55000", "22023"):
@@ -449,14 +519,6 @@ def _errors(url: str) -> Iterator[None]:
         raise StoreError(
             f"Postgres: {message}",
             code=error.sqlstate,
-            details=_hide_password(diag.message_detail, url),
+            details=diag.message_detail and scrub(diag.message_detail, url),
             hint=hint,
         ) from None
-
-
-def _hide_password(text: str | None, url: str) -> str | None:
-    parts = urlsplit(url)
-    secrets = [parts.password] + [v for k, v in parse_qsl(parts.query) if k in SECRET_PARAMETERS]
-    for secret in filter(None, secrets):
-        text = text and text.replace(secret, "***").replace(unquote(secret), "***")
-    return text

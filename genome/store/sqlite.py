@@ -7,6 +7,7 @@ transaction, so two concurrent refreshes run one after the other and end as one 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -18,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from genome.errors import GenomeError, NotFound, StoreError
+from genome.redaction import redact_url
 from genome.settings import Settings
 from genome.store import frames, sqlite_writes
 from genome.store.base import BRAND_STATS, RefreshInputs, RefreshOutputs, ValidateInputs, ValidateOutputs
@@ -33,9 +35,13 @@ from genome.store.common import (
 from genome.store.payloads import timestamp_text
 
 SCHEMA = (Path(__file__).with_name("sqlite_schema.sql")).read_text(encoding="utf-8")
-# How long a writer waits for another writer's transaction (a refresh of a large workspace can take a
-# while); a lock wait on a local file, unlike settings.db_timeout_seconds which bounds network waits.
-BUSY_TIMEOUT_SECONDS = 120.0
+# `pragma quick_check` reads the whole file: about 0.6 s for 206 MB (1M daily rows) on this machine, so
+# it runs on open up to this size; a larger file relies on SQLite's own checks as pages are read.
+QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024
+QUICK_CHECK_PROBLEMS = 3  # problems named in the message
+BUSY = ("SQLITE_BUSY", "SQLITE_LOCKED")
+DAMAGED = "SQLITE_CORRUPT"
+NOT_A_DATABASE = "SQLITE_NOTADB"  # SQLite checks the 16-byte header ("SQLite format 3\0") of page 1
 
 _BRANDS = "(:all_brands or a.brand_id in (select value from json_each(:brand_ids)))"
 # Ad aggregates come from ad_performance_totals (kept by imports); only ads with daily rows after
@@ -116,8 +122,13 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
 
     def __init__(self, url: str, settings: Settings | None = None) -> None:
         self.path = sqlite_path(url)
-        self.url = url
+        self.url = redact_url(url)
         self.settings = settings or Settings()
+        self.notices: tuple[str, ...] = ()  # what the person opening it should know (CLI and dashboard show)
+        self.read_only = False
+        size = self._inspect_file()
+        if size:
+            self._check_file(quick=size <= QUICK_CHECK_MAX_BYTES)
         self._connections = ThreadConnections(self._open_connection, lambda _connection: True)
         self._cache = threading.local()  # this thread's connection, its data_version, cached reads
         self._connection()
@@ -129,19 +140,88 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
     def _connection(self) -> sqlite3.Connection:
         return self._connections.get()
 
-    def _open_connection(self) -> sqlite3.Connection:
-        with _errors():
-            connection = sqlite3.connect(
-                self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
+    def _inspect_file(self) -> int:
+        """Before any connection: the file's size; note an empty file (it is about to become a new
+        workspace) and open read-only a workspace this user cannot write. A missing file is created
+        whole (`_create_workspace`). Only `stat`: closing a descriptor of the file would drop the
+        locks of this process's other connections to it (SQLite's "how to corrupt" §2.2)."""
+        path = Path(self.path)
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            _create_workspace(path)
+            return 0
+        except OSError as error:
+            raise StoreError(f"SQLite: cannot read the workspace file {path}: {error.strerror}") from None
+        writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+        if size == 0 and writable:
+            self.notices = (f"{path} was an empty file (0 bytes): it was set up as a new, empty workspace",)
+        elif size == 0:
+            raise StoreError(
+                f"SQLite: {path} is an empty file (0 bytes) this user cannot write: it cannot be set up"
             )
-            connection.execute(f"pragma busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
-            connection.execute("pragma journal_mode = wal")
-            connection.execute("pragma synchronous = normal")
+        elif not writable:
+            self.read_only = True
+            self.notices = (
+                f"{path} is open read-only (this user cannot write the file or its folder): pages and reads"
+                " work; imports, refreshes and alert changes will fail",
+            )
+        return size
+
+    def _check_file(self, quick: bool) -> None:
+        """On its own connection, before anything reads the file: SQLite checks the header (a file that
+        is not a database is refused) and, when `quick`, `pragma quick_check` reads every page."""
+        with self._errors():
+            connection = self._connect()
+            try:
+                connection.execute("pragma schema_version").fetchone()
+                rows = (
+                    connection.execute(f"pragma quick_check({QUICK_CHECK_PROBLEMS})").fetchall()
+                    if quick
+                    else []
+                )
+            finally:
+                connection.close()
+        if rows not in ([], [("ok",)]):
+            lines = [line for row in rows for line in str(row[0]).splitlines() if not line.startswith("***")]
+            raise StoreError(self._damaged("; ".join(lines[:QUICK_CHECK_PROBLEMS])))
+
+    def _connect(self) -> sqlite3.Connection:
+        """A raw connection that waits GENOME_JOB_WAIT_SECONDS for another writer. Read-only: `mode=ro`,
+        else `immutable` (no -shm can be made in an unwritable folder; safe only without a -wal file)."""
+        wait = self.settings.job_wait_seconds
+        options = {"timeout": wait, "isolation_level": None, "check_same_thread": False}
+        if not self.read_only:
+            return sqlite3.connect(self.path, **options)
+        uri = Path(self.path).resolve().as_uri()
+        connection = sqlite3.connect(f"{uri}?mode=ro", uri=True, **options)
+        try:
+            connection.execute("pragma schema_version").fetchone()  # needs a -shm file it may not create
+            return connection
+        except sqlite3.OperationalError:
+            connection.close()
+            if Path(f"{self.path}-wal").exists():
+                raise  # immutable would ignore the WAL and read stale pages
+        return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, **options)
+
+    def _open_connection(self) -> sqlite3.Connection:
+        with self._errors():
+            connection = self._connect()
+            connection.execute(f"pragma busy_timeout = {int(self.settings.job_wait_seconds * 1000)}")
             connection.execute("pragma foreign_keys = on")
             connection.execute("pragma cache_size = -65536")  # 64 MiB: refresh joins stay in memory
-            connection.executescript(SCHEMA)
             connection.executescript(sqlite_writes.TEMP_TABLES)
-            if connection.execute("pragma user_version").fetchone()[0] < sqlite_writes.DERIVED_VERSION:
+            version = connection.execute("pragma user_version").fetchone()[0]
+            if self.read_only:
+                if version < sqlite_writes.ALERT_EVENTS_VERSION:  # the newest upgrade below
+                    raise StoreError(
+                        f"SQLite: {self.path} needs a one-time upgrade, which needs write access"
+                    )
+                return connection
+            connection.execute("pragma journal_mode = wal")
+            connection.execute("pragma synchronous = normal")
+            connection.executescript(SCHEMA)
+            if version < sqlite_writes.DERIVED_VERSION:
                 sqlite_writes.build_derived(connection)
             if connection.execute("pragma user_version").fetchone()[0] < sqlite_writes.IMPORT_TRUST_VERSION:
                 sqlite_writes.upgrade_import_trust(connection, SCHEMA)
@@ -149,11 +229,49 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
                 sqlite_writes.add_alert_events(connection)
         return connection
 
+    def _damaged(self, detail: str) -> str:
+        return (
+            f"SQLite: the workspace file {self.path} is damaged ({detail}): restore it from a backup, or"
+            f" recover what can be read with `sqlite3 {self.path} .recover`"
+        )
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """sqlite3 errors as StoreError with SQLite's error name as the code; a lock held too long, a
+        damaged file and a read-only workspace say which file and what to do."""
+        try:
+            yield
+        except sqlite3.Error as error:
+            code = getattr(error, "sqlite_errorname", None) or ""
+            message = f"SQLite: {error}"
+            if code.startswith(BUSY):
+                message = (
+                    f"SQLite: the workspace file {self.path} is locked: another job (a refresh, validation or"
+                    f" import, here or in another process) has been writing for more than"
+                    f" {self.settings.job_wait_seconds:g} s (GENOME_JOB_WAIT_SECONDS). Try again when it"
+                    " finishes; if none is running, look for a stuck `python -m genome` process"
+                )
+            elif code.startswith(DAMAGED):
+                message = self._damaged(str(error))
+            elif code == NOT_A_DATABASE:
+                message = (
+                    f"SQLite: {self.path} is not a SQLite database (it does not start with the SQLite header):"
+                    " check that GENOME_DATABASE_URL points at the workspace file"
+                )
+            elif code.startswith("SQLITE_READONLY"):
+                message = (
+                    f"SQLite: the workspace file {self.path} cannot be written by this user ({error}): reads"
+                    f" work; writing needs write permission on the file and on {Path(self.path).parent}"
+                )
+            elif code.startswith(("SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_FULL", "SQLITE_PERM")):
+                message = f"SQLite: {error} ({self.path})"
+            raise StoreError(message, code=code or None) from error
+
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         connection = self._connection()
         try:
-            with _errors():
+            with self._errors():
                 connection.execute("begin immediate")
                 try:
                     yield connection
@@ -170,7 +288,7 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
         scores) are kept per thread until any connection commits (`pragma data_version`) or this
         one runs a transaction."""
         connection = self._connection()
-        with _errors():
+        with self._errors():
             version = connection.execute("pragma data_version").fetchone()[0]
         entry = getattr(self._cache, "entry", None)
         if entry is None or entry[0] is not connection or entry[1] != version:
@@ -183,12 +301,21 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
     def _read(
         self, sql: str, params: Any, spec: dict, connection: sqlite3.Connection | None = None
     ) -> pd.DataFrame:
-        with _errors():
+        with self._errors():
             rows = (connection or self._connection()).execute(sql, params).fetchall()
         return frames.coerce(rows, spec)
 
     def _brand_ids(self, connection: sqlite3.Connection) -> list[str]:
         return [row[0] for row in connection.execute("select id from brands")]
+
+    def _record_failure(
+        self, job_type: str, brand_ids: Sequence[str], as_of: date | None, started: datetime, error: Exception
+    ) -> None:
+        """Record a failed job, unless it failed waiting for the write lock: the record would wait
+        (and fail) the same way, doubling the wait; the error already says what happened."""
+        if isinstance(error, StoreError) and (error.code or "").startswith(BUSY):
+            return
+        super()._record_failure(job_type, brand_ids, as_of, started, error)
 
     def _record_failed_job(
         self, job_type: str, brand_ids: Sequence[str], started: datetime, summary: dict, error: str
@@ -223,7 +350,7 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
         )
 
     def known_ad_ids(self, ad_ids: Sequence[str]) -> set[str]:
-        with _errors():
+        with self._errors():
             rows = self._connection().execute(
                 "select id from generated_ads where id in (select value from json_each(?))",
                 (dumps(list(ad_ids)),),
@@ -286,7 +413,7 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
         elements: Sequence[str] | None,
         connection: sqlite3.Connection | None = None,
     ) -> pd.DataFrame:
-        with _errors():
+        with self._errors():
             groups = (connection or self._connection()).execute(
                 AD_ELEMENTS_SQL, _scope(brand_ids, elements=elements)
             )
@@ -334,7 +461,7 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
 
         def load() -> dict[str, int] | None:
             params = {"brand": brand_id, "since": since, "after": after}
-            with _errors():
+            with self._errors():
                 row = self._connection().execute(BRAND_STATS_SQL, params).fetchone()
             return None if row is None else dict(zip(BRAND_STATS, row, strict=True))
 
@@ -405,7 +532,7 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
 def sqlite_path(url: str) -> str:
     """The file of a sqlite:///path URL (sqlite:////abs/path for an absolute path)."""
     if not url.startswith("sqlite:///"):
-        raise GenomeError(f"not a SQLite URL (expected sqlite:///path): {url!r}")
+        raise GenomeError(f"not a SQLite URL (expected sqlite:///path): {redact_url(url)!r}")
     path = url.removeprefix("sqlite:///")
     if not path or path == ":memory:":
         raise GenomeError("a SQLite URL needs a file path, e.g. sqlite:///genome.db")
@@ -426,11 +553,25 @@ def _scope(brand_ids: Sequence[str] | None, **extra: Any) -> dict:
     return params
 
 
-@contextmanager
-def _errors() -> Iterator[None]:
-    """sqlite3 errors as StoreError with SQLite's error name as the code."""
+def _create_workspace(path: Path) -> None:
+    """Make a new workspace file whole: the empty database is written under a private name, then linked
+    into place, so no other process ever finds it half made (a 0-byte file means someone else made it)."""
+    if not os.access(path.parent, os.W_OK):
+        raise StoreError(f"SQLite: cannot create the workspace file {path}: its folder is not writable")
+    staging = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.new")
     try:
-        yield
-    except sqlite3.Error as error:
-        code = getattr(error, "sqlite_errorname", None)
-        raise StoreError(f"SQLite: {error}", code=code) from error
+        connection = sqlite3.connect(staging, isolation_level=None)
+        try:
+            connection.execute("pragma journal_mode = wal")
+            connection.executescript(SCHEMA)
+        finally:
+            connection.close()  # the last connection folds the WAL into the file
+        os.link(staging, path)
+    except FileExistsError:
+        pass  # another process created it first: use theirs
+    except (OSError, sqlite3.Error) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise StoreError(f"SQLite: cannot create the workspace file {path}: {reason}") from None
+    finally:
+        for leftover in (staging, Path(f"{staging}-wal"), Path(f"{staging}-shm")):
+            leftover.unlink(missing_ok=True)

@@ -25,7 +25,6 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import TypeVar
-from urllib.parse import urlsplit
 
 import httpx
 import pandas as pd
@@ -33,15 +32,16 @@ from postgrest import APIError
 from supabase import Client, ClientOptions, SupabaseException, create_client
 
 from genome.errors import GenomeError, NotFound, StoreError
+from genome.redaction import redact_url, scrub
 from genome.settings import Settings
 from genome.store import common, frames
 from genome.store import supabase_requests as rq
 from genome.store.base import BRAND_STATS, RefreshInputs, RefreshOutputs, ValidateInputs, ValidateOutputs
 
 T = TypeVar("T")
-# A job's one call may run long on the server; giving up early would report a failure for a job that
-# then commits. Connecting still fails after GENOME_DB_TIMEOUT_SECONDS.
-JOB_READ_TIMEOUT_SECONDS = 120.0
+# A job's one call may run long on the server (common.JOB_STATEMENT_SECONDS). Connecting still fails
+# after GENOME_DB_TIMEOUT_SECONDS.
+JOB_READ_TIMEOUT_SECONDS = common.JOB_STATEMENT_SECONDS
 REDACTED = "[secret key]"
 MAX_DETAILS_LENGTH = 500  # a proxy's HTML error page is not worth more in a message
 SQLSTATE_ERRORS: dict[str, type[GenomeError]] = {
@@ -54,10 +54,13 @@ SQLSTATE_ERRORS: dict[str, type[GenomeError]] = {
 class SupabaseStore:
     """Store over Supabase REST; `transport` lets tests put a stub under the HTTP client."""
 
+    notices: tuple[str, ...] = ()
+
     def __init__(
         self, url: str, key: str | None, settings: Settings, *, transport: httpx.BaseTransport | None = None
     ) -> None:
-        self.url = _public_url(url)
+        self.url = redact_url(url)
+        self._given_url = url  # only to scrub its credentials from messages
         if not key:
             raise StoreError(f"no Supabase secret key for {self.url}: set SUPABASE_SECRET_KEY (sb_secret_…)")
         self._secret = key
@@ -122,7 +125,7 @@ class SupabaseStore:
         return StoreError(f"Supabase refused {action}: {message}", code=code, details=details, hint=hint)
 
     def _redact(self, text: str) -> str:
-        return text.replace(self._secret, REDACTED)
+        return scrub(text.replace(self._secret, REDACTED), self._given_url)
 
     def _fetch(self, read: rq.PagedRead) -> list[dict]:
         """Every row of a paged read: one request per page until a short page."""
@@ -357,17 +360,3 @@ class SupabaseStore:
 
 def _one(brand_id: str | None) -> list[str] | None:
     return None if brand_id is None else [brand_id]
-
-
-def _public_url(url: str) -> str:
-    """scheme://host[:port] only: never a path, query or credentials (safe to show and log)."""
-    try:
-        parts = urlsplit(str(url).strip())
-        port = f":{parts.port}" if parts.port else ""
-    except ValueError:
-        return "<invalid Supabase URL>"
-    return (
-        f"{parts.scheme}://{parts.hostname}{port}"
-        if parts.scheme and parts.hostname
-        else "<invalid Supabase URL>"
-    )
