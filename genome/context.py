@@ -21,6 +21,7 @@ from genome.coldstart import brand_exploration_rate, cold_start_level
 from genome.posteriors import BORROWED, NO_EVIDENCE, OWN
 from genome.sampling import describe_posteriors, make_rng, recommend
 from genome.settings import Settings
+from genome.text_rules import printable
 
 TOP_VALUES_PER_DIMENSION = 3
 LIMITED_DATA_MAX_LEVEL = 1  # at or below this cold-start level, say that data is limited
@@ -155,7 +156,7 @@ class PerformanceContext:
             lines.append(f"Recommended for this ad: {chosen} (exploring: {explored}).")
         lines.extend(f"Note: {note}" for note in self.optimization_notes)
         lines.append(CORRELATIONAL_NOTE)
-        return "\n".join(lines)
+        return "\n".join(map(printable, lines))  # one line per entry, whatever the stored values hold
 
 
 EVIDENCE_WORDS = {

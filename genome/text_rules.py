@@ -45,3 +45,9 @@ def forbidden_reason(text: str, *, multiline: bool = False) -> str | None:
     character = found.group()
     kind = next(kind for pattern, kind in _KINDS if pattern.match(character))
     return f"holds {kind} (U+{ord(character):04X})"
+
+
+def printable(text: str) -> str:
+    """`text` with every character an id, name or value may not hold shown as U+FFFD, so text read
+    back from storage (stored before a rule existed) can never add a line or an escape where it is shown."""
+    return _TEXT.sub("\N{REPLACEMENT CHARACTER}", text)
