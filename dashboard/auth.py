@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import streamlit as st
 
@@ -110,7 +110,7 @@ def sidebar(operator: Operator | None) -> None:
         st.logout()
 
 
-def _sign_in_screen() -> None:
+def _sign_in_screen() -> NoReturn:
     st.title("Creative Genome")
     st.markdown("Sign in with your organisation's account to use the dashboard.")
     if st.button("Sign in", type="primary", key="auth_sign_in", icon=":material/login:"):
@@ -118,7 +118,7 @@ def _sign_in_screen() -> None:
     st.stop()
 
 
-def _stop(message: str, sign_out: bool = False) -> None:
+def _stop(message: str, sign_out: bool = False) -> NoReturn:
     st.error(message, icon=":material/lock:")
     if sign_out and st.button("Sign out", key="auth_sign_out"):
         st.logout()

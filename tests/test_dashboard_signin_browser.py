@@ -160,4 +160,7 @@ def test_an_operator_signs_in_acknowledges_as_themselves_and_signs_out(server, p
     page.get_by_role("button", name="Sign in").wait_for()
     page.goto(f"{server}/alerts")  # the identity cookie is gone: a fresh visit is signed out
     page.get_by_role("button", name="Sign in").wait_for()
+    settle(page)
     assert page.get_by_text("Acting as").count() == 0
+    assert page.get_by_text("Page not found").count() == 0
+    assert_no_exception(page)
