@@ -1,7 +1,7 @@
 """Creative Genome dashboard: `streamlit run dashboard/app.py`.
 
-The entrypoint opens the workspace, renders the brand selector every page shares, and hands over
-to the page the visitor chose. Each page lives in views/ and reads like a description of its UI.
+The entrypoint asks for sign-in when it is configured (dashboard/auth.py), opens the workspace,
+renders the brand selector every page shares, and hands over to the page the visitor chose. Each page lives in views/ and reads like a description of its UI.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dashboard/ on the path
     sys.path.insert(0, str(ROOT))
 
-from dashboard import state, ui  # noqa: E402  (needs the path above)
+from dashboard import auth, state, ui  # noqa: E402  (needs the path above)
 
 st.set_page_config(page_title="Creative Genome", page_icon=":material/genetics:", layout="wide")
+operator = auth.current_operator()  # with sign-in configured, stops here until the visitor signs in
 
 PAGES = {
     "Marketing": [
@@ -57,6 +58,7 @@ with st.sidebar:
         )
         st.session_state[state.BRAND_KEY] = chosen
     st.caption(f"Workspace: {ui.md(ws.url)}")
+    auth.sidebar(operator)
     for notice in ws.genome.notices:  # e.g. an empty file was set up, or the file is read-only here
         st.warning(ui.md(notice), icon=":material/info:")
 page.run()

@@ -1,11 +1,11 @@
-"""Alerts: the loop's health. Filter, acknowledge and resolve with a name and a note, run validation."""
+"""Alerts: the loop's health. Filter, acknowledge and resolve as the operator with a note, run validation."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, state, ui
+from dashboard import auth, charts, state, ui
 from genome import monitoring
 from genome.errors import GenomeError
 
@@ -191,10 +191,18 @@ else:
     chosen = actionable.loc[actionable["id"].astype(int) == alert_id].iloc[0]
     if details.button("Details", key="alerts_details", icon=":material/search:"):
         show_details(ws, chosen.drop(labels=["severity_rank"]).to_dict(), str(chosen["brand"]))
+    operator = auth.current_operator()  # the signed-in operator acts; None in local mode
     with st.form("alerts_action_form"):
-        by = st.text_input(
-            "Your name", value=st.session_state.get(state.OPERATOR_KEY, ""), key="alerts_by", max_chars=100
-        )
+        if operator is None:
+            by = st.text_input(
+                "Your name",
+                value=st.session_state.get(state.OPERATOR_KEY, ""),
+                key="alerts_by",
+                max_chars=100,
+            )
+        else:
+            by = operator.identity
+            st.markdown(f"Acting as **{ui.md(by)}** (signed in)")
         note = st.text_area(
             "Note", key="alerts_note", max_chars=2000, placeholder="What you checked or changed"
         )
@@ -202,7 +210,8 @@ else:
         acknowledge = ack_col.form_submit_button("Acknowledge")
         resolve = resolve_col.form_submit_button("Resolve", type="primary")
     if acknowledge or resolve:
-        st.session_state[state.OPERATOR_KEY] = by.strip()
+        if operator is None:
+            st.session_state[state.OPERATOR_KEY] = by.strip()
         verb = "acknowledged" if acknowledge else "resolved"
         try:
             if acknowledge:
