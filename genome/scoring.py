@@ -121,7 +121,9 @@ def pre_gen_score(
     score, uncertainty = configuration_scores(scored, np.zeros(len(scored), dtype=np.int64), 1)
     breakdown = tuple(
         ElementScore(str(name), str(value), float(m), float(lo), float(hi), float(n), bool(k), str(s), str(e))
-        for name, value, m, lo, hi, n, k, s, e in scored[BREAKDOWN_COLUMNS].itertuples(index=False)
+        for name, value, m, lo, hi, n, k, s, e in zip(
+            *(scored[column].to_numpy() for column in BREAKDOWN_COLUMNS), strict=True
+        )
     )  # a handful of tags
     return PreGenScore(score=float(score[0]), uncertainty=float(uncertainty[0]), breakdown=breakdown)
 
@@ -154,9 +156,13 @@ def score_elements(
     status = np.select([known, ~tracked], [SCORED, NOT_TRACKED], default=NOT_SCORED)
     sources = merged["prior_source"].fillna(UNIFORM_SOURCE).to_numpy(dtype=object)
     evidence = np.where(known, evidence_kind(np.nan_to_num(observations), sources), NO_EVIDENCE)
-    return merged.drop(columns=columns[2:]).assign(
-        mean=means, ci_low=ci_low, ci_high=ci_high, observations=observations, known=known,
-        status=status.astype(object), evidence=evidence.astype(object), variance=variance,
+    return pd.DataFrame(
+        {
+            **{name: merged[name].to_numpy() for name in proposed.columns},
+            "mean": means, "ci_low": ci_low, "ci_high": ci_high, "observations": observations,
+            "known": known, "status": status.astype(object), "evidence": evidence.astype(object),
+            "variance": variance,
+        }
     )  # fmt: skip
 
 
