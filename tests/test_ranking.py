@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import genome
 from genome import ranking
-from genome.errors import GenomeError, Problem, ValidationError
+from genome.errors import GenomeError, Problem, StoreError, ValidationError
 from genome.scoring import NEUTRAL_SCORE, NO_DATA_UNCERTAINTY, NOT_SCORED, NOT_TRACKED, SCORED, pre_gen_score
 from genome.settings import Settings
 from tests.factories import scores_frame
@@ -381,3 +381,41 @@ def test_save_generated_ad_refuses_what_the_ads_import_refuses(workspace, argume
 def test_save_generated_ad_refuses_ids_that_are_not_text(workspace):
     with pytest.raises(GenomeError, match="ad id must be text"):
         workspace.save_generated_ad(17, "sharer", {"hook_type": "question"})
+
+
+# --- storage that goes away: the generator's calls raise StoreError, nothing else --------------------------
+GENERATOR_CALLS = {
+    "recommend": lambda g: g.recommend("sharer", seed=1),
+    "pre_gen_score": lambda g: g.pre_gen_score("sharer", {"hook_type": "question"}),
+    "performance_context": lambda g: g.performance_context("sharer", seed=1),
+    "rank_templates": lambda g: g.rank_templates("sharer", TEMPLATES),
+    "save_generated_ad": lambda g: g.save_generated_ad("gen-9", "sharer", {"hook_type": "question"}),
+}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("call", GENERATOR_CALLS, ids=str)
+def test_generator_calls_raise_store_error_when_the_database_goes_away(postgres_url, postgres_database, call):
+    import psycopg
+
+    g = genome.open(postgres_database, config={"GENOME_DB_TIMEOUT_SECONDS": "2"})
+    g.set_brand("sharer", cross_brand_sharing=True)
+    name = postgres_database.rsplit("/", 1)[1]
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(f'alter database "{name}" with allow_connections false')
+        admin.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = %s", (name,))
+    try:
+        with pytest.raises(StoreError):
+            GENERATOR_CALLS[call](g)
+    finally:
+        g.close()
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute(f'alter database "{name}" with allow_connections true')
+
+
+def test_asking_for_a_brand_never_seen_writes_nothing(workspace):
+    before = workspace.brands()
+    workspace.rank_templates("never-seen-brand", TEMPLATES)
+    workspace.pre_gen_score("never-seen-brand", {"hook_type": "question"})
+    workspace.performance_context("never-seen-brand", seed=1)
+    pd.testing.assert_frame_equal(workspace.brands(), before)
