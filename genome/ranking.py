@@ -154,7 +154,13 @@ def evidence_note(ranked: pd.DataFrame) -> str | None:
 
 def _breakdowns(scored: pd.DataFrame, rows: np.ndarray, count: int) -> list[list[dict]]:
     """Per candidate, its element values as BREAKDOWN_COLUMNS records (NaN as None, ready for JSON)."""
-    frame = scored[BREAKDOWN_COLUMNS].astype(object)
-    records = frame.where(frame.notna(), None).to_dict("records")
-    bounds = np.cumsum(np.bincount(rows, minlength=count))[:-1]
-    return [list(part) for part in np.split(np.array(records, dtype=object), bounds)] if count else []
+    columns = []
+    for name in BREAKDOWN_COLUMNS:
+        values = scored[name].to_numpy()
+        shown = values.astype(object)  # Python floats, bools and texts
+        if values.dtype.kind == "f":
+            shown[np.isnan(values)] = None
+        columns.append(shown)
+    records = [dict(zip(BREAKDOWN_COLUMNS, item, strict=True)) for item in zip(*columns, strict=True)]
+    ends = np.cumsum(np.bincount(rows, minlength=count))
+    return [records[start:end] for start, end in zip(np.r_[0, ends[:-1]], ends, strict=True)]

@@ -288,9 +288,9 @@ class Genome:
     ) -> dict:
         """Save one ad at generation time with its tags and pre-generation score, through the ads import
         (the same checks; ValidationError names the field). Idempotent by ad id: saving the same values
-        again reports "unchanged" and writes nothing, other values update the ad. `created_at` defaults to
-        now (UTC): pass the generation time so that a retry is a no-op. Returns {"status": inserted,
-        updated or unchanged, "job_id": …}."""
+        again reports "unchanged" and changes no ad (the save is still recorded as an import_ads job
+        run); other values update the ad. `created_at` defaults to now (UTC): pass the generation time
+        so that a retry is a no-op. Returns {"ad_id", "status": inserted, updated or unchanged, "job_id"}."""
         tags = scoring.validate_element_tags(element_tags)
         for what, value in (("ad id", ad_id), ("brand id", brand_id), ("final_status", final_status)):
             if not isinstance(value, str):
