@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 import genome
-from genome import validation
+from genome import ranking, validation
 from genome.brand_import import sharing_word
 from genome.errors import GenomeError
 from genome.settings import Settings, SettingsError
@@ -101,6 +101,14 @@ def _parser() -> argparse.ArgumentParser:
         "context", "the performance context for the generation prompt", brand=True, json_flag=True, seed=True
     )
     command("cold-start", "cold-start level and exploration rate", brand=True, json_flag=True)
+    rank = command(
+        "rank", "rank candidate templates by base and performance score", brand=True, json_flag=True
+    )
+    rank.add_argument(
+        "--candidates", required=True, metavar="FILE", help="CSV: template_id, base_score, elements"
+    )
+    rank.add_argument("--mode", choices=ranking.RANK_MODES, default="smart_select")
+    rank.add_argument("--weight", type=float, metavar="W", help="weight of the performance score, 0 to 1")
     alerts = command("alerts", "list alerts", brand=False, json_flag=True)
     alerts.add_argument("--status", choices=["open", "acknowledged", "resolved", "unresolved"])
     events = command(
@@ -221,6 +229,36 @@ def _context(g: genome.Genome, args: argparse.Namespace) -> int:
     return _print(performance_context if args.json else performance_context.to_prompt(), args.json)
 
 
+def _rank(g: genome.Genome, args: argparse.Namespace) -> int:
+    """The ranked templates: JSON records, or a table with the formula and what the scores rest on."""
+    ranked = g.rank_templates(args.brand, args.candidates, args.mode, args.weight)
+    if args.json:
+        return _print(ranked, True)
+    table = pd.DataFrame(
+        {
+            "rank": ranked["rank"],
+            "template": ranked["template_id"],
+            "score": ranked["score"].map("{:.3f}".format),
+            "base": ranked["base_score"].map("{:.3f}".format),
+            "performance": ranked["performance_score"].map("{:.3f}".format)
+            + " ± "
+            + ranked["uncertainty"].map("{:.3f}".format),
+            "scored elements": ranked["known_elements"],
+            "evidence": ranked["evidence"],
+        }
+    )
+    _print(table, False)
+    weight = float(ranked["weight"].iloc[0])
+    print(
+        f"score = {1 - weight:.2f} × base + {weight:.2f} × performance ({args.mode}"
+        f"{', weight given' if args.weight is not None else ''})"
+    )
+    note = ranking.evidence_note(ranked)
+    if note:
+        print(f"note: {note}")
+    return 0
+
+
 def _brands(g: genome.Genome, args: argparse.Namespace) -> int:
     brands = g.brands().merge(
         g.overview()[["brand_id", "ads"]], left_on="id", right_on="brand_id", how="left"
@@ -299,6 +337,7 @@ COMMANDS: dict[str, Callable[[genome.Genome, argparse.Namespace], int]] = {
     "score": lambda g, a: _print(g.pre_gen_score(a.brand, _tags(a.tags)), a.json),
     "context": lambda g, a: _context(g, a),
     "cold-start": lambda g, a: _print(g.cold_start(a.brand), a.json),
+    "rank": _rank,
     "alerts": lambda g, a: _print(g.alerts(a.status, a.brand), a.json),
     "alert-events": lambda g, a: _print(g.alert_events(a.alert_id, a.brand), a.json),
     "ack": lambda g, a: _print(g.acknowledge(a.alert_id, a.by, a.note), a.json),

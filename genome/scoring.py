@@ -116,13 +116,28 @@ def pre_gen_score(
     tracked, appear in the breakdown as unknown and do not count towards the score.
     """
     tags = validate_element_tags(element_tags)
+    proposed = pd.DataFrame(list(tags.items()), columns=["element_name", "element_value"], dtype=object)
+    scored = score_elements(scores, proposed, settings)
+    score, uncertainty = configuration_scores(scored, np.zeros(len(scored), dtype=np.int64), 1)
+    breakdown = tuple(
+        ElementScore(str(name), str(value), float(m), float(lo), float(hi), float(n), bool(k), str(s), str(e))
+        for name, value, m, lo, hi, n, k, s, e in zip(
+            *(scored[column].to_numpy() for column in BREAKDOWN_COLUMNS), strict=True
+        )
+    )  # a handful of tags
+    return PreGenScore(score=float(score[0]), uncertainty=float(uncertainty[0]), breakdown=breakdown)
+
+
+def score_elements(
+    scores: pd.DataFrame, proposed: pd.DataFrame, settings: Settings | None = None
+) -> pd.DataFrame:
+    """Each proposed (element_name, element_value) row of any number of configurations, in order and
+    with its other columns, plus BREAKDOWN_COLUMNS and `variance` (the Beta variance; NaN where unknown),
+    looked up in one brand's scores frame with one merge. Known: scored and (with `settings`) tracked."""
     if "brand_id" in scores.columns and scores["brand_id"].nunique() > 1:
         raise ValueError("scores must hold one brand; filter by brand_id first")
-    proposed = pd.DataFrame(list(tags.items()), columns=["element_name", "element_value"], dtype=object)
-    columns = ["element_name", "element_value", "alpha", "beta", "total_observations"]
-    known_scores = scores.reindex(columns=[*columns, "prior_source"]).astype(
-        {"element_name": object, "element_value": object}
-    )
+    columns = ["element_name", "element_value", "alpha", "beta", "total_observations", "prior_source"]
+    known_scores = scores.reindex(columns=columns).astype({"element_name": object, "element_value": object})
     merged = proposed.merge(known_scores, on=["element_name", "element_value"], how="left")
     tracked = (
         merged["element_name"].isin(settings.tracked_elements).to_numpy()
@@ -133,25 +148,38 @@ def pre_gen_score(
     alpha = merged["alpha"].to_numpy(dtype=np.float64)[known]
     beta = merged["beta"].to_numpy(dtype=np.float64)[known]
     means = np.full(len(merged), np.nan)
-    ci_low, ci_high, observations = means.copy(), means.copy(), means.copy()
+    ci_low, ci_high, observations, variance = means.copy(), means.copy(), means.copy(), means.copy()
     means[known] = alpha / (alpha + beta)
     ci_low[known], ci_high[known] = credible_interval(alpha, beta)
     observations[known] = merged["total_observations"].to_numpy(dtype=np.float64)[known]
+    variance[known] = alpha * beta / ((alpha + beta) ** 2 * (alpha + beta + 1))
     status = np.select([known, ~tracked], [SCORED, NOT_TRACKED], default=NOT_SCORED)
     sources = merged["prior_source"].fillna(UNIFORM_SOURCE).to_numpy(dtype=object)
     evidence = np.where(known, evidence_kind(np.nan_to_num(observations), sources), NO_EVIDENCE)
-
-    count = int(known.sum())
-    if count:
-        variance = alpha * beta / ((alpha + beta) ** 2 * (alpha + beta + 1))
-        score, uncertainty = float(means[known].mean()), float(np.sqrt(variance.sum()) / count)
-    else:
-        score, uncertainty = NEUTRAL_SCORE, NO_DATA_UNCERTAINTY
-    breakdown = tuple(
-        ElementScore(str(name), str(value), float(m), float(lo), float(hi), float(n), bool(k), str(s), str(e))
-        for name, value, m, lo, hi, n, k, s, e in zip(
-            merged["element_name"], merged["element_value"], means, ci_low, ci_high, observations, known, status,
-            evidence, strict=True,
-        )
+    return pd.DataFrame(
+        {
+            **{name: merged[name].to_numpy() for name in proposed.columns},
+            "mean": means, "ci_low": ci_low, "ci_high": ci_high, "observations": observations,
+            "known": known, "status": status.astype(object), "evidence": evidence.astype(object),
+            "variance": variance,
+        }
     )  # fmt: skip
-    return PreGenScore(score=score, uncertainty=uncertainty, breakdown=breakdown)
+
+
+def configuration_scores(
+    scored: pd.DataFrame, configuration: np.ndarray, count: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(score, uncertainty) of each of `count` configurations from `score_elements` rows, `configuration`
+    giving each row's 0-based configuration: the mean of the known posterior means and
+    sqrt(Σ variance) / k, or NEUTRAL_SCORE and NO_DATA_UNCERTAINTY for a configuration with none."""
+    known = scored["known"].to_numpy(dtype=bool)
+    groups = np.asarray(configuration)[known]
+    known_count = np.bincount(groups, minlength=count)
+    mean_sum = np.bincount(groups, weights=scored["mean"].to_numpy(dtype=np.float64)[known], minlength=count)
+    variance_sum = np.bincount(
+        groups, weights=scored["variance"].to_numpy(dtype=np.float64)[known], minlength=count
+    )
+    divisor = np.maximum(known_count, 1)
+    score = np.where(known_count > 0, mean_sum / divisor, NEUTRAL_SCORE)
+    uncertainty = np.where(known_count > 0, np.sqrt(variance_sum) / divisor, NO_DATA_UNCERTAINTY)
+    return score, uncertainty

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
@@ -13,7 +14,18 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
-from genome import brand_import, coldstart, context, jobs, posteriors, priors, sampling, scoring, validation
+from genome import (
+    brand_import,
+    coldstart,
+    context,
+    jobs,
+    posteriors,
+    priors,
+    ranking,
+    sampling,
+    scoring,
+    validation,
+)
 from genome.errors import GenomeError, NotFound
 from genome.settings import Settings
 from genome.store import open_store
@@ -248,6 +260,55 @@ class Genome:
         """Score a proposed configuration before generating it (level 0 for a brand without scores)."""
         return scoring.pre_gen_score(self._decision_inputs(brand_id)[1], element_tags, self.settings)
 
+    def rank_templates(
+        self,
+        brand_id: str,
+        candidates: CsvSource | Sequence[Mapping[str, object]],
+        mode: ranking.RankMode = "smart_select",
+        weight: float | None = None,
+    ) -> pd.DataFrame:
+        """Candidate templates best first: score = (1 − w)·base_score + w·performance_score, the
+        performance score being the pre-generation score of each template's element values (see
+        genome.ranking; w 0.3 for smart_select, 0.0 for roll_the_dice, or `weight`). Level 0 for a
+        brand without scores; ValidationError (row, column, reason) for bad candidates."""
+        w = ranking.ranking_weight(mode, weight)
+        if isinstance(candidates, list | tuple):  # records straight from the generator
+            candidates = pd.DataFrame(list(candidates))
+        clean = ranking.validate_candidates(candidates)
+        return ranking.rank_templates(clean, self._decision_inputs(brand_id)[1], w, self.settings)
+
+    def save_generated_ad(
+        self,
+        ad_id: str,
+        brand_id: str,
+        element_tags: Mapping[str, str],
+        pre_gen_score: float | None = None,
+        final_status: str = "pending",
+        created_at: datetime | date | str | None = None,
+    ) -> dict:
+        """Save one ad at generation time with its tags and pre-generation score, through the ads import
+        (the same checks; ValidationError names the field). Idempotent by ad id: saving the same values
+        again reports "unchanged" and changes no ad (the save is still recorded as an import_ads job
+        run); other values update the ad. `created_at` defaults to now (UTC): pass the generation time
+        so that a retry is a no-op. Returns {"ad_id", "status": inserted, updated or unchanged, "job_id"}."""
+        tags = scoring.validate_element_tags(element_tags)
+        for what, value in (("ad id", ad_id), ("brand id", brand_id), ("final_status", final_status)):
+            if not isinstance(value, str):
+                raise GenomeError(f"{what} must be text, got {type(value).__name__}")
+        row = {
+            "ad_id": ad_id,
+            "brand_id": brand_id,
+            "created_at": _iso(datetime.now(UTC) if created_at is None else created_at),
+            "final_status": final_status,
+            "is_imported": False,
+            "pre_gen_score": np.nan if pre_gen_score is None else pre_gen_score,
+            "element_tags": json.dumps(tags),
+        }
+        ad = validation.validate_ads(pd.DataFrame([row], dtype=object), self.settings)
+        counts = self.store.import_ads(ad)
+        status = next(key for key in ("inserted", "updated", "unchanged") if counts.get(key))
+        return {"ad_id": ad_id, "status": status, "job_id": counts.get("job_id")}
+
     def performance_context(self, brand_id: str, seed: int | None = None) -> context.PerformanceContext:
         """The advice injected into the generation prompt (deterministic for a seed); its
         recommendation is `recommend(brand_id, seed)`. Level 0 for a brand without scores."""
@@ -376,6 +437,11 @@ def _brand_text(brand_id: object) -> None:
     reason = forbidden_reason(brand_id)
     if reason is not None:
         raise GenomeError(f"brand id {reason}")
+
+
+def _iso(value: object) -> object:
+    """Dates and times as ISO text for the import's date check; anything else as given (it checks that)."""
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def _seed(value: object) -> int:

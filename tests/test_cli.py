@@ -282,3 +282,130 @@ def test_a_bad_brand_command_line_exits_2(run, args):
     with pytest.raises(SystemExit) as exited:
         run(*args)
     assert exited.value.code == 2
+
+
+# --- the generator's calls: context for a brand never seen, template ranking --------------------------------
+def test_context_for_a_brand_never_seen_prints_a_level_0_context(run):
+    code, out, err = run("context", "--brand", "never-seen", "--seed", "1")
+    assert (code, err) == (0, "")
+    assert out.startswith("PERFORMANCE CONTEXT")
+    code, out, err = run("context", "--brand", "never-seen", "--seed", "1", "--json")
+    context = json.loads(out)
+    assert (code, err, context["cold_start_level"], context["total_matured_ads"]) == (0, "", 0, 0)
+    assert json.loads(run("brands", "--json")[1]) == []  # asking wrote nothing
+
+
+CANDIDATES_CSV = (
+    "template_id,base_score,template_category,hook_type,layout\n"
+    "t-low,0.2,lifestyle,question,grid\n"
+    "t-high,0.9,,statistic,\n"
+    "t-mid,,minimal_text,,split\n"
+)
+
+
+@pytest.fixture
+def candidates(tmp_path) -> Path:
+    path = tmp_path / "candidates.csv"
+    path.write_text(CANDIDATES_CSV)
+    return path
+
+
+def test_rank_prints_json_records_sorted_by_score(demo_run, candidates):
+    code, out, err = demo_run("rank", "--brand", "aurora-skincare", "--candidates", str(candidates), "--json")
+    assert (code, err) == (0, "")
+    ranked = json.loads(out)
+    assert [row["rank"] for row in ranked] == [1, 2, 3]
+    assert [row["score"] for row in ranked] == sorted((row["score"] for row in ranked), reverse=True)
+    assert {"template_id", "performance_score", "score", "base_score", "weight", "breakdown"} <= set(
+        ranked[0]
+    )
+    low = next(row for row in ranked if row["template_id"] == "t-low")
+    assert low["score"] == pytest.approx(0.7 * 0.2 + 0.3 * low["performance_score"])
+    assert {item["element_name"]: item["status"] for item in low["breakdown"]}["layout"] == (
+        "not a tracked element"
+    )
+    assert next(row for row in ranked if row["template_id"] == "t-mid")["base_score"] == 0.5
+
+
+@pytest.mark.parametrize(("mode", "weight"), [("roll_the_dice", "0.0"), ("smart_select", "0.3")])
+def test_rank_mode_and_weight_agree(demo_run, candidates, mode, weight):
+    by_mode = demo_run(
+        "rank", "--brand", "aurora-skincare", "--candidates", str(candidates), "--mode", mode, "--json"
+    )
+    by_weight = demo_run(
+        "rank", "--brand", "aurora-skincare", "--candidates", str(candidates), "--weight", weight, "--json"
+    )
+    assert by_mode[0] == by_weight[0] == 0
+    assert json.loads(by_mode[1]) == json.loads(by_weight[1])
+    if mode == "roll_the_dice":
+        assert [row["template_id"] for row in json.loads(by_mode[1])] == ["t-high", "t-mid", "t-low"]
+
+
+def test_rank_prints_a_table_with_the_formula_and_the_evidence_note(run, candidates):
+    code, out, err = run(
+        "rank", "--brand", "never-seen", "--candidates", str(candidates), "--mode", "roll_the_dice"
+    )
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0].split() == [
+        "rank",
+        "template",
+        "score",
+        "base",
+        "performance",
+        "scored",
+        "elements",
+        "evidence",
+    ]
+    assert lines[1].split()[:4] == ["1", "t-high", "0.900", "0.900"]
+    assert "score = 1.00 × base + 0.00 × performance (roll_the_dice)" in out
+    assert "note: No evidence for these element values yet" in out
+
+
+def test_rank_shows_hostile_ids_without_control_characters(run, tmp_path):
+    path = tmp_path / "candidates.csv"
+    path.write_text("template_id,hook_type\n<b>t1</b>,question\n")
+    code, out, _ = run("rank", "--brand", "b1", "--candidates", str(path))
+    assert code == 0 and "<b>t1</b>" in out
+    path.write_text("template_id,hook_type\nt\x1b[31m1,question\n")
+    code, out, err = run("rank", "--brand", "b1", "--candidates", str(path))
+    assert (code, out) == (1, "")
+    assert "\x1b" not in err and "row 1, column 'template_id': holds a control character" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--weight", "1.5"), "weight must be a number from 0 to 1"),
+        (("--weight", "nan"), "weight must be a number from 0 to 1"),
+        (("--candidates", "/no/such/candidates.csv"), "no such file"),
+        (("--brand", "bad\u200bbrand"), "brand id holds a zero-width character"),
+    ],
+    ids=["weight-above-1", "weight-nan", "missing-file", "zero-width-brand"],
+)
+def test_rank_failures_exit_1_with_one_line(run, candidates, args, message):
+    code, out, err = run("rank", "--brand", "b1", "--candidates", str(candidates), *args)
+    assert (code, out) == (1, "")
+    assert message in err
+    assert err.count("\n") == 1
+
+
+def test_rank_refuses_a_bad_candidates_file_with_row_column_and_reason(run, tmp_path):
+    path = tmp_path / "candidates.csv"
+    path.write_text("template_id,base_score,hook_type\nt1,1.5,question\nt1,0.5,story\n")
+    code, out, err = run("rank", "--brand", "b1", "--candidates", str(path))
+    assert (code, out) == (1, "")
+    assert "row 1, column 'base_score': must be between 0 and 1" in err
+    assert "row 2, column 'template_id': template_id repeats row 1" in err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--mode", "best"), ("--weight", "high"), ()],
+    ids=["unknown-mode", "weight-not-a-number", "no-candidates"],
+)
+def test_a_bad_rank_command_line_exits_2(run, args):
+    command = ("rank", "--brand", "b1", *(("--candidates", "c.csv") if args else ()), *args)
+    with pytest.raises(SystemExit) as exited:
+        run(*command)
+    assert exited.value.code == 2

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pandas as pd
 import streamlit as st
 
 from dashboard import state, ui
+from genome import ranking
+from genome.errors import GenomeError, ValidationError
 
 SEED_KEY = "preview_seed"
 MAX_SEED = 2**53 - 1  # the largest whole number a browser number input keeps exactly
@@ -15,6 +18,36 @@ EVIDENCE_NOTES = {  # what a recommendation rests on when it is not the brand's 
     "borrowed": "Level 0: this brand has no own results yet, so the recommendation rests on priors **borrowed** "
     "from brands that share data, not on its own ads.",
     "none": "Level 0: no own results and nothing to borrow yet, so the recommendation is uniform over the known values.",
+}
+
+
+RANK_RESULT_KEY = "preview_rank_result"
+RANK_EXAMPLE = (
+    "template_id,base_score,template_category,hook_type\n"
+    "carousel-01,0.62,product_showcase,question\n"
+    "story-02,0.55,lifestyle,social_proof\n"
+    "minimal-03,0.70,minimal_text,bold_claim\n"
+)
+RANK_MODE_LABELS = {
+    "smart_select": f"Smart select (performance weighs {ranking.SMART_SELECT_WEIGHT:.0%})",
+    "roll_the_dice": f"Roll the dice (performance weighs {ranking.ROLL_THE_DICE_WEIGHT:.0%})",
+}
+RANK_COLUMNS = {
+    "rank": st.column_config.NumberColumn("Rank", format="%d"),
+    "template_id": "Template",
+    "score": st.column_config.NumberColumn("Score", format="%.3f"),
+    "base_score": st.column_config.NumberColumn(
+        "Base score", format="%.3f", help="From the generator's other scorers; 0.5 when not given."
+    ),
+    "performance_score": st.column_config.NumberColumn(
+        "Performance score", format="%.3f", help="Pre-generation score of the template's element values."
+    ),
+    "uncertainty": st.column_config.NumberColumn("± (sd)", format="%.3f"),
+    "known_elements": st.column_config.NumberColumn("Scored elements", format="%d"),
+    "evidence": st.column_config.TextColumn(
+        "Evidence", help="own: this brand's ads; borrowed: a prior from sharing brands; none: nothing."
+    ),
+    "elements": "Elements (posterior mean)",
 }
 
 
@@ -150,3 +183,97 @@ json_col.download_button(
     mime="application/json",
     key="preview_download_json",
 )
+
+
+def element_summary(breakdown: list[dict]) -> str:
+    """One template's element values with their posterior means, e.g. "hook_type question 0.62"."""
+    return "; ".join(
+        f"{item['element_name']} {item['element_value']} "
+        + (f"{item['mean']:.2f}" if item["known"] else f"({item['status']})")
+        for item in breakdown
+    )
+
+
+def rank_candidates(
+    ws: state.Workspace, brand_id: str, source: object, mode: str, weight: float | None
+) -> None:
+    """Rank and keep the outcome (a table, or the file's problems) for this brand across reruns."""
+    try:
+        ranked = ws.genome.rank_templates(brand_id, source, mode, weight)
+    except ValidationError as exc:
+        st.session_state[RANK_RESULT_KEY] = (brand_id, "problems", (pd.DataFrame(exc.problems), exc.total))
+    except GenomeError as exc:
+        st.session_state[RANK_RESULT_KEY] = (brand_id, "error", str(exc))
+    else:
+        st.session_state[RANK_RESULT_KEY] = (brand_id, "ranked", ranked)
+
+
+def show_ranking(brand_id: str) -> None:
+    outcome = st.session_state.get(RANK_RESULT_KEY)
+    if outcome is None or outcome[0] != brand_id:
+        return
+    _, kind, payload = outcome
+    if kind == "error":
+        st.error(f"Could not rank: {ui.md(payload)}", icon=":material/warning:")
+    elif kind == "problems":
+        problems, total = payload
+        st.error(
+            f"The candidates were refused. Fix these {total:,} problems and rank again:",
+            icon=":material/warning:",
+        )
+        ui.paged_table(
+            problems,
+            key="preview_rank_problems",
+            column_config={
+                "row": st.column_config.NumberColumn("Row", help="1-based data row; 0 means the whole file.")
+            },
+        )
+    else:
+        weight = float(payload["weight"].iloc[0])
+        st.markdown(f"Score = {1 - weight:.2f} × base score + {weight:.2f} × performance score, best first.")
+        note = ranking.evidence_note(payload)
+        if note:
+            st.info(note, icon=":material/info:")
+        table = payload.drop(columns=["breakdown", "weight"]).assign(
+            elements=[element_summary(items) for items in payload["breakdown"]]  # one per template
+        )
+        st.dataframe(table, hide_index=True, column_config=RANK_COLUMNS, key="preview_rank_table")
+
+
+def rank_templates_section(ws: state.Workspace, brand_id: str) -> None:
+    """Paste or upload candidate templates and rank them for this brand."""
+    st.subheader("Rank templates")
+    st.caption(
+        "One row per candidate template: `template_id`, an optional `base_score` from 0 to 1 (what the "
+        "generator's other scorers gave; 0.5 when left out) and one column per element (blank: not set). "
+        "Each template's performance score is the pre-generation score of its element values."
+    )
+    source_kind = st.radio(
+        "Candidates", ["Paste CSV text", "Upload a CSV file"], horizontal=True, key="preview_rank_source"
+    )
+    if source_kind == "Paste CSV text":
+        text = st.text_area("Candidates CSV", value=RANK_EXAMPLE, height=140, key="preview_rank_text")
+        source = io.StringIO(text)
+    else:
+        uploaded = st.file_uploader("Candidates CSV", type=["csv"], key="preview_rank_file")
+        source = None if uploaded is None else io.BytesIO(uploaded.getvalue())
+    mode_column, weight_column = st.columns(2)
+    mode = mode_column.radio(
+        "Mode", ranking.RANK_MODES, format_func=RANK_MODE_LABELS.get, key="preview_rank_mode"
+    )
+    weight = None
+    if weight_column.checkbox("Set the weight myself", key="preview_rank_custom"):
+        weight = weight_column.slider(
+            "Weight of the performance score",
+            0.0,
+            1.0,
+            ranking.MODE_WEIGHTS[mode],
+            0.05,
+            key="preview_rank_weight",
+        )
+    if st.button("Rank templates", type="primary", key="preview_rank_button", disabled=source is None):
+        rank_candidates(ws, brand_id, source, mode, weight)
+    show_ranking(brand_id)
+
+
+rank_templates_section(ws, brand_id)
