@@ -19,7 +19,7 @@ from genome.settings import Settings
 from genome.store.base import Store
 from genome.store.postgres import PostgresStore, migrate
 from genome.store.sqlite import SqliteStore
-from tests.pg_server import PostgresServer
+from support.pg_server import PostgresServer
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
