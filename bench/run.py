@@ -178,8 +178,7 @@ def phase_postgres(rows: int, server_url: str, calls: int, per_row: bool, reps: 
     from genome.settings import Settings
     from genome.store.postgres import migrate
     from genome.store.supabase import SupabaseStore
-    from tests.test_supabase_live import CountingTransport
-    from tests.test_supabase_requests import SECRET, URL, PostgrestOnPostgres
+    from support.postgrest import SECRET, URL, CountingTransport, PostgrestOnPostgres
 
     name = f"genome_bench_{uuid.uuid4().hex[:8]}"
     url = urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
@@ -385,7 +384,7 @@ def run_plan(plan: Plan, workdir: Path, postgres: bool = True, pages: bool = Tru
 
 
 def _postgres(runner: Runner, plan: Plan) -> list[dict]:
-    from tests.pg_server import PostgresServer
+    from support.pg_server import PostgresServer
 
     server = PostgresServer()
     try:

@@ -61,7 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m genome", description=__doc__.splitlines()[0])
+    prog = "genome" if Path(sys.argv[0]).name == "genome" else "python -m genome"  # the installed command
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     parser.add_argument("--database", metavar="URL", help="database URL (default: the configured one)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
 

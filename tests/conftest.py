@@ -2,11 +2,19 @@
 cloned from a migrated template, and `store`, parametrized over every backend that runs here.
 
 A test that needs Postgres fails (it is not skipped) when the server cannot start.
+
+Tests leave the checkout as they found it: Hypothesis keeps its files in a temporary folder, the
+dashboard screenshots go to one unless `--update-screenshots` asks for the README's docs/img/, and
+the session fails when `git status --porcelain --ignored` shows anything new (outside CACHES).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,14 +22,118 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from genome.settings import Settings
 from genome.store.base import Store
 from genome.store.postgres import PostgresStore, migrate
 from genome.store.sqlite import SqliteStore
-from tests.pg_server import PostgresServer
+from support.pg_server import PostgresServer
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+ROOT = Path(__file__).resolve().parents[1]
+#: what a test run may leave in the checkout: Python's byte code and pytest's own cache (--lf needs it)
+CACHES = ("__pycache__/", ".pytest_cache/")
+README_IMAGES = "docs/img/"
+_HYPOTHESIS_HOME = Path(tempfile.mkdtemp(prefix="genome-hypothesis-"))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-screenshots",
+        action="store_true",
+        help=f"write the dashboard screenshots to {README_IMAGES} (the README's images), not a temporary folder",
+    )
+
+
+#: left out of the fast loop (scripts/test.sh --fast) with the `slow` marker: they start processes and
+#: kill them, fuzz, or drive every dashboard page through AppTest
+SLOW_FILES = frozenset(
+    {
+        "test_concurrency.py",
+        "test_crash.py",
+        "test_dashboard_apptest.py",
+        "test_dashboard_brands.py",
+        "test_faults.py",
+        "test_fuzz.py",
+        "test_remote_failure.py",
+    }
+)
+POSTGRES_FIXTURES = frozenset(
+    {"postgres_url", "postgres_template", "postgres_database", "empty_postgres_database"}
+)
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`slow` on SLOW_FILES; `postgres` on every test that asks for the server, so `-m "not postgres"`
+    never starts it."""
+    for item in items:
+        if item.path.name in SLOW_FILES:
+            item.add_marker(pytest.mark.slow)
+        if POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgres)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    set_hypothesis_home_dir(_HYPOTHESIS_HOME)  # its example database and caches, never ./.hypothesis
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_HYPOTHESIS_HOME, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def main_module_kept() -> Iterator[None]:
+    """Puts back `__main__` after each test: AppTest leaves the dashboard script there, and a process
+    started later with multiprocessing's spawn would run it again (opening ./genome.db)."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """docs/img/ with --update-screenshots, else a temporary folder."""
+    if request.config.getoption("--update-screenshots"):
+        return ROOT / README_IMAGES
+    return tmp_path_factory.mktemp("screenshots")
+
+
+def _checkout_state() -> dict[str, int] | None:
+    """Every changed, new or ignored path in the checkout (outside CACHES) with its modification time,
+    or None when this is not a git checkout."""
+    done = subprocess.run(
+        ["git", "status", "--porcelain", "--ignored", "--untracked-files=all", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        return None
+    paths = (entry[3:] for entry in done.stdout.split("\0") if len(entry) > 3)
+    kept = (path for path in paths if path != ".venv" and not any(cache in f"/{path}" for cache in CACHES))
+    return {path: (ROOT / path).lstat().st_mtime_ns if (ROOT / path).exists() else 0 for path in kept}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def checkout_left_as_found(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fails the session when the tests created, changed or deleted anything in the checkout."""
+    before = _checkout_state()
+    yield
+    after = _checkout_state()
+    if before is None or after is None:
+        return
+    allowed = README_IMAGES if request.config.getoption("--update-screenshots") else None
+    changed = sorted(
+        path
+        for path in before.keys() | after.keys()
+        if before.get(path) != after.get(path) and not (allowed and path.startswith(allowed))
+    )
+    assert not changed, (
+        f"the checkout changed during the tests (a test wrote there, or files were edited): {changed}"
+    )
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -27,9 +28,21 @@ def run(sqlite_url, capsys):
     return invoke
 
 
+@pytest.fixture(scope="module")
+def demo_workspace(tmp_path_factory) -> Path:
+    """The demo workspace, loaded through the CLI once per module; each test gets a copy."""
+    path = tmp_path_factory.mktemp("demo") / "genome.db"
+    assert main(["--database", f"sqlite:///{path}", "demo", "--json"]) == 0
+    return path
+
+
 @pytest.fixture
-def demo_run(run):
-    assert run("demo", "--json")[0] == 0
+def demo_run(run, demo_workspace, sqlite_url, capsys):
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(f"{demo_workspace}{suffix}")
+        if source.exists():
+            shutil.copy(source, f"{sqlite_url.removeprefix('sqlite:///')}{suffix}")
+    capsys.readouterr()
     return run
 
 

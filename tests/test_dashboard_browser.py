@@ -1,8 +1,8 @@
 """The dashboard in headless Chromium: every page, dialogs, a fragment, downloads, and screenshots.
 
 Starts `streamlit run dashboard/app.py` on a demo workspace in a temporary SQLite file, drives the
-OS's Chromium (/usr/bin/chromium, never `playwright install`) and saves one screenshot per page to
-docs/img/ for the README.
+OS's Chromium (/usr/bin/chromium, never `playwright install`) and saves one screenshot per page to a
+temporary folder, or to docs/img/ for the README with `--update-screenshots` (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = ROOT / "docs" / "img"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -159,7 +158,7 @@ def assert_no_exception(tab) -> None:
 
 
 @pytest.mark.parametrize("path", list(PAGES), ids=[name for name, _ in PAGES.values()])
-def test_every_page_renders_without_an_exception_and_is_screenshotted(server, page, path):
+def test_every_page_renders_without_an_exception_and_is_screenshotted(server, page, path, screenshot_dir):
     open_page(page, server, path)
     if path == "simulation":  # show the page with results: a default study takes a few seconds
         page.get_by_role("button", name="Run simulation").click()
@@ -173,8 +172,9 @@ def test_every_page_renders_without_an_exception_and_is_screenshotted(server, pa
         {"width": VIEWPORT["width"], "height": min(max(height, VIEWPORT["height"]), MAX_SHOT_HEIGHT)}
     )
     settle(page)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"dashboard_{PAGES[path][0]}.png"))
+    shot = screenshot_dir / f"dashboard_{PAGES[path][0]}.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 0
 
 
 def test_alert_details_open_in_a_dialog(server, page, workspace):

@@ -24,6 +24,7 @@ from genome.errors import GenomeError, NotFound, StoreError
 from genome.settings import Settings
 from genome.store.base import RefreshInputs, RefreshOutputs
 from genome.store.supabase import SupabaseStore
+from support.postgrest import CountingTransport
 
 LIVE_URL = os.environ.get("SUPABASE_TEST_URL", "")
 LIVE_KEY = os.environ.get("SUPABASE_TEST_SECRET_KEY", "")
@@ -37,21 +38,6 @@ pytestmark = [
         reason="live Supabase test: set SUPABASE_TEST_URL and SUPABASE_TEST_SECRET_KEY (a project with migrations/ applied)",
     ),
 ]
-
-
-class CountingTransport(httpx.BaseTransport):
-    """Passes every request to `inner` and keeps it in `requests` (to count what a job costs)."""
-
-    def __init__(self, inner: httpx.BaseTransport) -> None:
-        self.inner = inner
-        self.requests: list[httpx.Request] = []
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        return self.inner.handle_request(request)
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 def synthetic_workspace(ads: int, days: int, prefix: str = "", start: date = date(2026, 1, 1)) -> dict:
