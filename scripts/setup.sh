@@ -11,7 +11,7 @@ stamp=".venv/.installed-$(cat requirements.txt "$requirements" | sha256sum | cut
 if [[ ! -f "$stamp" ]]; then
   .venv/bin/pip install --quiet --disable-pip-version-check -r "$requirements" 2>&1 \
     | grep -v "is ignored" || true
-  .venv/bin/python -c "import streamlit, pandas, numpy, scipy, plotly, psycopg, supabase" \
+  .venv/bin/python -c "import streamlit, pandas, numpy, scipy, plotly, psycopg, supabase, authlib" \
     || { echo "dependency install failed" >&2; exit 1; }
   touch "$stamp"
 fi
