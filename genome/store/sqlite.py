@@ -216,15 +216,18 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
             connection.execute("pragma cache_size = -65536")  # 64 MiB: refresh joins stay in memory
             connection.executescript(sqlite_writes.TEMP_TABLES)
             connection.create_aggregate("money_sum", 2, sqlite_writes.MoneySum)
-            if self.read_only:
-                if schema_version(connection, self.path) < MIGRATIONS[-1].number:
+            try:
+                if self.read_only and schema_version(connection, self.path) < MIGRATIONS[-1].number:
                     raise StoreError(
                         f"SQLite: {self.path} needs a one-time upgrade, which needs write access"
                     )
-                return connection
-            connection.execute("pragma journal_mode = wal")
-            connection.execute("pragma synchronous = normal")
-            apply_migrations(connection, self.path)
+                if not self.read_only:
+                    connection.execute("pragma journal_mode = wal")
+                    connection.execute("pragma synchronous = normal")
+                    apply_migrations(connection, self.path)
+            except BaseException:
+                connection.close()  # a refused file keeps no handle open
+                raise
         return connection
 
     def _damaged(self, detail: str) -> str:
