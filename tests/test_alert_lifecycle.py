@@ -252,7 +252,7 @@ def test_alert_events_filter_by_alert_and_brand(brand_store):
     assert brand_store.alert_events(alert_id=999_999).empty
 
 
-# --- a SQLite file made before the event history ------------------------------------------------------
+# --- the SQLite history is append-only ------------------------------------------------------------------
 def test_sqlite_refuses_to_rewrite_an_alert_event(sqlite_url):
     store = open_store(sqlite_url, Settings())
     store.save_brands(BRAND)
