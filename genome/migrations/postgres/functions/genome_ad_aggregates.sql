@@ -8,7 +8,7 @@
 -- Called by: genome/store/postgres.py PostgresStore.ad_aggregates (the refresh's input).
 -- Money is summed with `sum(x order by date)`: in date order, one addition after another, whatever
 -- the plan (an ordered aggregate is never split over parallel workers), so the same rows give the
--- same bits on every run and on SQLite (genome/store/sqlite_writes.py MONEY_SUM).
+-- same bits on every run and on SQLite (genome/store/sqlite_writes.py MoneySum).
 -- SECURITY INVOKER, search_path '' (tables written public.<name>); execute for service_role only.
 -- Applied by `migrate` after the numbered files, again whenever this file changes. A change of its
 -- arguments or return type needs `drop function if exists` of the old signature above the create.

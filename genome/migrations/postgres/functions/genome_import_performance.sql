@@ -7,7 +7,7 @@
 -- Called by: genome/store/postgres.py PostgresStore.import_performance, supabase_requests.import_performance_call.
 -- Money is summed with `sum(x order by date)`: in date order, one addition after another, whatever
 -- the plan (an ordered aggregate is never split over parallel workers), so the same rows give the
--- same bits on every run and on SQLite (genome/store/sqlite_writes.py MONEY_SUM).
+-- same bits on every run and on SQLite (genome/store/sqlite_writes.py MoneySum).
 -- Takes the job lock pg_advisory_xact_lock(7240311), so no two jobs interleave.
 -- SECURITY INVOKER, search_path '' (tables written public.<name>); execute for service_role only.
 -- Applied by `migrate` after the numbered files, again whenever this file changes. A change of its
