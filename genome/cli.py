@@ -85,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument("--seed", type=int, metavar="N", help="seed for a reproducible draw")
         return sub
 
-    command("migrate", "apply migrations/ to a Postgres database (SQLite creates its schema itself)")
+    command("migrate", "apply the migrations to a Postgres database (SQLite migrates its file itself)")
     command("demo", "load the demo workspace", json_flag=True).add_argument("--seed", type=int, default=7)
     command("import-ads", "import an ads CSV (all or nothing)", json_flag=True).add_argument("file")
     command(

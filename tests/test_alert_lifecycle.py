@@ -9,7 +9,6 @@ repeatability tests run the real validation of the demo workspace through `Genom
 from __future__ import annotations
 
 import sqlite3
-from contextlib import closing
 from datetime import UTC, date, datetime
 
 import pandas as pd
@@ -253,33 +252,7 @@ def test_alert_events_filter_by_alert_and_brand(brand_store):
     assert brand_store.alert_events(alert_id=999_999).empty
 
 
-# --- a SQLite file made before the event history ------------------------------------------------------
-def test_a_sqlite_file_made_before_the_event_history_gets_it_on_open(sqlite_url):
-    store = open_store(sqlite_url, Settings())
-    store.save_brands(BRAND)
-    store.validate(["b1"], DAY_1, fixed(breach("warning", 0.15)))
-    alert_id = int(the_alert(store)["id"])
-    store.set_alert_status(alert_id, "acknowledged", "ops", "looking", now())
-    store.close()
-    with closing(sqlite3.connect(sqlite_path(sqlite_url))) as connection:  # the schema before the history
-        connection.executescript(
-            "drop trigger alert_events_opened; drop trigger alert_events_changed;"
-            " drop table system_alert_events; alter table system_alerts drop column as_of;"
-            " pragma user_version = 1;"
-        )
-    reopened = open_store(sqlite_url, Settings())
-    try:
-        assert history(reopened, alert_id) == [
-            ("opened", "system", "", "warning"),
-            ("acknowledged", "ops", "looking", "warning"),
-        ]
-        reopened.validate(["b1"], DAY_2, fixed(update(reopened, "critical", 0.05)))
-        assert the_alert(reopened)["status"] == "open"
-        assert [kind for kind, *_ in history(reopened, alert_id)][-2:] == ["escalated", "reopened"]
-    finally:
-        reopened.close()
-
-
+# --- the SQLite history is append-only ------------------------------------------------------------------
 def test_sqlite_refuses_to_rewrite_an_alert_event(sqlite_url):
     store = open_store(sqlite_url, Settings())
     store.save_brands(BRAND)

@@ -194,7 +194,7 @@ def test_migrate_on_sqlite_explains_there_is_nothing_to_do(run):
 
 def test_migrate_postgres(empty_postgres_database, capsys):
     assert main(["--database", empty_postgres_database, "migrate"]) == 0
-    assert "applied 0001_schema.sql" in capsys.readouterr().out
+    assert "applied 0001_baseline.sql" in capsys.readouterr().out
     assert main(["--database", empty_postgres_database, "migrate"]) == 0
     assert "already up to date" in capsys.readouterr().out
 

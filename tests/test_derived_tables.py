@@ -1,18 +1,18 @@
-"""0007's derived tables on a real server: a database filled under 0001-0006 gets exact tables when
-0007 is applied (and again when it runs twice); after any sequence of imports, the imports' counts
-and the rewritten reads equal what 0002/0004's bodies give on a twin database without 0007.
+"""The derived tables on a real server: after any sequence of imports, ad_performance_totals and
+generated_ad_elements hold exactly what the raw rows define, and the live reads that use them
+(genome_ad_aggregates, genome_ad_aggregates_page, genome_ad_element_groups) answer what a reference
+computed from the raw rows alone answers (the bodies the functions had before the derived tables).
 
-Money is drawn in quarters, so every sum is exact whatever order a plan adds the rows in (both
-bodies add floats in plan order; the tables change where, not what, is summed)."""
+Money is drawn in quarters, so every sum is exact whatever the order; bit-identical sums of inexact
+amounts are tested in tests/test_money_sums.py."""
 
 from __future__ import annotations
 
 import json
-import shutil
 import uuid
+from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -21,14 +21,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from genome.settings import Settings
-from genome.store.postgres import MIGRATIONS_DIR, migrate
+from genome.store.postgres import migrate
 
 pytestmark = pytest.mark.postgres
 
-DERIVED = MIGRATIONS_DIR / "0007_derived.sql"
-EARLIER = sorted(
-    path for path in MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql") if path.name < DERIVED.name
-)
 SETTINGS = Settings()
 
 TOTALS = "select * from public.ad_performance_totals order by generated_ad_id"
@@ -47,6 +43,29 @@ select a.brand_id, tag.key, tag.value #>> '{}', a.id
 from public.generated_ads a, jsonb_each(a.element_tags) as tag
 where jsonb_typeof(tag.value) in ('string', 'number', 'boolean') and tag.value #>> '{}' <> ''
 order by a.id, tag.key
+"""
+# the ad aggregates from the daily rows alone (genome_ad_aggregates before the totals existed)
+AGGREGATES_FROM_DAYS = """
+with ads as (
+    select a.* from public.generated_ads a
+    where (%(brands)s::text[] is null or a.brand_id = any (%(brands)s::text[]))
+      and (%(as_of)s::date is null or (a.created_at at time zone 'UTC')::date <= %(as_of)s::date)
+), daily as (
+    select p.generated_ad_id, sum(p.impressions)::float8 as impressions, sum(p.clicks)::float8 as clicks,
+           sum(p.conversions)::float8 as conversions, sum(p.spend) as spend, sum(p.revenue) as revenue,
+           min(p.date) as first_date, max(p.date) as last_date,
+           (array_agg(p.campaign_objective order by p.date desc)
+               filter (where coalesce(p.campaign_objective, '') <> ''))[1] as campaign_objective
+    from public.ad_performance p join ads on ads.id = p.generated_ad_id
+    where %(as_of)s::date is null or p.date <= %(as_of)s::date
+    group by p.generated_ad_id
+)
+select ads.id, ads.brand_id, ads.is_imported, ads.created_at, ads.final_status, ads.pre_gen_score,
+       coalesce(daily.impressions, 0), coalesce(daily.clicks, 0), coalesce(daily.conversions, 0),
+       coalesce(daily.spend, 0), coalesce(daily.revenue, 0), daily.first_date, daily.last_date,
+       coalesce(daily.campaign_objective, '')
+from ads left join daily on daily.generated_ad_id = ads.id
+order by ads.id
 """
 
 
@@ -83,98 +102,17 @@ def day(ad_id: str, on: int, impressions: int, spend: float, objective: str | No
     }
 
 
-# --- the backfill ------------------------------------------------------------------------------------
-BEFORE_0007 = [
-    (
-        "genome_import_ads",
-        [ad("a1", "b1", '{"hook": "question", "size": 1080, "ratio": 1.50, "flag": true}')],
-    ),
-    (
-        "genome_import_ads",
-        [ad("a2", "b1", '{"hook": "", "none": null, "list": [1], "obj": {"k": 1}, "x": " "}')],
-    ),
-    ("genome_import_ads", [ad("a3", "b2", "{}"), ad("a4", "b2", '{"hook": "story"}')]),
-    ("genome_import_ads", [ad("a4", "b3", '{"hook": "offer", "flag": false}')]),  # re-tagged, other brand
-    (
-        "genome_import_performance",
-        [
-            day("a1", 1, 100, 1.25, "SALES"),
-            day("a1", 2, 200, 2.5, "TRAFFIC"),
-            day("a1", 3, 300, 0.75, None),  # latest day without an objective
-            day("a2", 1, 50, 0.5, " "),
-            day("a2", 2, 60, 0.25, ""),
-            day("a4", 2, 10, 0.0, "AWARENESS"),
-        ],
-    ),
-    (
-        "genome_import_performance",
-        [day("a1", 2, 400, 5.0, None), day("a4", 3, 20, 1.0, "SALES")],
-    ),  # overwrites
-]
-
-
-@pytest.fixture
-def before_0007(empty_postgres_database: str, tmp_path: Path) -> tuple[str, Path]:
-    """A database migrated to 0006 and filled through 0002's imports; the directory of its migrations."""
-    directory = tmp_path / "migrations"
-    directory.mkdir()
-    for path in EARLIER:
-        shutil.copy(path, directory)
-    assert migrate(empty_postgres_database, directory, SETTINGS) == [path.name for path in EARLIER]
-    with psycopg.connect(empty_postgres_database, autocommit=True) as connection:
-        for function, payload in BEFORE_0007:
-            rpc(connection, function, payload)
-    return empty_postgres_database, directory
-
-
-def test_0007_fills_both_tables_from_the_data_already_there(before_0007):
-    url, directory = before_0007
-    shutil.copy(DERIVED, directory)
-    assert migrate(url, directory, SETTINGS) == [DERIVED.name]
-    with psycopg.connect(url, autocommit=True) as connection:
-        totals, elements = rows(connection, TOTALS), rows(connection, ELEMENTS)
-        assert totals == rows(connection, TOTALS_FROM_DAYS)
-        assert elements == rows(connection, ELEMENTS_FROM_TAGS)
-    first, second = date(2024, 1, 2), date(2024, 1, 4)
-    assert totals == [
-        ("a1", 800, 80, 8, 7.0, 14.0, first, second, "SALES"),  # day 2's TRAFFIC overwritten by none
-        ("a2", 110, 11, 0, 0.75, 1.5, first, date(2024, 1, 3), ""),  # imports store " " and "" as null
-        ("a4", 30, 3, 0, 1.0, 2.0, date(2024, 1, 3), second, "SALES"),
-    ]
-    assert elements == [
-        ("b1", "flag", "true", "a1"),
-        ("b1", "hook", "question", "a1"),
-        ("b1", "ratio", "1.50", "a1"),
-        ("b1", "size", "1080", "a1"),
-        ("b1", "x", " ", "a2"),
-        ("b3", "flag", "false", "a4"),
-        ("b3", "hook", "offer", "a4"),
-    ]
-
-
-def test_0007_run_twice_leaves_the_same_tables(before_0007):
-    url, directory = before_0007
-    shutil.copy(DERIVED, directory)
-    migrate(url, directory, SETTINGS)
-    with psycopg.connect(url, autocommit=True) as connection:
-        once = rows(connection, TOTALS), rows(connection, ELEMENTS)
-        connection.execute(DERIVED.read_text())
-        assert (rows(connection, TOTALS), rows(connection, ELEMENTS)) == once
-    assert migrate(url, directory, SETTINGS) == []
-
-
 @pytest.mark.parametrize(
     "function",
     [
         "genome_ad_aggregates(text[], date)",
         "genome_ad_aggregates_page(text[], date, text, integer)",
-        "genome_ad_elements(text[], text[])",
-        "genome_ad_elements_page(text[], text[], text, text, integer)",
+        "genome_ad_element_groups(text[], text[], text, text, text, integer)",
         "genome_import_ads(jsonb, timestamptz)",
         "genome_import_performance(jsonb, timestamptz)",
     ],
 )
-def test_replaced_functions_keep_their_security(postgres_database, function):
+def test_the_functions_of_the_derived_tables_are_for_the_service_role_only(postgres_database, function):
     with psycopg.connect(postgres_database, autocommit=True) as connection:
         may = rows(
             connection,
@@ -197,37 +135,16 @@ AS_OFS = (None, date(2023, 12, 31), *DAYS, date(2024, 1, 7))
 BRAND_FILTERS = (None, ["b1"], ["b2", "b3"], [])
 ELEMENT_FILTERS = (None, ["hook", "size"], ["flag"], [])
 AFTER_ADS = (None, "a2", "a2x", "a6")
-AFTER_NAMES = (None, "flag", "hook", "zz")
-READS = {
-    "aggregates": (
-        "select * from public.genome_ad_aggregates(%s, %s)",
-        [(brands, as_of) for brands in BRAND_FILTERS for as_of in AS_OFS],
-    ),
-    "aggregates_page": (
-        "select * from public.genome_ad_aggregates_page(%s, %s, %s, %s)",
-        [
-            (brands, as_of, after, limit)
-            for brands in BRAND_FILTERS[:2]
-            for as_of in (None, DAYS[1], DAYS[4])
-            for after in AFTER_ADS
-            for limit in (2, None)
-        ],
-    ),
-    "elements": (
-        "select * from public.genome_ad_elements(%s, %s)",
-        [(brands, names) for brands in BRAND_FILTERS for names in ELEMENT_FILTERS],
-    ),
-    "elements_page": (
-        "select * from public.genome_ad_elements_page(%s, %s, %s, %s, %s)",
-        [
-            (brands, names, after, after_name, 3)
-            for brands in (None, ["b2", "b3"])
-            for names in ELEMENT_FILTERS[:2]
-            for after in AFTER_ADS
-            for after_name in AFTER_NAMES
-        ],
-    ),
-}
+AGGREGATE_CASES = [(brands, as_of) for brands in BRAND_FILTERS for as_of in AS_OFS]
+PAGE_CASES = [
+    (brands, as_of, after, limit)
+    for brands in BRAND_FILTERS[:2]
+    for as_of in (None, DAYS[1], DAYS[4])
+    for after in AFTER_ADS
+    for limit in (2, None)
+]
+GROUP_CASES = [(brands, names) for brands in BRAND_FILTERS for names in ELEMENT_FILTERS]
+
 
 tag_values = st.sampled_from(
     ['"question"', '"story"', '""', '" "', "1080", "1.50", "true", "false", "null", "[1]"]
@@ -262,36 +179,73 @@ imports = st.lists(
 
 
 @pytest.fixture(scope="module")
-def twins(
-    postgres_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[psycopg.Connection, psycopg.Connection]]:
-    """Autocommit connections to two databases: one migrated to 0006, one through 0007."""
-    directory = tmp_path_factory.mktemp("migrations")
-    for path in EARLIER:
-        shutil.copy(path, directory)
-    names = [f"genome_twin_{uuid.uuid4().hex[:12]}" for _ in range(2)]
+def service(postgres_url: str) -> Iterator[psycopg.Connection]:
+    """An autocommit connection to a database of its own, migrated (one for all the examples)."""
+    name = f"genome_derived_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(postgres_url, autocommit=True) as admin:
         try:
-            for name in names:
-                admin.execute(f'create database "{name}"')
-            original_url, derived_url = (database(postgres_url, name) for name in names)
-            migrate(original_url, directory, SETTINGS)
-            migrate(derived_url, MIGRATIONS_DIR, SETTINGS)
-            with (
-                psycopg.connect(original_url, autocommit=True) as original,
-                psycopg.connect(derived_url, autocommit=True) as derived,
-            ):
-                yield original, derived
+            admin.execute(f'create database "{name}"')
+            url = database(postgres_url, name)
+            migrate(url, settings=SETTINGS)
+            with psycopg.connect(url, autocommit=True) as connection:
+                yield connection
         finally:
-            for name in names:
-                admin.execute(f'drop database if exists "{name}" with (force)')
+            admin.execute(f'drop database if exists "{name}" with (force)')
 
 
-def read_all(connection: psycopg.Connection) -> dict[str, list[list[tuple]]]:
-    """Every read of READS, as service_role, in one read-only transaction."""
+def live_reads(connection: psycopg.Connection) -> dict[str, list[list[tuple]]]:
+    """Every case of the live read functions, as service_role, in one read-only transaction."""
     with connection.transaction(force_rollback=True):
         connection.execute("set local role service_role")
-        return {name: [rows(connection, sql, case) for case in cases] for name, (sql, cases) in READS.items()}
+        return {
+            "aggregates": [
+                rows(connection, "select * from public.genome_ad_aggregates(%s, %s)", case)
+                for case in AGGREGATE_CASES
+            ],
+            "aggregates_page": [
+                rows(connection, "select * from public.genome_ad_aggregates_page(%s, %s, %s, %s)", case)
+                for case in PAGE_CASES
+            ],
+            "element_groups": [
+                [
+                    (brand, name, value, ads)
+                    for brand, name, value, ads in rows(
+                        connection, "select * from public.genome_ad_element_groups(%s, %s)", case
+                    )
+                ]
+                for case in GROUP_CASES
+            ],
+        }
+
+
+def reference_reads(connection: psycopg.Connection) -> dict[str, list[list[tuple]]]:
+    """The same cases computed from the raw rows alone: daily rows summed, tags exploded."""
+
+    def aggregates(brands: list[str] | None, as_of: date | None) -> list[tuple]:
+        return rows(connection, AGGREGATES_FROM_DAYS, {"brands": brands, "as_of": as_of})  # type: ignore[arg-type]
+
+    def page(
+        brands: list[str] | None, as_of: date | None, after: str | None, limit: int | None
+    ) -> list[tuple]:
+        later = [row for row in aggregates(brands, as_of) if after is None or row[0] > after]
+        return later if limit is None else later[:limit]
+
+    tags = rows(connection, ELEMENTS_FROM_TAGS)
+
+    def groups(brands: list[str] | None, names: list[str] | None) -> list[tuple]:
+        ads: dict[tuple, list[str]] = defaultdict(list)
+        for brand, name, value, ad_id in tags:
+            if (brands is None or brand in brands) and (names is None or name in names):
+                ads[(brand, name, value)].append(ad_id)
+        return [(*key, sorted(ad_ids)) for key, ad_ids in sorted(ads.items())]
+
+    with connection.transaction(force_rollback=True):
+        connection.execute("set local timezone = 'UTC'")
+        return {
+            "aggregates": [aggregates(*case) for case in AGGREGATE_CASES],
+            "aggregates_page": [page(*case) for case in PAGE_CASES],
+            "element_groups": [groups(*case) for case in GROUP_CASES],
+        }
 
 
 @settings(
@@ -300,19 +254,20 @@ def read_all(connection: psycopg.Connection) -> dict[str, list[list[tuple]]]:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(first=every_ad, steps=imports)
-def test_imports_and_reads_equal_those_of_0002_and_0004(twins, first, steps):
-    original, derived = twins
-    for connection in twins:
-        connection.execute("truncate public.brands, public.genome_job_runs cascade")
+def test_after_any_imports_the_derived_tables_and_reads_equal_the_raw_rows(service, first, steps):
+    service.execute("truncate public.brands, public.genome_job_runs cascade")
     for function, payload in [("genome_import_ads", list(first)), *steps]:
-        assert rpc(derived, function, payload) == rpc(original, function, payload)
-    assert rows(derived, TOTALS) == rows(derived, TOTALS_FROM_DAYS)
-    assert rows(derived, ELEMENTS) == rows(derived, ELEMENTS_FROM_TAGS)
-    expected, got = read_all(original), read_all(derived)
+        rpc(service, function, payload)
+    assert rows(service, TOTALS) == rows(service, TOTALS_FROM_DAYS)
+    assert rows(service, ELEMENTS) == rows(service, ELEMENTS_FROM_TAGS)
+    expected, got = reference_reads(service), live_reads(service)
+    cases = {"aggregates": AGGREGATE_CASES, "aggregates_page": PAGE_CASES, "element_groups": GROUP_CASES}
     differing = {
         name: [
-            case for case, want, have in zip(cases, expected[name], got[name], strict=True) if want != have
+            case
+            for case, want, have in zip(cases[name], expected[name], got[name], strict=True)
+            if want != have
         ]
-        for name, (_, cases) in READS.items()
+        for name in cases
     }
-    assert {name: cases for name, cases in differing.items() if cases} == {}
+    assert {name: found for name, found in differing.items() if found} == {}

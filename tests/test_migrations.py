@@ -4,6 +4,7 @@ called the way the REST backend calls them (named jsonb arguments, as the servic
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import socket
 from pathlib import Path
@@ -14,14 +15,14 @@ import pytest
 
 from genome.errors import StoreError
 from genome.settings import Settings
-from genome.store.postgres import MIGRATIONS_DIR, PostgresStore, migrate
+from genome.store import migrations
+from genome.store.postgres import PostgresStore, migrate
 from tests.expected_schema import AUTHENTICATED_READS, TABLES
 
 pytestmark = pytest.mark.postgres
 
 FUNCTIONS = {
     "genome_ad_aggregates",
-    "genome_ad_elements",
     "genome_brand_overview",
     "genome_record_job",
     "genome_save_brands",
@@ -31,7 +32,6 @@ FUNCTIONS = {
     "genome_apply_validation",
     "genome_set_alert_status",
     "genome_ad_aggregates_page",
-    "genome_ad_elements_page",
     "genome_known_ad_ids",
     "genome_ad_element_groups",
     "genome_brand_stats",
@@ -54,45 +54,86 @@ def query(url: str, sql: str, params: tuple = ()) -> list[tuple]:
         return connection.execute(sql, params).fetchall()
 
 
+POSTGRES = Path(str(migrations.folder("postgres")))
+
+
+def migration_files(directory: Path = POSTGRES) -> list[str]:
+    """What `migrate` applies to an empty database, in its order: numbered files, then functions."""
+    return [f"{m.version}.sql" for m in (*migrations.numbered(directory), *migrations.functions(directory))]
+
+
 def test_migrations_apply_to_a_fresh_database_and_reapplying_is_a_no_op(empty_postgres_database):
-    files = sorted(path.name for path in MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql"))
+    files = migration_files()
+    assert files[0] == "0001_baseline.sql" and "functions/genome_apply_refresh.sql" in files
     assert migrate(empty_postgres_database) == files
     fingerprint = query(empty_postgres_database, CATALOG_FINGERPRINT)
     assert migrate(empty_postgres_database) == []
     assert query(empty_postgres_database, CATALOG_FINGERPRINT) == fingerprint
-    recorded = query(empty_postgres_database, "select version from public.schema_migrations order by version")
-    assert [row[0] + ".sql" for row in recorded] == files
+    recorded = query(empty_postgres_database, "select version from public.schema_migrations")
+    assert sorted(row[0] + ".sql" for row in recorded) == sorted(files)
+
+
+def test_every_function_lives_in_one_file_named_after_it():
+    """One `create or replace function` per function file, named as its file; none in numbered files."""
+    for migration in migrations.functions(POSTGRES):
+        created = re.findall(r"create (?:or replace )?function public\.(\w+)", migration.text)
+        assert created == [migration.name.removesuffix(".sql")]
+    assert {m.name.removesuffix(".sql") for m in migrations.functions(POSTGRES)} == FUNCTIONS
+    for migration in migrations.numbered(POSTGRES):
+        assert "create function" not in migration.text and "create or replace function" not in migration.text
 
 
 def test_a_migration_edited_after_it_was_applied_is_refused(empty_postgres_database, tmp_path):
-    directory = Path(shutil.copytree(MIGRATIONS_DIR, tmp_path / "migrations"))
+    directory = Path(shutil.copytree(POSTGRES, tmp_path / "migrations"))
     migrate(empty_postgres_database, directory)
-    edited = directory / "0001_schema.sql"
+    edited = directory / "0001_baseline.sql"
     edited.write_text(edited.read_text() + "\n-- edited\n")
-    with pytest.raises(StoreError, match=r"0001_schema\.sql changed"):
+    with pytest.raises(StoreError, match=r"0001_baseline\.sql changed"):
         migrate(empty_postgres_database, directory)
 
 
-def test_0011_keeps_stored_rewards_and_lets_conversions_exceed_clicks(empty_postgres_database, tmp_path):
-    directory = Path(shutil.copytree(MIGRATIONS_DIR, tmp_path / "migrations"))
-    (directory / "0011_import_trust.sql").unlink()
+def test_a_changed_function_file_is_applied_again_and_keeps_its_grants(empty_postgres_database, tmp_path):
+    """A function file whose checksum changed is applied again, alone; a return type change drops the
+    old function first (in its file) and the file's grants apply to the new one."""
+    directory = Path(shutil.copytree(POSTGRES, tmp_path / "migrations"))
     migrate(empty_postgres_database, directory)
-    view_through_day = "insert into public.ad_performance values ('a1', '2026-01-01', 100, 5, 9)"
-    with psycopg.connect(empty_postgres_database, autocommit=True) as connection:
-        connection.execute("insert into public.brands (id, name) values ('b1', 'b1')")
-        connection.execute("insert into public.generated_ads (id, brand_id) values ('a1', 'b1')")
-        connection.execute(
-            "insert into public.creative_element_rewards (generated_ad_id, brand_id, reward_score, maturity,"
-            " impressions_at_maturity) values ('a1', 'b1', 0.5, 'ctr', 1234)"
+    function = directory / "functions" / "genome_known_ad_ids.sql"
+    function.write_text(
+        "drop function if exists public.genome_known_ad_ids(text[]);\n"
+        + function.read_text().replace("returns setof text", "returns table (ad_id text)")
+    )
+    assert migrate(empty_postgres_database, directory) == ["functions/genome_known_ad_ids.sql"]
+    assert migrate(empty_postgres_database, directory) == []
+    returns, service_role, authenticated = query(
+        empty_postgres_database,
+        "select pg_get_function_result(oid), has_function_privilege('service_role', oid, 'execute'),"
+        " has_function_privilege('authenticated', oid, 'execute')"
+        " from pg_proc where proname = 'genome_known_ad_ids'",
+    )[0]
+    assert (returns, service_role, authenticated) == ("TABLE(ad_id text)", True, False)
+    recorded = query(
+        empty_postgres_database,
+        "select checksum from public.schema_migrations where version = 'functions/genome_known_ad_ids'",
+    )
+    checksums = {m.name: m.checksum for m in migrations.functions(directory)}
+    assert recorded == [(checksums["genome_known_ad_ids.sql"],)]
+
+
+def test_a_new_numbered_file_runs_before_the_function_files_that_need_it(empty_postgres_database, tmp_path):
+    directory = Path(shutil.copytree(POSTGRES, tmp_path / "migrations"))
+    migrate(empty_postgres_database, directory)
+    (directory / "0002_note.sql").write_text("alter table public.brands add column note text;\n")
+    function = directory / "functions" / "genome_known_ad_ids.sql"
+    function.write_text(  # a sql function's body is checked when it is created: the column must exist
+        function.read_text().replace(
+            "where a.id = any",
+            "join public.brands b on b.id = a.brand_id where b.note is null and a.id = any",
         )
-        with pytest.raises(psycopg.errors.CheckViolation):
-            connection.execute(view_through_day)
-    shutil.copy(MIGRATIONS_DIR / "0011_import_trust.sql", directory)
-    assert migrate(empty_postgres_database, directory) == ["0011_import_trust.sql"]
-    with psycopg.connect(empty_postgres_database, autocommit=True) as connection:
-        connection.execute(view_through_day)
-    kept = query(empty_postgres_database, "select impressions_at_reward from public.creative_element_rewards")
-    assert kept == [(1234,)]
+    )
+    assert migrate(empty_postgres_database, directory) == [
+        "0002_note.sql",
+        "functions/genome_known_ad_ids.sql",
+    ]
 
 
 def test_every_table_has_row_level_security_and_policies(postgres_database):
@@ -301,14 +342,14 @@ def test_rpc_imports_are_idempotent_and_read_back_through_the_read_functions(ser
             (["b1"], "2024-03-01"),
         ).fetchall()
         elements = service.execute(
-            "select ad_id, element_name, element_value from public.genome_ad_elements(p_elements => %s)",
+            "select element_name, element_value, ad_ids from public.genome_ad_element_groups(p_elements => %s)",
             (["hook_type", "canvas_size"],),
         ).fetchall()
     assert ads == [("a1", 0.0, 0.0, None, "")]  # 23:30 UTC on 1 March belongs to 1 March
     assert elements == [
-        ("a1", "canvas_size", "1080"),
-        ("a1", "hook_type", "question"),
-        ("a2", "hook_type", "statement"),
+        ("canvas_size", "1080", ["a1"]),
+        ("hook_type", "question", ["a1"]),
+        ("hook_type", "statement", ["a2"]),
     ]
 
 
@@ -414,48 +455,6 @@ def test_rpc_validation_is_repeatable_and_an_escalation_reopens_with_its_events(
         ("acknowledged", "ops", "hm", None),
         ("escalated", "system", "critical winners", "2024-03-11"),
         ("reopened", "system", "critical winners", "2024-03-11"),
-    ]
-
-
-def test_0009_gives_alerts_made_before_it_their_history(empty_postgres_database, tmp_path):
-    before = tmp_path / "before"
-    before.mkdir()
-    for path in MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql"):
-        if path.name < "0009":
-            shutil.copy(path, before / path.name)
-    migrate(empty_postgres_database, before)
-    with psycopg.connect(empty_postgres_database, autocommit=True) as connection:
-        rpc(connection, "genome_import_ads", p_ads=ADS)
-        rpc(connection, "genome_apply_validation", p_brand_ids=["b1"], p_as_of="2024-03-10",
-            p_metrics=[{"brand_id": "b1", "metric_name": "winner_rate", "metric_value": 0.01}],
-            p_actions=[{"action": "open", "brand_id": "b1", "alert_type": "winner_rate", "severity": "warning"}])  # fmt: skip
-        rpc(
-            connection,
-            "genome_set_alert_status",
-            p_alert_id=1,
-            p_status="acknowledged",
-            p_by="ana",
-            p_note="seen",
-        )
-        rpc(
-            connection,
-            "genome_set_alert_status",
-            p_alert_id=1,
-            p_status="resolved",
-            p_by="ben",
-            p_note="fixed",
-        )
-    assert migrate(empty_postgres_database)[0] == "0009_alert_events.sql"
-    events = query(
-        empty_postgres_database,
-        "select e.kind, e.actor, e.note, e.occurred_at = case e.kind when 'opened' then s.first_seen_at"
-        " when 'acknowledged' then s.acknowledged_at else s.resolved_at end"
-        " from public.system_alert_events e join public.system_alerts s on s.id = e.alert_id order by e.id",
-    )
-    assert events == [
-        ("opened", "system", "", True),
-        ("acknowledged", "ana", "seen", True),
-        ("resolved", "ben", "fixed", True),
     ]
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import sqlite3
 from datetime import date, timedelta
 
 import numpy as np
@@ -19,10 +18,6 @@ import pytest
 
 from genome.errors import Problem, ValidationError
 from genome.service import Genome
-from genome.settings import Settings
-from genome.store import sqlite_writes
-from genome.store.sqlite import SCHEMA as SQLITE_SCHEMA
-from genome.store.sqlite import SqliteStore, sqlite_path
 
 START = date(2025, 1, 1)
 AS_OFS = (
@@ -143,27 +138,6 @@ def test_aggregates_and_elements_follow_every_import(store, seed):
         assert_derived_reads_match(store, ads, daily)
 
 
-def test_a_file_made_before_the_derived_tables_gets_them_on_open(tmp_path):
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    rng = np.random.default_rng(7)
-    ad_ids = [f"ad-{i}" for i in range(6)]
-    ads, daily = ads_batch(rng, ad_ids, ["b1", "b2"]), performance_batch(rng, ad_ids, 30)
-    store = SqliteStore(url, Settings())
-    store.import_ads(ads)
-    store.import_performance(daily)
-    store.close()
-    with sqlite3.connect(sqlite_path(url)) as connection:  # as a file of the previous version was
-        connection.execute("drop table ad_performance_totals")
-        connection.execute("drop table generated_ad_elements")
-        connection.execute("pragma user_version = 0")
-
-    reopened = SqliteStore(url, Settings())
-    try:
-        assert_derived_reads_match(reopened, ads.sort_values("ad_id"), daily)
-    finally:
-        reopened.close()
-
-
 # --- what imports through Genome store, on every backend ---------------------------------------------------
 AD_FILE = (
     "ad_id,brand_id,created_at,final_status,is_imported,pre_gen_score,hook_type\n"
@@ -241,48 +215,3 @@ def test_values_whose_sums_could_overflow_are_refused_by_row_and_nothing_is_writ
     g.import_performance(days_file(*at_the_bounds))  # 30 days at the bounds sum exactly, on every backend
     totals = store.ad_aggregates(None, date(2025, 2, 1)).iloc[0]
     assert totals[COUNTS].tolist() == [30e12] * 3 and totals[MONEY].tolist() == [30e15] * 2
-
-
-def test_a_file_made_before_conversions_could_exceed_clicks_is_upgraded_on_open(tmp_path):
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    old_schema = SQLITE_SCHEMA.replace("impressions_at_reward", "impressions_at_maturity").replace(
-        "    constraint ad_performance_money",
-        "    constraint ad_performance_conversions check (conversions <= clicks),\n    constraint ad_performance_money",
-    )
-    store = SqliteStore(url, Settings())
-    store.close()
-    with sqlite3.connect(sqlite_path(url)) as connection:  # as a file of the previous version was
-        connection.execute("drop table ad_performance")
-        connection.execute("drop table creative_element_rewards")
-        connection.executescript(old_schema)
-        connection.execute("pragma user_version = 1")
-        connection.execute("insert into brands (id, name, created_at) values ('b0', 'b0', '2024-12-30')")
-        connection.execute(
-            "insert into generated_ads (id, brand_id, created_at) values ('t0', 'b0', '2024-12-30')"
-        )
-        connection.execute(
-            "insert into ad_performance (generated_ad_id, date, impressions, clicks, conversions, spend, revenue,"
-            " campaign_objective) values ('t0', '2025-01-01', 700, 7, 7, 1.5, 3.0, 'REACH')"
-        )
-        old_table = connection.execute(
-            "select sql from sqlite_schema where name = 'ad_performance'"
-        ).fetchone()[0]
-    assert "ad_performance_conversions" in old_table
-    g = Genome(SqliteStore(url, Settings()))
-    try:
-        g.import_ads(io.StringIO(AD_FILE))
-        g.import_performance(days_file("t1,2025-01-01,600,10,25,5,10,SALES"))
-        g.refresh(as_of=date(2025, 2, 1))
-        assert g.store.rewards(None)["impressions_at_reward"].tolist() == [600]
-    finally:
-        g.close()
-    with sqlite3.connect(sqlite_path(url)) as connection:
-        table = connection.execute("select sql from sqlite_schema where name = 'ad_performance'").fetchone()[
-            0
-        ]
-        indexes = [row[1] for row in connection.execute("pragma index_list(ad_performance)")]
-        version = connection.execute("pragma user_version").fetchone()[0]
-        kept = connection.execute("select * from ad_performance where generated_ad_id = 't0'").fetchall()
-    assert kept == [("t0", "2025-01-01", 700, 7, 7, 1.5, 3.0, "REACH")]
-    assert "ad_performance_conversions" not in table and "ad_performance_date" in indexes
-    assert version >= sqlite_writes.IMPORT_TRUST_VERSION

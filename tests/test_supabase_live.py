@@ -35,7 +35,7 @@ pytestmark = [
     pytest.mark.supabase_live,
     pytest.mark.skipif(
         not (LIVE_URL and LIVE_KEY),
-        reason="live Supabase test: set SUPABASE_TEST_URL and SUPABASE_TEST_SECRET_KEY (a project with migrations/ applied)",
+        reason="live Supabase test: set SUPABASE_TEST_URL and SUPABASE_TEST_SECRET_KEY (a project migrated with `genome migrate`)",
     ),
 ]
 

@@ -23,10 +23,10 @@ from psycopg import sql
 from genome import jobs
 from genome.errors import GenomeError, NotFound, StoreError
 from genome.settings import Settings
-from genome.store import common, frames
+from genome.store import common, frames, migrations
 from genome.store import supabase_requests as rq
 from genome.store.base import RefreshInputs, RefreshOutputs
-from genome.store.postgres import MIGRATIONS_DIR, PostgresStore
+from genome.store.postgres import PostgresStore
 from genome.store.supabase import SupabaseStore
 from support.postgrest import MAX_ROWS, SECRET, URL, CountingTransport, PostgrestOnPostgres
 from tests import test_store_contract as contract
@@ -1157,7 +1157,7 @@ def test_known_ad_ids_over_rest_equal_the_postgres_backend(refreshed_database, a
         direct.close()
 
 
-# --- the keyset-paged functions of 0004 and 0008 on the real PostgreSQL server ---------------------------
+# --- the keyset-paged functions on the real PostgreSQL server ---------------------------
 
 SMALL_PAGE = 3  # rows per page in the tests below: many pages of a few ads or (brand, element, value) groups
 
@@ -1227,8 +1227,11 @@ def test_element_group_pages_over_rest_add_up_to_the_unpaged_groups_which_unfold
             "%s::text[], %s::text[], p_limit => null)",
             (brand_ids, elements),
         ).fetchall()
-        rows = connection.execute(
-            "select * from public.genome_ad_elements(%s::text[], %s::text[])", (brand_ids, elements)
+        rows = connection.execute(  # the element rows the groups fold, straight from their table
+            "select generated_ad_id, brand_id, element_name, element_value from public.generated_ad_elements"
+            " where (%s::text[] is null or brand_id = any(%s::text[]))"
+            " and (%s::text[] is null or element_name = any(%s::text[])) order by generated_ad_id, element_name",
+            (brand_ids, brand_ids, elements, elements),
         ).fetchall()
     assert {request.url.path for request in requests} == {"/rest/v1/rpc/genome_ad_element_groups"}
     assert len(requests) == len(groups) // SMALL_PAGE + 1
@@ -1316,58 +1319,24 @@ def test_element_groups_start_after_the_given_brand_element_and_value(
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize(
-    ("after_ad", "after_element", "limit", "expected"),
-    [
-        pytest.param(None, None, 2, [("ad-00000", "color_mode"), ("ad-00000", "hook_type")], id="first-page"),
-        pytest.param(
-            "ad-00003", "color_mode", 2, [("ad-00003", "hook_type"), ("ad-00003", "note")], id="inside-an-ad"
-        ),
-        pytest.param("ad-00003", None, 1, [("ad-00004", "color_mode")], id="after-a-whole-ad"),
-        pytest.param(
-            "ad-00008",
-            "note",
-            None,
-            [("ad-00009", "color_mode"), ("ad-00009", "hook_type"), ("ad-00009", "note")],
-            id="null-limit-reads-the-rest",
-        ),
-        pytest.param("ad-00009", "note", 5, [], id="past-the-last"),
-    ],
-)
-def test_element_pages_start_after_the_given_ad_and_element(
-    rest_on_postgres, postgres_database, after_ad, after_element, limit, expected
-):
-    live.load(rest_on_postgres[0], live.synthetic_workspace(ads=10, days=1))
-    with psycopg.connect(postgres_database, autocommit=True) as connection, connection.transaction():
-        connection.execute("set local role service_role")
-        rows = connection.execute(
-            "select ad_id, element_name from public.genome_ad_elements_page("
-            "p_after_ad_id => %s, p_after_element_name => %s, p_limit => %s)",
-            (after_ad, after_element, limit),
-        ).fetchall()
-    assert rows == expected
-
-
-@pytest.mark.postgres
 def test_known_ad_ids_need_no_quoting_and_leave_unknown_ids_out(rest_on_postgres):
     live.check_known_ad_ids(rest_on_postgres[0], prefix="")
 
 
-# the service_role-only functions REST clients page through, by the migration that creates them
+# the service_role-only functions REST clients page through, by the function file that creates them
 PAGING_FUNCTIONS = {
-    "0004_paging.sql": [
-        "public.genome_ad_aggregates_page(text[], date, text, integer)",
-        "public.genome_ad_elements_page(text[], text[], text, text, integer)",
-        "public.genome_known_ad_ids(text[])",
+    "genome_ad_aggregates_page.sql": ["public.genome_ad_aggregates_page(text[], date, text, integer)"],
+    "genome_known_ad_ids.sql": ["public.genome_known_ad_ids(text[])"],
+    "genome_ad_element_groups.sql": [
+        "public.genome_ad_element_groups(text[], text[], text, text, text, integer)"
     ],
-    "0008_element_groups.sql": ["public.genome_ad_element_groups(text[], text[], text, text, text, integer)"],
-    "0012_brand_stats.sql": ["public.genome_brand_stats(text, date, date)"],
+    "genome_brand_stats.sql": ["public.genome_brand_stats(text, date, date)"],
 }
 
 
 @pytest.fixture(params=["migrated", "supabase-default-privileges"])
 def paging_grants_database(request, postgres_database):
-    """A migrated database; or one where 0004 and 0008 created their functions again under Supabase's
+    """A migrated database; or one where the function files created their functions again under Supabase's
     default privileges (every new function in public executable by anon and authenticated), which
     their revokes must undo."""
     if request.param == "supabase-default-privileges":
@@ -1378,7 +1347,7 @@ def paging_grants_database(request, postgres_database):
                 " grant all on functions to anon, authenticated, service_role"
             )
             for migration in PAGING_FUNCTIONS:
-                connection.execute((MIGRATIONS_DIR / migration).read_text())
+                connection.execute((migrations.folder("postgres") / "functions" / migration).read_text())
     return postgres_database
 
 

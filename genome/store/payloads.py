@@ -1,6 +1,6 @@
 """Payloads for the SQL write functions: frames -> JSON-ready rows with the columns each one takes.
 
-The postgres backend sends them as jsonb to the functions of migrations/0002_functions.sql, the
+The postgres backend sends them as jsonb to the functions of genome/migrations/postgres/functions, the
 supabase backend sends the same rows through `.rpc()`, and the sqlite backend binds them to
 `executemany`. Optional columns a frame lacks are sent as null.
 """

@@ -1,19 +1,18 @@
 """PostgresStore: psycopg 3 against any Postgres (a Supabase connection string included), and `migrate`.
 
-Aggregation and every multi-row write run in the SQL functions of migrations/0002_functions.sql, the
-same ones the supabase REST backend calls, so there is one write path. A job holds one transaction
-and the advisory lock JOB_LOCK from its first read to its commit.
+Aggregation and every multi-row write run in the SQL functions of genome/migrations/postgres/functions
+(one file each), the same ones the supabase REST backend calls, so there is one write path. A job
+holds one transaction and the advisory lock JOB_LOCK from its first read to its commit.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
-from pathlib import Path
+from importlib.resources.abc import Traversable
 from typing import Any
 
 import pandas as pd
@@ -22,7 +21,7 @@ import psycopg
 from genome.errors import GenomeError, NotFound, StoreError
 from genome.redaction import redact_url, scrub
 from genome.settings import Settings
-from genome.store import frames, payloads
+from genome.store import frames, migrations, payloads
 from genome.store.base import BRAND_STATS, RefreshInputs, RefreshOutputs, ValidateInputs, ValidateOutputs
 from genome.store.common import (
     JOB_STATEMENT_SECONDS,
@@ -36,8 +35,7 @@ from genome.store.common import (
     skipped_refresh_summary,
 )
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
-JOB_LOCK = 7240311  # the advisory lock key every job function takes (see 0002_functions.sql)
+JOB_LOCK = 7240311  # the advisory lock key every job function takes (genome/migrations/postgres/functions)
 MIGRATION_LOCK = 7240312
 MIN_CONNECT_SECONDS = 2  # libpq and psycopg wait at least this long
 # Bounds derived from GENOME_DB_TIMEOUT_SECONDS (T): a lock another session holds is waited for T; one
@@ -55,7 +53,7 @@ _REWARD_COMPONENTS = ", ".join(
 )
 
 
-BRAND_STATS_SQL = "select public.genome_brand_stats(%s, %s, %s)"  # migrations/0012_brand_stats.sql
+BRAND_STATS_SQL = "select public.genome_brand_stats(%s, %s, %s)"  # functions/genome_brand_stats.sql
 
 
 class PostgresStore(JobRunner[psycopg.Connection]):
@@ -435,12 +433,12 @@ def _wait_for_lock(
     connection.execute(set_bounds, (_ms(settings.db_timeout_seconds), local, statement, local))
 
 
-def migrate(url: str, directory: Path | None = None, settings: Settings | None = None) -> list[str]:
-    """Apply the numbered migrations not yet recorded in schema_migrations, each in its own
-    transaction, in order; returns the files applied (empty when up to date). A recorded file whose
-    content changed since is refused."""
-    directory = directory or MIGRATIONS_DIR
-    files = sorted(directory.glob("[0-9][0-9][0-9][0-9]_*.sql"))
+def migrate(url: str, directory: Traversable | None = None, settings: Settings | None = None) -> list[str]:
+    """Apply genome/migrations/postgres (or `directory`): the numbered files not yet recorded in
+    schema_migrations, in order, then every function file that is new or whose checksum changed; each
+    file in its own transaction, under the migration lock. Returns the files applied (empty when up to
+    date). A recorded numbered file whose text changed since is refused: add a new numbered file."""
+    directory = directory or migrations.folder("postgres")
     settings = settings or Settings.load()
     applied_now: list[str] = []
     with _errors(url):
@@ -454,22 +452,23 @@ def migrate(url: str, directory: Path | None = None, settings: Settings | None =
             applied = dict(
                 connection.execute("select version, checksum from public.schema_migrations").fetchall()
             )
-            for path in files:
-                text = path.read_text(encoding="utf-8")
-                checksum = hashlib.sha256(text.encode()).hexdigest()
-                if path.stem in applied:
-                    if applied[path.stem] != checksum:
-                        raise StoreError(
-                            f"migration {path.name} changed after it was applied; add a new file instead"
-                        )
-                    continue
-                with connection.transaction():
-                    connection.execute(text)
-                    connection.execute(
-                        "insert into public.schema_migrations (version, checksum) values (%s, %s)",
-                        (path.stem, checksum),
+            numbered = migrations.numbered(directory)
+            for migration in numbered:
+                if applied.get(migration.version, migration.checksum) != migration.checksum:
+                    raise StoreError(
+                        f"migration {migration.name} changed after it was applied; add a new file instead"
                     )
-                applied_now.append(path.name)
+            pending = [m for m in numbered if m.version not in applied]
+            pending += [m for m in migrations.functions(directory) if applied.get(m.version) != m.checksum]
+            for migration in pending:
+                with connection.transaction():
+                    connection.execute(migration.text)
+                    connection.execute(
+                        "insert into public.schema_migrations (version, checksum) values (%s, %s)"
+                        " on conflict (version) do update set checksum = excluded.checksum, applied_at = now()",
+                        (migration.version, migration.checksum),
+                    )
+                applied_now.append(f"{migration.version}.sql")
         finally:
             connection.close()
     return applied_now

@@ -21,7 +21,7 @@ import pandas as pd
 from genome.errors import GenomeError, NotFound, StoreError
 from genome.redaction import redact_url
 from genome.settings import Settings
-from genome.store import frames, sqlite_writes
+from genome.store import frames, migrations, sqlite_writes
 from genome.store.base import BRAND_STATS, RefreshInputs, RefreshOutputs, ValidateInputs, ValidateOutputs
 from genome.store.common import (
     JobRunner,
@@ -34,7 +34,11 @@ from genome.store.common import (
 )
 from genome.store.payloads import timestamp_text
 
-SCHEMA = (Path(__file__).with_name("sqlite_schema.sql")).read_text(encoding="utf-8")
+#: genome/migrations/sqlite's numbered files; `pragma user_version` = the number of the last one applied
+MIGRATIONS = migrations.numbered(migrations.folder("sqlite"))
+#: `pragma application_id` of a file these migrations made ("GENM"); files made by development versions
+#: before them (user_version 0-3, their own upgrade chain) have 0 and are refused
+APPLICATION_ID = 0x47454E4D
 # `pragma quick_check` reads the whole file: about 0.6 s for 206 MB (1M daily rows) on this machine, so
 # it runs on open up to this size; a larger file relies on SQLite's own checks as pages are read.
 QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024
@@ -211,22 +215,19 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
             connection.execute("pragma foreign_keys = on")
             connection.execute("pragma cache_size = -65536")  # 64 MiB: refresh joins stay in memory
             connection.executescript(sqlite_writes.TEMP_TABLES)
-            version = connection.execute("pragma user_version").fetchone()[0]
-            if self.read_only:
-                if version < sqlite_writes.ALERT_EVENTS_VERSION:  # the newest upgrade below
+            connection.create_aggregate("money_sum", 2, sqlite_writes.MoneySum)
+            try:
+                if self.read_only and schema_version(connection, self.path) < MIGRATIONS[-1].number:
                     raise StoreError(
                         f"SQLite: {self.path} needs a one-time upgrade, which needs write access"
                     )
-                return connection
-            connection.execute("pragma journal_mode = wal")
-            connection.execute("pragma synchronous = normal")
-            connection.executescript(SCHEMA)
-            if version < sqlite_writes.DERIVED_VERSION:
-                sqlite_writes.build_derived(connection)
-            if connection.execute("pragma user_version").fetchone()[0] < sqlite_writes.IMPORT_TRUST_VERSION:
-                sqlite_writes.upgrade_import_trust(connection, SCHEMA)
-            if connection.execute("pragma user_version").fetchone()[0] < sqlite_writes.ALERT_EVENTS_VERSION:
-                sqlite_writes.add_alert_events(connection)
+                if not self.read_only:
+                    connection.execute("pragma journal_mode = wal")
+                    connection.execute("pragma synchronous = normal")
+                    apply_migrations(connection, self.path)
+            except BaseException:
+                connection.close()  # a refused file keeps no handle open
+                raise
         return connection
 
     def _damaged(self, detail: str) -> str:
@@ -563,7 +564,7 @@ def _create_workspace(path: Path) -> None:
         connection = sqlite3.connect(staging, isolation_level=None)
         try:
             connection.execute("pragma journal_mode = wal")
-            connection.executescript(SCHEMA)
+            apply_migrations(connection, path)
         finally:
             connection.close()  # the last connection folds the WAL into the file
         os.link(staging, path)
@@ -575,3 +576,45 @@ def _create_workspace(path: Path) -> None:
     finally:
         for leftover in (staging, Path(f"{staging}-wal"), Path(f"{staging}-shm")):
             leftover.unlink(missing_ok=True)
+
+
+def schema_version(connection: sqlite3.Connection, path: str | Path) -> int:
+    """The number of the last migration applied to the file: 0 for a new, empty file. A file the
+    migrations did not make (a development version's, or another program's) or a newer version's is
+    refused, naming the file and what to do."""
+    user_version, application_id, tables = connection.execute(
+        "select (select user_version from pragma_user_version),"
+        " (select application_id from pragma_application_id),"
+        " (select count(*) from sqlite_schema where type = 'table')"
+    ).fetchone()
+    if application_id != APPLICATION_ID and (user_version or tables):
+        raise StoreError(
+            f"SQLite: {path} was made by a development version of Creative Genome from before its"
+            " numbered SQLite migrations (or by another program), so it cannot be opened: move it aside"
+            " and import your ads and performance CSVs into a new workspace file"
+        )
+    if user_version > MIGRATIONS[-1].number:
+        raise StoreError(
+            f"SQLite: {path} was made by a newer version of Creative Genome (schema {user_version}; this"
+            f" one knows up to {MIGRATIONS[-1].number}): upgrade Creative Genome to open it"
+        )
+    return user_version
+
+
+def apply_migrations(connection: sqlite3.Connection, path: str | Path) -> None:
+    """Apply the numbered SQLite migrations the file lacks, each in its own BEGIN IMMEDIATE transaction
+    that re-reads the version under the write lock (another process may have applied it meanwhile)."""
+    for migration in MIGRATIONS:
+        if schema_version(connection, path) >= migration.number:
+            continue
+        connection.execute("begin immediate")
+        try:
+            if schema_version(connection, path) < migration.number:
+                for statement in migrations.statements(migration.text):
+                    connection.execute(statement)
+                connection.execute(f"pragma application_id = {APPLICATION_ID}")
+                connection.execute(f"pragma user_version = {migration.number}")
+            connection.execute("commit")
+        except BaseException:
+            connection.execute("rollback")
+            raise

@@ -1,13 +1,14 @@
 """SQLite writes: each function takes a connection inside an open write transaction.
 
 Rows go into per-connection temp tables with `executemany`, then one set-based statement each
-upserts, only where something changed, and counts. Mirrors migrations/0002_functions.sql.
+upserts, only where something changed, and counts. Mirrors genome/migrations/postgres/functions.
 """
 
 from __future__ import annotations
 
+import functools
 import json
-import re
+import operator
 import sqlite3
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -59,7 +60,8 @@ create temp table if not exists alert_plan (
 #: back in time reads instead of them
 AD_SUMS_SQL = """
 select p.generated_ad_id, sum(p.impressions) as impressions, sum(p.clicks) as clicks,
-       sum(p.conversions) as conversions, sum(p.spend) as spend, sum(p.revenue) as revenue,
+       sum(p.conversions) as conversions, money_sum(p.date, p.spend) as spend,
+       money_sum(p.date, p.revenue) as revenue,
        min(p.date) as first_date, max(p.date) as last_date,
        coalesce((select o.campaign_objective from ad_performance o
                  where o.generated_ad_id = p.generated_ad_id and (:as_of is null or o.date <= :as_of)
@@ -69,6 +71,26 @@ from ad_performance p
 where p.generated_ad_id in {ads} and (:as_of is null or p.date <= :as_of)
 group by p.generated_ad_id
 """
+
+
+class MoneySum:
+    """The SQL aggregate money_sum(date, amount), registered on every connection: the group's amounts
+    added one after another in date order, as Postgres's `sum(amount order by date)` does
+    (genome/migrations/postgres/functions/genome_import_performance.sql), so a plan, a SQLite version
+    (3.43+ sums with compensation) or a Python version (3.12+ `sum` compensates too) cannot change the
+    bits, and both backends give the same totals for the same rows. One group is one ad's days."""
+
+    def __init__(self) -> None:
+        self.days: list[tuple[str, float]] = []
+
+    def step(self, day: str, amount: float) -> None:
+        self.days.append((day, amount))
+
+    def finalize(self) -> float | None:
+        amounts = [amount for _, amount in sorted(self.days)]
+        return functools.reduce(operator.add, amounts) if amounts else None
+
+
 #: rebuilds ad_performance_totals for the ads in `{ads}` from all their daily rows (bind as_of = None)
 TOTALS_SQL = "insert or replace into ad_performance_totals " + AD_SUMS_SQL
 #: writes generated_ad_elements for the ads of `{ads}`: their scalar, non-empty tags as text
@@ -80,26 +102,6 @@ from generated_ads a, json_each(a.element_tags) as tag
 where a.id in {ads}
   and tag.type in ('text', 'integer', 'real', 'true', 'false') and cast(tag.value as text) <> ''
 """
-#: `pragma user_version` once the derived tables hold every ad (files made before they existed have 0)
-DERIVED_VERSION = 1
-
-
-def build_derived(connection: sqlite3.Connection) -> None:
-    """Fill the derived tables from scratch in a file made before they existed (once per file)."""
-    connection.execute("begin immediate")
-    try:
-        if connection.execute("pragma user_version").fetchone()[0] < DERIVED_VERSION:
-            connection.execute("delete from ad_performance_totals")
-            connection.execute("delete from generated_ad_elements")
-            connection.execute(TOTALS_SQL.format(ads="(select id from generated_ads)"), {"as_of": None})
-            connection.execute(ELEMENTS_SQL.format(ads="(select id from generated_ads)"))
-            connection.execute(f"pragma user_version = {DERIVED_VERSION}")
-        connection.execute("commit")
-    except BaseException:
-        connection.execute("rollback")
-        raise
-
-
 #: stored brands changed by temp.incoming_brand_rows (null keeps a value), where anything differs
 SAVE_BRANDS_UPDATE = """
 update brands set name = r.name, organization_id = r.organization_id, cross_brand_sharing = r.sharing
@@ -120,86 +122,6 @@ select id, coalesce(nullif(name, ''), id), nullif(organization_id, ''), coalesce
        coalesce(created_at, ?)
 from temp.incoming_brand_rows where id not in (select id from brands)
 """
-#: `pragma user_version` once ad_performance lets conversions exceed clicks and the rewards' column is
-#: impressions_at_reward (what migrations/0011_import_trust.sql does on Postgres)
-IMPORT_TRUST_VERSION = 2
-
-
-def upgrade_import_trust(connection: sqlite3.Connection, schema: str) -> None:
-    """Bring a file made before IMPORT_TRUST_VERSION to `schema` (sqlite_schema.sql), once per file.
-
-    SQLite cannot drop a check constraint: ad_performance is copied into a table made by the schema's
-    current statement (SQLite's documented way), its indexes made again. impressions_at_maturity is
-    renamed. Files made with the current schema only get their version set."""
-    connection.execute("begin immediate")
-    try:
-        if connection.execute("pragma user_version").fetchone()[0] < IMPORT_TRUST_VERSION:
-            table = "select sql from sqlite_schema where type = 'table' and name = 'ad_performance'"
-            if "ad_performance_conversions" in connection.execute(table).fetchone()[0]:
-                statement = re.search(
-                    r"create table if not exists ad_performance \(.*?\) without rowid;", schema, re.S
-                )
-                assert statement is not None
-                connection.execute(
-                    statement.group().replace("if not exists ad_performance", "ad_performance_new")
-                )
-                connection.execute("insert into ad_performance_new select * from ad_performance")
-                connection.execute("drop table ad_performance")
-                connection.execute("alter table ad_performance_new rename to ad_performance")
-                for index in re.findall(r"create index if not exists \w+ on ad_performance \(.*?\);", schema):
-                    connection.execute(index)
-            columns = {row[1] for row in connection.execute("pragma table_info(creative_element_rewards)")}
-            if "impressions_at_maturity" in columns:
-                connection.execute(
-                    "alter table creative_element_rewards rename column impressions_at_maturity to impressions_at_reward"
-                )
-            connection.execute(f"pragma user_version = {IMPORT_TRUST_VERSION}")
-        connection.execute("commit")
-    except BaseException:
-        connection.execute("rollback")
-        raise
-
-
-#: `pragma user_version` once alerts have their as_of column and event history (files made before: 2)
-ALERT_EVENTS_VERSION = 3
-#: the events an alert made before the history existed had: its first sighting, its latest
-#: acknowledgement and its resolution, as its row kept them (alerts that have events are skipped)
-BACKFILL_ALERT_EVENTS_SQL = """
-insert into system_alert_events (alert_id, brand_id, kind, actor, occurred_at, note, severity)
-select alert_id, brand_id, kind, actor, occurred_at, note, severity from (
-    select id as alert_id, brand_id, 'opened' as kind, 'system' as actor, first_seen_at as occurred_at,
-           '' as note, severity, 1 as step
-    from system_alerts
-    union all
-    select id, brand_id, 'acknowledged', coalesce(acknowledged_by, ''), acknowledged_at, coalesce(ack_note, ''),
-           severity, 2
-    from system_alerts where acknowledged_at is not null
-    union all
-    select id, brand_id, case when resolved_by = 'system' then 'auto_resolved' else 'resolved' end,
-           coalesce(resolved_by, ''), resolved_at, coalesce(resolution_note, ''), severity, 3
-    from system_alerts where resolved_at is not null
-) as history
-where not exists (select 1 from system_alert_events e where e.alert_id = history.alert_id)
-order by alert_id, step
-"""
-
-
-def add_alert_events(connection: sqlite3.Connection) -> None:
-    """Give a file made before the alert event history alerts.as_of and its alerts' past events (once)."""
-    connection.execute("begin immediate")
-    try:
-        if connection.execute("pragma user_version").fetchone()[0] < ALERT_EVENTS_VERSION:
-            columns = {row[1] for row in connection.execute("pragma table_info(system_alerts)")}
-            if "as_of" not in columns:
-                connection.execute("alter table system_alerts add column as_of text")
-            connection.execute(BACKFILL_ALERT_EVENTS_SQL)
-            connection.execute(f"pragma user_version = {ALERT_EVENTS_VERSION}")
-        connection.execute("commit")
-    except BaseException:
-        connection.execute("rollback")
-        raise
-
-
 _REFRESHED = "(select id from temp.incoming_brands)"
 _COMPONENTS = "json_object(" + ", ".join(f"'{name}', ?" for name in payloads.REWARD_COMPONENTS) + ")"
 
@@ -249,7 +171,7 @@ def record_job(
 
 def save_brands(connection: sqlite3.Connection, brands: pd.DataFrame) -> dict:
     """Upsert brands by id, keeping what a row leaves null (a new brand: name = id, no organization,
-    sharing off); name '' = the id, organization_id '' = none. Mirrors genome_save_brands (0010)."""
+    sharing off); name '' = the id, organization_id '' = none. Mirrors functions/genome_save_brands.sql."""
     incoming = fill(connection, "incoming_brand_rows", brands, payloads.BRAND_COLUMNS)
     updated = connection.execute(SAVE_BRANDS_UPDATE).rowcount
     inserted = connection.execute(SAVE_BRANDS_INSERT, (timestamp_text(utc_now()),)).rowcount
@@ -551,7 +473,7 @@ where a.ord in (select max(ord) from temp.incoming_actions group by brand_id, al
 
 def _apply_alert_actions(connection: sqlite3.Connection, actions: pd.DataFrame, as_of: str, now: str) -> dict:
     """Resolve, update and open alerts; a repeat at the same as_of changes nothing (the triggers in
-    sqlite_schema.sql append the events). Mirrors genome_apply_validation in migrations/0009."""
+    the baseline append the events). Mirrors functions/genome_apply_validation.sql."""
     fill(connection, "incoming_actions", actions, payloads.ACTION_COLUMNS)
     bad = connection.execute(
         "select count(*) from temp.incoming_actions where coalesce(action, '') not in ('open', 'update', 'resolve')"

@@ -2,9 +2,9 @@
 
 For deployments that hold only the project URL and a secret key (`sb_secret_…`). Reads page through
 tables and set-returning SQL functions 1,000 rows at a time; the per-ad aggregates and elements are
-read with the keyset-paged functions of migrations/0004_paging.sql, so each page costs the server
-one page of work. Every job writes with one `.rpc()` call to a function from
-migrations/0002_functions.sql, which applies the whole job in one transaction. What to ask is built
+read with keyset-paged functions (genome_ad_aggregates_page, genome_ad_element_groups), so each page
+costs the server one page of work. Every job writes with one `.rpc()` call to a function of
+genome/migrations/postgres/functions, which applies the whole job in one transaction. What to ask is built
 in `supabase_requests` (pure); `_send` is the one place that does I/O.
 
 Consistency: a job's reads are separate HTTP requests, so they are not one snapshot; its write is
@@ -334,7 +334,7 @@ class SupabaseStore:
         return self._frame(rq.brand_overview_read(winner_threshold), frames.BRAND_OVERVIEW)
 
     def brand_stats(self, brand_id: str, approval_window: tuple[date, date]) -> dict[str, int] | None:
-        """One request: migrations/0012_brand_stats.sql's function."""
+        """One request: functions/genome_brand_stats.sql."""
         stats = self._call(rq.brand_stats_call(brand_id, *approval_window), "reading brand counts", job=False)
         if not stats:  # JSON null (no such brand); an empty body would read as []
             return None

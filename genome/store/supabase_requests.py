@@ -2,7 +2,7 @@
 
 Like postgrest's `pre_select`, every function here returns plain frozen data: a `PagedRead` (a table
 or a set-returning SQL function, read 1,000 rows at a time in a stable key order), a `KeysetRead` (a
-set-returning SQL function of migrations/0004_paging.sql that computes one page, the rows after the
+set-returning SQL function (genome/migrations/postgres/functions) that computes one page, the rows after the
 last key read) or an `RpcCall` (one SQL function call; a write's jsonb arguments carry a whole job).
 `wire_request` renders each as the exact HTTP request supabase-py sends, so the request shapes are
 tested without a network and `genome.store.supabase` stays the one thin place that talks to the server.
@@ -212,7 +212,7 @@ def brand_overview_read(winner_threshold: float) -> PagedRead:
 
 
 def brand_stats_call(brand_id: str, since: date, until: date) -> RpcCall:
-    """One brand's counts (migrations/0012_brand_stats.sql): a JSON object, or null for no brand."""
+    """One brand's counts (functions/genome_brand_stats.sql): a JSON object, or null for no brand."""
     return RpcCall(
         "genome_brand_stats",
         {"p_brand_id": brand_id, "p_since": since.isoformat(), "p_until": until.isoformat()},

@@ -1,8 +1,10 @@
--- SQLite schema: the same tables and columns as migrations/0001_schema.sql. Created on open; every
--- statement is idempotent. Timestamps are ISO 8601 UTC text ('2026-11-26T14:00:00.000000Z'), dates
--- 'YYYY-MM-DD', JSON as text, booleans 0/1.
+-- 0001_baseline.sql (SQLite) — every table, index and trigger of a workspace file. The same tables
+-- and columns as genome/migrations/postgres/0001_baseline.sql (tests/test_schema_parity.py compares
+-- them). Applied by genome/store/sqlite.py when a file is created; `pragma user_version` holds the
+-- number of the last numbered file applied. Timestamps are ISO 8601 UTC text
+-- ('2026-11-26T14:00:00.000000Z'), dates 'YYYY-MM-DD', JSON as text, booleans 0/1.
 
-create table if not exists brands (
+create table brands (
     id text primary key check (id <> ''),
     name text not null,
     organization_id text,
@@ -10,7 +12,7 @@ create table if not exists brands (
     created_at text not null
 );
 
-create table if not exists generated_ads (
+create table generated_ads (
     id text primary key check (id <> ''),
     brand_id text not null references brands (id) on delete cascade,
     element_tags text not null default '{}',
@@ -24,12 +26,12 @@ create table if not exists generated_ads (
         final_status in ('approved', 'rejected', 'flagged', 'pending', 'generation_failed')
     )
 );
-create index if not exists generated_ads_brand_created on generated_ads (brand_id, created_at);
+create index generated_ads_brand_created on generated_ads (brand_id, created_at);
 -- the brand overview counts by status through this index alone (covering); brand_stats reads
 -- the approval window along generated_ads_brand_created
-create index if not exists generated_ads_brand_status on generated_ads (brand_id, final_status);
+create index generated_ads_brand_status on generated_ads (brand_id, final_status);
 
-create table if not exists ad_performance (
+create table ad_performance (
     generated_ad_id text not null references generated_ads (id) on delete cascade,
     date text not null,
     impressions integer not null default 0,
@@ -44,12 +46,12 @@ create table if not exists ad_performance (
     constraint ad_performance_clicks check (clicks <= impressions),
     constraint ad_performance_money check (spend >= 0 and revenue >= 0)
 ) without rowid;
-create index if not exists ad_performance_date on ad_performance (date);
+create index ad_performance_date on ad_performance (date);
 
 -- Derived at import, never written otherwise: each ad's daily rows summed (the objective of its latest
 -- day that names one), so reading ad aggregates costs one row per ad, not one per day. Rebuilt for
--- the ads an import touches (sqlite_writes.TOTALS_SQL).
-create table if not exists ad_performance_totals (
+-- the ads an import touches (genome/store/sqlite_writes.py TOTALS_SQL).
+create table ad_performance_totals (
     generated_ad_id text primary key references generated_ads (id) on delete cascade,
     impressions integer not null,
     clicks integer not null,
@@ -63,16 +65,16 @@ create table if not exists ad_performance_totals (
 
 -- Derived at import: each ad's scalar element tags, one row per (ad, element), so reads parse no JSON.
 -- Keyed by (brand, element, value): a brand's ads of each value are one range, read as one JSON list.
-create table if not exists generated_ad_elements (
+create table generated_ad_elements (
     brand_id text not null,
     element_name text not null,
     element_value text not null,
     generated_ad_id text not null references generated_ads (id) on delete cascade,
     primary key (brand_id, element_name, element_value, generated_ad_id)
 ) without rowid;
-create unique index if not exists generated_ad_elements_ad on generated_ad_elements (generated_ad_id, element_name);
+create unique index generated_ad_elements_ad on generated_ad_elements (generated_ad_id, element_name);
 
-create table if not exists creative_element_rewards (
+create table creative_element_rewards (
     generated_ad_id text primary key references generated_ads (id) on delete cascade,
     brand_id text not null references brands (id) on delete cascade,
     reward_score real not null,
@@ -86,9 +88,9 @@ create table if not exists creative_element_rewards (
     constraint rewards_maturity check (maturity in ('ctr', 'ctr+conversion', 'ctr+roas', 'full')),
     constraint rewards_impressions check (impressions_at_reward >= 0)
 );
-create index if not exists rewards_brand on creative_element_rewards (brand_id, reward_score);
+create index rewards_brand on creative_element_rewards (brand_id, reward_score);
 
-create table if not exists creative_element_scores (
+create table creative_element_scores (
     brand_id text not null references brands (id) on delete cascade,
     element_name text not null,
     element_value text not null,
@@ -107,7 +109,7 @@ create table if not exists creative_element_scores (
     constraint scores_prior_source check (prior_source in ('uniform', 'organization', 'network'))
 );
 
-create table if not exists genome_job_runs (
+create table genome_job_runs (
     id integer primary key autoincrement,
     job_type text not null,
     brand_id text,
@@ -121,10 +123,10 @@ create table if not exists genome_job_runs (
     ),
     constraint job_runs_status check (status in ('running', 'succeeded', 'failed'))
 );
-create index if not exists job_runs_started on genome_job_runs (started_at desc);
-create index if not exists job_runs_type_status on genome_job_runs (job_type, status, finished_at);
+create index job_runs_started on genome_job_runs (started_at desc);
+create index job_runs_type_status on genome_job_runs (job_type, status, finished_at);
 
-create table if not exists creative_element_score_history (
+create table creative_element_score_history (
     id integer primary key autoincrement,
     brand_id text not null references brands (id) on delete cascade,
     element_name text not null,
@@ -139,9 +141,9 @@ create table if not exists creative_element_score_history (
     constraint score_history_positive check (alpha > 0 and beta > 0 and total_observations >= 0),
     constraint score_history_mean_range check (mean_reward >= 0 and mean_reward <= 1)
 );
-create index if not exists score_history_brand_as_of on creative_element_score_history (brand_id, as_of);
+create index score_history_brand_as_of on creative_element_score_history (brand_id, as_of);
 
-create table if not exists system_alerts (
+create table system_alerts (
     id integer primary key autoincrement,
     brand_id text not null references brands (id) on delete cascade,
     alert_type text not null,
@@ -159,7 +161,7 @@ create table if not exists system_alerts (
     resolved_by text,
     resolved_at text,
     resolution_note text,
-    as_of text, -- the validation date that last opened, updated or resolved it (added with the events)
+    as_of text, -- the validation date that last opened, updated or resolved it
     constraint alerts_severity check (severity in ('warning', 'critical')),
     constraint alerts_status check (status in ('open', 'acknowledged', 'resolved')),
     constraint alerts_occurrences check (occurrences >= 1),
@@ -167,11 +169,11 @@ create table if not exists system_alerts (
     constraint alerts_acknowledged_at check (status <> 'acknowledged' or acknowledged_at is not null)
 );
 -- at most one unresolved alert per (brand, alert_type)
-create unique index if not exists alerts_one_unresolved
+create unique index alerts_one_unresolved
     on system_alerts (brand_id, alert_type) where status <> 'resolved';
-create index if not exists alerts_status_brand on system_alerts (status, brand_id);
+create index alerts_status_brand on system_alerts (status, brand_id);
 
-create table if not exists health_metric_history (
+create table health_metric_history (
     id integer primary key autoincrement,
     as_of text not null,
     brand_id text not null references brands (id) on delete cascade,
@@ -181,12 +183,12 @@ create table if not exists health_metric_history (
     critical real,
     constraint metric_history_key unique (brand_id, metric_name, as_of)
 );
-create index if not exists metric_history_as_of on health_metric_history (as_of);
+create index metric_history_as_of on health_metric_history (as_of);
 
--- Every change of an alert, appended by the triggers below and never updated (migrations/0009):
+-- Every change of an alert, appended by the triggers below and never updated:
 -- opened, escalated (warning -> critical), reopened (acknowledged -> open on escalation),
 -- acknowledged, resolved (by an operator), auto_resolved (by the system when the metric recovered).
-create table if not exists system_alert_events (
+create table system_alert_events (
     id integer primary key autoincrement,
     alert_id integer not null references system_alerts (id) on delete cascade,
     brand_id text not null references brands (id) on delete cascade,
@@ -201,22 +203,22 @@ create table if not exists system_alert_events (
         kind in ('opened', 'escalated', 'reopened', 'acknowledged', 'resolved', 'auto_resolved')
     )
 );
-create index if not exists alert_events_alert on system_alert_events (alert_id, id);
-create index if not exists alert_events_brand on system_alert_events (brand_id, id);
+create index alert_events_alert on system_alert_events (alert_id, id);
+create index alert_events_brand on system_alert_events (brand_id, id);
 
-create trigger if not exists alert_events_append_only before update on system_alert_events
+create trigger alert_events_append_only before update on system_alert_events
 begin
     select raise(abort, 'the alert event history is append-only');
 end;
 
-create trigger if not exists alert_events_opened after insert on system_alerts
+create trigger alert_events_opened after insert on system_alerts
 begin
     insert into system_alert_events (alert_id, brand_id, kind, actor, occurred_at, note, severity, metric_value, as_of)
     values (new.id, new.brand_id, 'opened', 'system', new.first_seen_at, new.message, new.severity,
             new.metric_value, new.as_of);
 end;
 
-create trigger if not exists alert_events_changed after update on system_alerts
+create trigger alert_events_changed after update on system_alerts
 begin
     insert into system_alert_events (alert_id, brand_id, kind, actor, occurred_at, note, severity, metric_value, as_of)
     select new.id, new.brand_id, 'escalated', 'system', new.last_seen_at, new.message, new.severity,

@@ -1,27 +1,17 @@
--- 0010_brands.sql — brands can be managed: genome_save_brands keeps what a call leaves out.
---
--- Why: 0002's genome_save_brands replaced every column of a brand (a brand named again lost its
--- organization), so only the demo, which writes whole brands, could use it. Genome.set_brand, the
--- brands CSV import and the dashboard's brand editor change some fields of a brand and keep the rest.
--- This file replaces 0002's function (the live body is the one below; its return type changes from
--- the number of rows written to the counts every import reports, so it is dropped and created).
---
--- public.genome_save_brands(p_brands jsonb) returns jsonb
+-- genome_save_brands(p_brands jsonb) returns jsonb
 --   p_brands: [{"id": text, "name": text|null, "organization_id": text|null,
 --               "cross_brand_sharing": bool|null, "created_at": ts|null}]
---   Upsert by id (last duplicate wins). null or absent keeps the stored value; a new brand gets
---   name = id, no organization, sharing off, created_at now() (or the given one). name '' = the id;
---   organization_id '' = no organization. created_at of an existing brand is kept. Rows whose
---   values do not change are left untouched. Takes the job lock (7240311), so a brand change falls
---   wholly before or after a refresh or an import (which creates brands too). Not a job run.
---   -> {"inserted": n, "updated": n, "unchanged": n}
---
--- Same security as 0002/0003: SECURITY INVOKER, SET search_path = '', execute for service_role
--- only (authenticated reads brands but may not change them). Safe to run twice.
+-- Upsert by id (last duplicate wins). null or absent keeps the stored value; a new brand gets name =
+-- id, no organization, sharing off, created_at now() (or the given one). name '' = the id;
+-- organization_id '' = no organization. created_at of an existing brand is kept. Rows whose values do
+-- not change are left untouched. Not a job run. -> {"inserted": n, "updated": n, "unchanged": n}
+-- Called by: genome/store/postgres.py PostgresStore.save_brands, supabase_requests.save_brands_call.
+-- Takes the job lock pg_advisory_xact_lock(7240311), so no two jobs interleave.
+-- SECURITY INVOKER, search_path '' (tables written public.<name>); execute for service_role only.
+-- Applied by `migrate` after the numbered files, again whenever this file changes. A change of its
+-- arguments or return type needs `drop function if exists` of the old signature above the create.
 
-drop function if exists public.genome_save_brands(jsonb);
-
-create function public.genome_save_brands(p_brands jsonb)
+create or replace function public.genome_save_brands(p_brands jsonb)
 returns jsonb
 language plpgsql volatile security invoker
 set search_path = '' set timezone = 'UTC'

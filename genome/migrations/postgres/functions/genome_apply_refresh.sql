@@ -1,32 +1,21 @@
--- 0011_import_trust.sql — daily rows may hold more conversions than clicks; the rewards' impressions
--- column is named for what it holds.
---
--- Why: ad platforms count view-through conversions (after an impression, without a click), so real
--- exports hold days with more conversions than link clicks (218 of the 1,143 rows of a public Meta
--- campaign export). 0001's check ad_performance_conversions (conversions <= clicks) made them
--- unimportable; the conversion rate they give is clamped by the reward's normalisation anyway.
--- creative_element_rewards.impressions_at_maturity held the ad's impressions up to the refresh's
--- as_of, not at maturity (the totals hold no daily history; summing each ad's days up to its
--- maturity on every refresh would cost what 0007 saves): renamed impressions_at_reward. The
--- SQLite backend does the same once per file (genome/store/sqlite_writes.py upgrade_import_trust).
---
--- public.genome_apply_refresh: 0002's body with the column renamed; p_rewards rows now carry
--- "impressions_at_reward" where 0002 documents "impressions_at_maturity". Signature, rules and
--- security (SECURITY INVOKER, search_path '', execute for service_role only, 0003) unchanged;
--- `create or replace` keeps its privileges. Deploy with no refresh in flight. Safe to run twice.
-
-alter table public.ad_performance drop constraint if exists ad_performance_conversions;
-
-do $$
-begin
-    if exists (select 1 from information_schema.columns
-               where table_schema = 'public' and table_name = 'creative_element_rewards'
-                 and column_name = 'impressions_at_maturity') then
-        alter table public.creative_element_rewards
-            rename column impressions_at_maturity to impressions_at_reward;
-    end if;
-end
-$$;
+-- genome_apply_refresh(p_brand_ids text[], p_as_of date, p_rewards jsonb, p_scores jsonb,
+--                      p_summary jsonb default '{}', p_started_at timestamptz default null) returns jsonb
+--   p_rewards (the rewards frame): [{"ad_id", "reward_score", "ctr", "conversion_rate", "roas",
+--     "ctr_score", "conversion_score", "roas_score", "ctr_weight", "conversion_weight", "roas_weight",
+--     "campaign_objective", "maturity", "impressions_at_reward", "matured_at": 'YYYY-MM-DD'}]
+--   p_scores (complete for the refreshed brands): [{"brand_id", "element_name", "element_value",
+--     "alpha", "beta", "prior_alpha", "prior_beta", "prior_source", "total_observations", "mean_reward"}]
+-- Rewards upserted by ad only where changed (computed_at kept otherwise); rewards of refreshed brands
+-- absent from p_rewards deleted. Scores likewise (last_updated kept), and the history snapshot
+-- (brand, element, value, p_as_of) upserted where changed, absent ones of that as_of deleted.
+-- -> p_summary || {"job_id", "brand_ids", "as_of", "rewards_new", "rewards_updated",
+--    "rewards_unchanged", "rewards_removed", "scores", "elements_updated", "duration_seconds"},
+--    job_type 'refresh' (brand_id = the brand when exactly one).
+-- Called by: genome/store/postgres.py PostgresStore.refresh, supabase_requests.apply_refresh_call.
+-- Takes the job lock pg_advisory_xact_lock(7240311), so no two jobs interleave.
+-- SECURITY INVOKER, search_path '' (tables written public.<name>); execute for service_role only.
+-- Applied by `migrate` after the numbered files, again whenever this file changes. A change of its
+-- arguments or return type needs `drop function if exists` of the old signature above the create.
 
 create or replace function public.genome_apply_refresh(
     p_brand_ids text[], p_as_of date, p_rewards jsonb, p_scores jsonb,
@@ -185,3 +174,6 @@ begin
     return v_summary || jsonb_build_object('job_id', v_job);
 end
 $$;
+
+revoke all on function public.genome_apply_refresh(text[], date, jsonb, jsonb, jsonb, timestamptz) from public, anon, authenticated;
+grant execute on function public.genome_apply_refresh(text[], date, jsonb, jsonb, jsonb, timestamptz) to service_role;

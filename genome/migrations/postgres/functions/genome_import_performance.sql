@@ -1,0 +1,97 @@
+-- genome_import_performance(p_rows jsonb, p_started_at timestamptz default null) returns jsonb
+--   p_rows: [{"ad_id": text, "date": 'YYYY-MM-DD', "impressions": n, "clicks": n, "conversions": n,
+--             "spend": number, "revenue": number, "campaign_objective": text|null}]
+-- Upsert by (ad_id, date), only where something changed (unknown ad -> 23503). The totals
+-- (ad_performance_totals) of the ads written are rebuilt from all their stored days, not by deltas.
+-- -> {"inserted": n, "updated": n, "unchanged": n, "job_id": n}, job_type 'import_performance'.
+-- Called by: genome/store/postgres.py PostgresStore.import_performance, supabase_requests.import_performance_call.
+-- Money is summed with `sum(x order by date)`: in date order, one addition after another, whatever
+-- the plan (an ordered aggregate is never split over parallel workers), so the same rows give the
+-- same bits on every run and on SQLite (genome/store/sqlite_writes.py MoneySum).
+-- Takes the job lock pg_advisory_xact_lock(7240311), so no two jobs interleave.
+-- SECURITY INVOKER, search_path '' (tables written public.<name>); execute for service_role only.
+-- Applied by `migrate` after the numbered files, again whenever this file changes. A change of its
+-- arguments or return type needs `drop function if exists` of the old signature above the create.
+
+create or replace function public.genome_import_performance(p_rows jsonb, p_started_at timestamptz default null)
+returns jsonb
+language plpgsql volatile security invoker
+set search_path = '' set timezone = 'UTC'
+as $$
+declare
+    v_counts jsonb;
+    v_brand_ids text[];
+    v_written text[];
+    v_job bigint;
+begin
+    perform pg_advisory_xact_lock(7240311);
+    with incoming as (
+        select distinct on (r.ad_id, r.date)
+               r.ad_id as generated_ad_id, r.date,
+               coalesce(r.impressions, 0)::bigint as impressions,
+               coalesce(r.clicks, 0)::bigint as clicks,
+               coalesce(r.conversions, 0)::bigint as conversions,
+               coalesce(r.spend, 0) as spend,
+               coalesce(r.revenue, 0) as revenue,
+               nullif(btrim(r.campaign_objective), '') as campaign_objective
+        from rows from (
+            jsonb_to_recordset(coalesce(p_rows, '[]'::jsonb)) as (
+                ad_id text, date date, impressions numeric, clicks numeric, conversions numeric,
+                spend double precision, revenue double precision, campaign_objective text)
+        ) with ordinality as r (ad_id, date, impressions, clicks, conversions, spend, revenue,
+                                campaign_objective, ord)
+        order by r.ad_id, r.date, r.ord desc
+    ), classified as (
+        select i.*,
+               case when p.generated_ad_id is null then 'inserted'
+                    when (p.impressions, p.clicks, p.conversions, p.spend, p.revenue, p.campaign_objective)
+                         is distinct from (i.impressions, i.clicks, i.conversions, i.spend, i.revenue,
+                                           i.campaign_objective) then 'updated'
+                    else 'unchanged' end as outcome
+        from incoming i
+        left join public.ad_performance p on p.generated_ad_id = i.generated_ad_id and p.date = i.date
+    ), written as (
+        insert into public.ad_performance as p
+            (generated_ad_id, date, impressions, clicks, conversions, spend, revenue, campaign_objective)
+        select generated_ad_id, date, impressions, clicks, conversions, spend, revenue, campaign_objective
+        from classified where outcome <> 'unchanged'
+        on conflict (generated_ad_id, date) do update
+            set impressions = excluded.impressions, clicks = excluded.clicks,
+                conversions = excluded.conversions, spend = excluded.spend, revenue = excluded.revenue,
+                campaign_objective = excluded.campaign_objective
+    )
+    select jsonb_build_object(
+               'inserted', count(*) filter (where outcome = 'inserted'),
+               'updated', count(*) filter (where outcome = 'updated'),
+               'unchanged', count(*) filter (where outcome = 'unchanged')),
+           (select array_agg(distinct a.brand_id) from public.generated_ads a
+             where a.id in (select c.generated_ad_id from classified c)),
+           coalesce(array_agg(distinct generated_ad_id) filter (where outcome <> 'unchanged'), '{}')
+      into v_counts, v_brand_ids, v_written
+      from classified;
+
+    -- the written ads' totals, from all their stored rows (every such ad has rows now)
+    insert into public.ad_performance_totals as t
+        (generated_ad_id, impressions, clicks, conversions, spend, revenue, first_date, last_date,
+         campaign_objective)
+    select p.generated_ad_id, sum(p.impressions), sum(p.clicks), sum(p.conversions),
+           sum(p.spend order by p.date), sum(p.revenue order by p.date), min(p.date), max(p.date),
+           coalesce((array_agg(p.campaign_objective order by p.date desc)
+                        filter (where coalesce(p.campaign_objective, '') <> ''))[1], '')
+    from public.ad_performance p
+    where p.generated_ad_id in (select unnest(v_written))
+    group by p.generated_ad_id
+    on conflict (generated_ad_id) do update
+        set impressions = excluded.impressions, clicks = excluded.clicks,
+            conversions = excluded.conversions, spend = excluded.spend, revenue = excluded.revenue,
+            first_date = excluded.first_date, last_date = excluded.last_date,
+            campaign_objective = excluded.campaign_objective;
+
+    v_job := public.genome_record_job('import_performance', coalesce(v_brand_ids, '{}'), 'succeeded',
+                                      p_started_at, v_counts);
+    return v_counts || jsonb_build_object('job_id', v_job);
+end
+$$;
+
+revoke all on function public.genome_import_performance(jsonb, timestamptz) from public, anon, authenticated;
+grant execute on function public.genome_import_performance(jsonb, timestamptz) to service_role;

@@ -1,0 +1,18 @@
+-- genome_known_ad_ids(p_ad_ids text[]) returns setof text
+-- The ids of p_ad_ids that are generated_ads, each once, in order: one row per known id, so a REST
+-- client sending at most max-rows ids per call gets every answer in one response.
+-- Called by: genome/store/supabase_requests.py known_ad_ids_calls (the supabase backend).
+-- SECURITY INVOKER, search_path '' (tables written public.<name>); execute for service_role only.
+-- Applied by `migrate` after the numbered files, again whenever this file changes. A change of its
+-- arguments or return type needs `drop function if exists` of the old signature above the create.
+
+create or replace function public.genome_known_ad_ids(p_ad_ids text[])
+returns setof text
+language sql stable security invoker
+set search_path = ''
+as $$
+    select a.id from public.generated_ads a where a.id = any (p_ad_ids) order by a.id
+$$;
+
+revoke all on function public.genome_known_ad_ids(text[]) from public, anon, authenticated;
+grant execute on function public.genome_known_ad_ids(text[]) to service_role;
