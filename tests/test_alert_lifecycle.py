@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 
 from genome import monitoring
+from genome.jobs import ValidateInputs, ValidateOutputs
 from genome.service import Genome
 from genome.settings import Settings
 from genome.store import open_store
-from genome.store.base import ValidateInputs, ValidateOutputs
 from genome.store.payloads import ACTION_COLUMNS
 from genome.store.sqlite import sqlite_path
 from tests.job_processes import load, workspace

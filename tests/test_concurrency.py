@@ -17,8 +17,8 @@ import pytest
 
 import genome
 from genome.errors import GenomeError
+from genome.jobs import ValidateInputs, ValidateOutputs
 from genome.store import open_store
-from genome.store.base import ValidateInputs, ValidateOutputs
 from genome.store.payloads import ACTION_COLUMNS
 from genome.validation import validate_ads
 from tests.conftest import BACKENDS

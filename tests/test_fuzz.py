@@ -28,11 +28,11 @@ from hypothesis import strategies as st
 import genome
 from genome import jobs, sampling
 from genome.errors import Problem, ValidationError
+from genome.jobs import RefreshInputs, ValidateInputs
 from genome.problems import MAX_PROBLEMS
 from genome.service import Genome
 from genome.settings import Settings
 from genome.store import frames, payloads
-from genome.store.base import RefreshInputs, ValidateInputs
 from tests.job_processes import job_counts
 
 AS_OF = date(2026, 3, 1)

@@ -21,8 +21,8 @@ import pytest
 import genome
 from genome import cli
 from genome.errors import GenomeError, NotFound, Problem, ValidationError
+from genome.jobs import ValidateOutputs
 from genome.service import Genome
-from genome.store.base import ValidateOutputs
 from genome.store.payloads import ACTION_COLUMNS
 from tests.conftest import BACKENDS
 from tests.job_processes import job_counts, postgres_clone

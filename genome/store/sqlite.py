@@ -11,7 +11,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,20 +19,22 @@ from typing import Any
 import pandas as pd
 
 from genome.errors import GenomeError, NotFound, StoreError
+from genome.jobs import RefreshOutputs, ValidateOutputs
 from genome.redaction import redact_url
 from genome.settings import Settings
 from genome.store import frames, sqlite_writes
-from genome.store.base import BRAND_STATS, RefreshInputs, RefreshOutputs, ValidateInputs, ValidateOutputs
 from genome.store.common import (
-    JobRunner,
+    JobFlow,
+    JobRun,
     ThreadConnections,
     alert_statuses,
     dumps,
+    job_context,
     new_alert_status,
-    refresh_fingerprint,
     utc_now,
 )
 from genome.store.payloads import timestamp_text
+from genome.vocabulary import BRAND_STAT_NAMES
 
 SCHEMA = (Path(__file__).with_name("sqlite_schema.sql")).read_text(encoding="utf-8")
 # `pragma quick_check` reads the whole file: about 0.6 s for 206 MB (1M daily rows) on this machine, so
@@ -115,9 +117,10 @@ REWARDS_SQL = (
     " from creative_element_rewards a where " + _BRANDS + " order by generated_ad_id"
 )
 ALERT_COLUMNS = ", ".join(frames.ALERTS)
+BRANDS_SQL = f"select {', '.join(frames.BRANDS)} from brands order by id"
 
 
-class SqliteStore(JobRunner[sqlite3.Connection]):
+class SqliteStore(JobFlow[sqlite3.Connection]):
     """A workspace in one SQLite file (created with its schema on first use)."""
 
     def __init__(self, url: str, settings: Settings | None = None) -> None:
@@ -305,49 +308,13 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
             rows = (connection or self._connection()).execute(sql, params).fetchall()
         return frames.coerce(rows, spec)
 
-    def _brand_ids(self, connection: sqlite3.Connection) -> list[str]:
-        return [row[0] for row in connection.execute("select id from brands")]
-
-    def _record_failure(
-        self, job_type: str, brand_ids: Sequence[str], as_of: date | None, started: datetime, error: Exception
-    ) -> None:
-        """Record a failed job, unless it failed waiting for the write lock: the record would wait
-        (and fail) the same way, doubling the wait; the error already says what happened."""
-        if isinstance(error, StoreError) and (error.code or "").startswith(BUSY):
-            return
-        super()._record_failure(job_type, brand_ids, as_of, started, error)
-
-    def _record_failed_job(
-        self, job_type: str, brand_ids: Sequence[str], started: datetime, summary: dict, error: str
-    ) -> None:
-        with self._transaction() as connection:
-            sqlite_writes.record_job(connection, job_type, brand_ids, "failed", started, summary, error)
-
     # --- brands and imports -----------------------------------------------------------------------
     def brands(self) -> pd.DataFrame:
-        return self._read(f"select {', '.join(frames.BRANDS)} from brands order by id", (), frames.BRANDS)
+        return self._read(BRANDS_SQL, (), frames.BRANDS)
 
     def save_brands(self, brands: pd.DataFrame) -> dict:
         with self._transaction() as connection:
             return sqlite_writes.save_brands(connection, brands)
-
-    def import_ads(self, ads: pd.DataFrame) -> dict:
-        return self._run_job(
-            "import_ads",
-            None,
-            None,
-            lambda c, _ids, started: sqlite_writes.import_ads(c, ads, started),
-            scoped=False,
-        )
-
-    def import_performance(self, rows: pd.DataFrame) -> dict:
-        return self._run_job(
-            "import_performance",
-            None,
-            None,
-            lambda c, _ids, started: sqlite_writes.import_performance(c, rows, started),
-            scoped=False,
-        )
 
     def known_ad_ids(self, ad_ids: Sequence[str]) -> set[str]:
         with self._errors():
@@ -357,46 +324,59 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
             )
             return {row[0] for row in rows}
 
-    # --- jobs ---------------------------------------------------------------------------------------
-    def refresh(
-        self, brand_ids: Sequence[str] | None, as_of: date, compute: Callable[[RefreshInputs], RefreshOutputs]
+    # --- the job flow's primitives (common.JobFlow) ---------------------------------------------------
+    def _job_scope(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._transaction()
+
+    def _read_brands(self, connection: sqlite3.Connection) -> pd.DataFrame:
+        return self._read(BRANDS_SQL, (), frames.BRANDS, connection)
+
+    def _read_newest_writes(self, connection: sqlite3.Connection) -> list[dict]:
+        return sqlite_writes.newest_writes(connection)
+
+    def _read_ad_aggregates(self, connection: sqlite3.Connection, run: JobRun) -> pd.DataFrame:
+        return self._ad_aggregates(connection, run.brand_ids, run.as_of)
+
+    def _read_ad_elements(
+        self, connection: sqlite3.Connection, run: JobRun, elements: Sequence[str] | None
+    ) -> pd.DataFrame:
+        return self._ad_elements(run.brand_ids, elements, connection)
+
+    def _read_scores(self, connection: sqlite3.Connection) -> pd.DataFrame:
+        return self._scores(None, connection)
+
+    def _read_unresolved_alerts(self, connection: sqlite3.Connection, run: JobRun) -> pd.DataFrame:
+        return self._alerts("unresolved", run.brand_ids, connection)
+
+    def _write_import(self, connection: sqlite3.Connection, run: JobRun, rows: pd.DataFrame) -> dict:
+        return sqlite_writes.IMPORTS[run.job_type](connection, rows, run.started)
+
+    def _write_refresh(self, connection: sqlite3.Connection, run: JobRun, outputs: RefreshOutputs) -> dict:
+        assert run.as_of is not None
+        return sqlite_writes.apply_refresh(connection, run.brand_ids, run.as_of, outputs, run.started)
+
+    def _write_validation(
+        self, connection: sqlite3.Connection, run: JobRun, outputs: ValidateOutputs
     ) -> dict:
-        def body(connection: sqlite3.Connection, ids: tuple[str, ...], started: datetime) -> dict:
-            brands = self._read(
-                f"select {', '.join(frames.BRANDS)} from brands order by id", (), frames.BRANDS, connection
-            )
-            fingerprint = refresh_fingerprint(self.settings, compute, ids, as_of, brands)
-            previous = sqlite_writes.unchanged_refresh(connection, fingerprint)
-            if previous is not None:
-                return sqlite_writes.record_skipped_refresh(connection, ids, previous, started)
-            inputs = RefreshInputs(
-                as_of=as_of,
-                brand_ids=ids,
-                ads=self._ad_aggregates(connection, ids, as_of),
-                elements=self._ad_elements(ids, self.settings.tracked_elements, connection),
-                brands=brands,
-                scores=self._scores(None, connection),
-            )
-            return sqlite_writes.apply_refresh(connection, ids, as_of, compute(inputs), started, fingerprint)
+        assert run.as_of is not None
+        return sqlite_writes.apply_validation(connection, run.brand_ids, run.as_of, outputs, run.started)
 
-        return self._run_job("refresh", brand_ids, as_of, body)
+    def _record_skipped_refresh(self, connection: sqlite3.Connection, run: JobRun, summary: dict) -> int:
+        return sqlite_writes.record_job(
+            connection, "refresh", run.brand_ids, "succeeded", run.started, summary
+        )
 
-    def validate(
-        self,
-        brand_ids: Sequence[str] | None,
-        as_of: date,
-        compute: Callable[[ValidateInputs], ValidateOutputs],
-    ) -> dict:
-        def body(connection: sqlite3.Connection, ids: tuple[str, ...], started: datetime) -> dict:
-            inputs = ValidateInputs(
-                as_of=as_of,
-                brand_ids=ids,
-                ads=self._ad_aggregates(connection, ids, as_of),
-                alerts=self._alerts("unresolved", ids, connection),
+    def _record_failed_job(self, run: JobRun, error: str) -> None:
+        summary = job_context(run.brand_ids, run.as_of)
+        with self._transaction() as connection:
+            sqlite_writes.record_job(
+                connection, run.job_type, run.brand_ids, "failed", run.started, summary, error
             )
-            return sqlite_writes.apply_validation(connection, ids, as_of, compute(inputs), started)
 
-        return self._run_job("validate", brand_ids, as_of, body)
+    def _failure_is_recordable(self, error: Exception) -> bool:
+        """Not when the job failed waiting for the write lock: the record would wait (and fail) the same
+        way, doubling the wait; the error already says what happened."""
+        return not (isinstance(error, StoreError) and (error.code or "").startswith(BUSY))
 
     # --- reads --------------------------------------------------------------------------------------
     def ad_aggregates(self, brand_ids: Sequence[str] | None, as_of: date) -> pd.DataFrame:
@@ -463,7 +443,7 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
             params = {"brand": brand_id, "since": since, "after": after}
             with self._errors():
                 row = self._connection().execute(BRAND_STATS_SQL, params).fetchone()
-            return None if row is None else dict(zip(BRAND_STATS, row, strict=True))
+            return None if row is None else dict(zip(BRAND_STAT_NAMES, row, strict=True))
 
         stats = self._cached(("brand_stats", brand_id, since, after), load)
         return None if stats is None else dict(stats)
