@@ -18,7 +18,7 @@ from genome.settings import Settings
 from genome.store import open_store
 from genome.store.base import Store
 from genome.text_rules import forbidden_reason
-from genome.vocabulary import BRAND_STAT_NAMES
+from genome.vocabulary import ALERT_STATUS_FILTERS, BRAND_STAT_NAMES
 
 CsvSource = pd.DataFrame | str | Path | IO
 MAX_NAME_LENGTH = 100
@@ -255,7 +255,7 @@ class Genome:
         return context.build_context(brand_id, scores, stats["matured_ads"], approval, self.settings, seed)
 
     def alerts(self, status: str | None = None, brand_id: str | None = None) -> pd.DataFrame:
-        if status is not None and status not in ("open", "acknowledged", "resolved", "unresolved"):
+        if status is not None and status not in ALERT_STATUS_FILTERS:
             raise GenomeError(f"status must be open, acknowledged, resolved or unresolved, got {status!r}")
         if brand_id is not None:
             _brand_text(brand_id)

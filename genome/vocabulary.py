@@ -23,6 +23,8 @@ FINAL_STATUSES: Final[tuple[FinalStatus, ...]] = get_args(FinalStatus)
 AlertStatus = Literal["open", "acknowledged", "resolved"]
 ALERT_STATUSES: Final[tuple[AlertStatus, ...]] = get_args(AlertStatus)
 UNRESOLVED_ALERT_STATUSES: Final[tuple[AlertStatus, ...]] = ("open", "acknowledged")
+#: what an alert list may be filtered by: a status, or "unresolved" (open or acknowledged)
+ALERT_STATUS_FILTERS: Final = (*ALERT_STATUSES, "unresolved")
 #: what a person may set an alert to (the system opens, updates and auto-resolves)
 SETTABLE_ALERT_STATUSES: Final[tuple[AlertStatus, ...]] = ("acknowledged", "resolved")
 

@@ -24,8 +24,8 @@ from genome.errors import GenomeError, NotFound, StoreError
 from genome.jobs import RefreshInputs, RefreshOutputs, ValidateInputs, ValidateOutputs
 from genome.settings import Settings
 from genome.store import frames, open_store
-from genome.store.payloads import ACTION_COLUMNS
 from genome.store.sqlite import sqlite_path
+from genome.vocabulary import ALERT_ACTION_COLUMNS
 
 AS_OF = date(2024, 3, 10)
 LATER, LATEST = date(2024, 3, 11), date(2024, 3, 12)  # later validations of the same data
@@ -151,7 +151,9 @@ def validation(actions: list[dict], metric_value: float = 0.1):
                 "critical": 0.1,
             }
         )
-        return ValidateOutputs(metrics=metrics, actions=pd.DataFrame(actions, columns=list(ACTION_COLUMNS)))
+        return ValidateOutputs(
+            metrics=metrics, actions=pd.DataFrame(actions, columns=list(ALERT_ACTION_COLUMNS))
+        )
 
     return compute
 

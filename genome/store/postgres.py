@@ -34,7 +34,7 @@ from genome.store.common import (
     job_context,
     new_alert_status,
 )
-from genome.vocabulary import BRAND_STAT_NAMES, WRITE_JOB_TYPES
+from genome.vocabulary import ALERT_ACTION_COLUMNS, BRAND_STAT_NAMES, HEALTH_METRIC_COLUMNS, WRITE_JOB_TYPES
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 JOB_LOCK = 7240311  # the advisory lock key every job function takes (see 0002_functions.sql)
@@ -111,7 +111,7 @@ class PostgresStore(JobFlow[psycopg.Connection]):
         return self._read(BRANDS_SQL, (), frames.BRANDS)
 
     def save_brands(self, brands: pd.DataFrame) -> dict:
-        payload = payloads.to_json_records(brands, payloads.BRAND_COLUMNS)
+        payload = payloads.to_json_records(brands, payloads.BRAND_PAYLOAD)
         return self._call(self._connection(), "select public.genome_save_brands(%s::jsonb)", (payload,))
 
     def known_ad_ids(self, ad_ids: Sequence[str]) -> set[str]:
@@ -150,7 +150,7 @@ class PostgresStore(JobFlow[psycopg.Connection]):
 
     def _write_import(self, connection: psycopg.Connection, run: JobRun, rows: pd.DataFrame) -> dict:
         """The SQL function `genome_<job_type>` writes the whole payload or nothing."""
-        columns = payloads.AD_COLUMNS if run.job_type == "import_ads" else payloads.PERFORMANCE_COLUMNS
+        columns = payloads.AD_PAYLOAD if run.job_type == "import_ads" else payloads.PERFORMANCE_PAYLOAD
         sql = f"select public.genome_{run.job_type}(%s::jsonb, %s)"
         return self._call(connection, sql, (payloads.to_json_records(rows, columns), run.started))
 
@@ -161,8 +161,8 @@ class PostgresStore(JobFlow[psycopg.Connection]):
             (
                 list(run.brand_ids),
                 run.as_of,
-                payloads.to_json_records(outputs.rewards, payloads.REWARD_COLUMNS),
-                payloads.to_json_records(outputs.scores, payloads.SCORE_COLUMNS),
+                payloads.to_json_records(outputs.rewards, payloads.REWARD_PAYLOAD),
+                payloads.to_json_records(outputs.scores, payloads.SCORE_PAYLOAD),
                 dumps(outputs.summary),
                 run.started,
             ),
@@ -177,8 +177,8 @@ class PostgresStore(JobFlow[psycopg.Connection]):
             (
                 list(run.brand_ids),
                 run.as_of,
-                payloads.to_json_records(outputs.metrics, payloads.METRIC_COLUMNS),
-                payloads.to_json_records(outputs.actions, payloads.ACTION_COLUMNS),
+                payloads.to_json_records(outputs.metrics, HEALTH_METRIC_COLUMNS),
+                payloads.to_json_records(outputs.actions, ALERT_ACTION_COLUMNS),
                 dumps(outputs.summary),
                 run.started,
             ),

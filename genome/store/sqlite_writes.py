@@ -18,7 +18,14 @@ from genome.jobs import RefreshOutputs, ValidateOutputs
 from genome.store import payloads
 from genome.store.common import dumps, job_context, seconds_since, utc_now
 from genome.store.payloads import timestamp_text
-from genome.vocabulary import ALERT_ACTIONS, WRITE_JOB_TYPES
+from genome.vocabulary import (
+    ALERT_ACTION_COLUMNS,
+    ALERT_ACTIONS,
+    HEALTH_METRIC_COLUMNS,
+    WRITE_JOB_TYPES,
+    JobStatus,
+    JobType,
+)
 
 TEMP_TABLES = """
 create temp table if not exists incoming_brands (id text primary key);
@@ -218,9 +225,9 @@ def fill(
 
 def record_job(
     connection: sqlite3.Connection,
-    job_type: str,
+    job_type: JobType,
     brand_ids: Sequence[str],
-    status: str,
+    status: JobStatus,
     started: datetime,
     summary: dict,
     error: str | None = None,
@@ -244,14 +251,14 @@ def record_job(
 def save_brands(connection: sqlite3.Connection, brands: pd.DataFrame) -> dict:
     """Upsert brands by id, keeping what a row leaves null (a new brand: name = id, no organization,
     sharing off); name '' = the id, organization_id '' = none. Mirrors genome_save_brands (0010)."""
-    incoming = fill(connection, "incoming_brand_rows", brands, payloads.BRAND_COLUMNS)
+    incoming = fill(connection, "incoming_brand_rows", brands, payloads.BRAND_PAYLOAD)
     updated = connection.execute(SAVE_BRANDS_UPDATE).rowcount
     inserted = connection.execute(SAVE_BRANDS_INSERT, (timestamp_text(utc_now()),)).rowcount
     return {"inserted": inserted, "updated": updated, "unchanged": incoming - inserted - updated}
 
 
 def import_ads(connection: sqlite3.Connection, ads: pd.DataFrame, started: datetime) -> dict:
-    ads = payloads.with_columns(ads, payloads.AD_COLUMNS)
+    ads = payloads.with_columns(ads, payloads.AD_PAYLOAD)
     # one text form per value, so an unchanged ad compares equal whatever types it arrived in
     ads = ads.assign(created_at=pd.to_datetime(ads["created_at"], utc=True, format="ISO8601"))
     tags = ads["element_tags"]
@@ -263,7 +270,7 @@ def import_ads(connection: sqlite3.Connection, ads: pd.DataFrame, started: datet
         connection,
         "incoming_ads",
         ads,
-        payloads.AD_COLUMNS,
+        payloads.AD_PAYLOAD,
         ("id", "brand_id", "element_tags", "pre_gen_score", "final_status", "is_imported", "created_at"),
     )
     now = timestamp_text(utc_now())
@@ -294,13 +301,13 @@ def import_ads(connection: sqlite3.Connection, ads: pd.DataFrame, started: datet
 
 
 def import_performance(connection: sqlite3.Connection, rows: pd.DataFrame, started: datetime) -> dict:
-    rows = payloads.with_columns(rows, payloads.PERFORMANCE_COLUMNS)
+    rows = payloads.with_columns(rows, payloads.PERFORMANCE_PAYLOAD)
     rows = rows.assign(date=pd.to_datetime(rows["date"], format="ISO8601").dt.normalize())
     fill(
         connection,
         "incoming_performance",
         rows,
-        payloads.PERFORMANCE_COLUMNS,
+        payloads.PERFORMANCE_PAYLOAD,
         (
             "generated_ad_id",
             "date",
@@ -403,7 +410,7 @@ def _store_rewards(connection: sqlite3.Connection, rewards: pd.DataFrame, now: s
         "insert or replace into temp.incoming_reward_rows (generated_ad_id, brand_id, reward_score,"
         " reward_components, campaign_objective, maturity, impressions_at_reward, matured_at)"
         f" values (?, ?, ?, {_COMPONENTS}, coalesce(?, ''), ?, coalesce(?, 0), ?)",
-        payloads.to_rows(rewards, payloads.REWARD_COLUMNS),
+        payloads.to_rows(rewards, payloads.REWARD_PAYLOAD),
     )
     connection.execute(
         "delete from temp.incoming_reward_rows as i where not exists (select 1 from generated_ads a"
@@ -449,7 +456,7 @@ def _store_scores(
 ) -> dict:
     """Replace the scores of the refreshed brands, keeping unchanged rows, and upsert their history
     snapshot for `as_of`; counts (scores, elements_updated)."""
-    fill(connection, "incoming_scores", scores, payloads.SCORE_COLUMNS)
+    fill(connection, "incoming_scores", scores, payloads.SCORE_PAYLOAD)
     connection.execute(f"delete from temp.incoming_scores where brand_id not in {_REFRESHED}")
     connection.execute(
         "update temp.incoming_scores set prior_alpha = coalesce(prior_alpha, 1), prior_beta = coalesce(prior_beta, 1),"
@@ -495,7 +502,7 @@ def apply_validation(
     """Metric history upserted; alert actions applied in order resolve, update, open."""
     now = timestamp_text(utc_now())
     _set_brands(connection, brand_ids)
-    fill(connection, "incoming_metrics", outputs.metrics, payloads.METRIC_COLUMNS)
+    fill(connection, "incoming_metrics", outputs.metrics, HEALTH_METRIC_COLUMNS)
     connection.execute(f"delete from temp.incoming_metrics where brand_id not in {_REFRESHED}")
     metrics = connection.execute("select count(*) from temp.incoming_metrics").fetchone()[0]
     values = "metric_value, warning, critical"
@@ -546,7 +553,7 @@ where a.ord in (select max(ord) from temp.incoming_actions group by brand_id, al
 def _apply_alert_actions(connection: sqlite3.Connection, actions: pd.DataFrame, as_of: str, now: str) -> dict:
     """Resolve, update and open alerts; a repeat at the same as_of changes nothing (the triggers in
     sqlite_schema.sql append the events). Mirrors genome_apply_validation in migrations/0009."""
-    fill(connection, "incoming_actions", actions, payloads.ACTION_COLUMNS)
+    fill(connection, "incoming_actions", actions, ALERT_ACTION_COLUMNS)
     bad = connection.execute(
         "select count(*) from temp.incoming_actions where coalesce(action, '') not in"
         " (select value from json_each(?))",

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from genome.store import common, frames, payloads
-from genome.vocabulary import WRITE_JOB_TYPES
+from genome.vocabulary import ALERT_ACTION_COLUMNS, HEALTH_METRIC_COLUMNS, WRITE_JOB_TYPES
 
 PAGE_SIZE = 1000  # rows per page: Supabase's default max-rows, which silently caps every response
 # ids per genome_known_ad_ids call: it answers one row per known id, so the answer never reaches the
@@ -304,17 +304,17 @@ def known_ad_ids_calls(ad_ids: Iterable[str]) -> tuple[RpcCall, ...]:
 
 
 def save_brands_call(brands: pd.DataFrame) -> RpcCall:
-    return RpcCall("genome_save_brands", {"p_brands": payloads.to_records(brands, payloads.BRAND_COLUMNS)})
+    return RpcCall("genome_save_brands", {"p_brands": payloads.to_records(brands, payloads.BRAND_PAYLOAD)})
 
 
 def import_ads_call(ads: pd.DataFrame, started_at: datetime) -> RpcCall:
-    args = {"p_ads": payloads.to_records(ads, payloads.AD_COLUMNS), "p_started_at": _timestamp(started_at)}
+    args = {"p_ads": payloads.to_records(ads, payloads.AD_PAYLOAD), "p_started_at": _timestamp(started_at)}
     return RpcCall("genome_import_ads", args)
 
 
 def import_performance_call(rows: pd.DataFrame, started_at: datetime) -> RpcCall:
     args = {
-        "p_rows": payloads.to_records(rows, payloads.PERFORMANCE_COLUMNS),
+        "p_rows": payloads.to_records(rows, payloads.PERFORMANCE_PAYLOAD),
         "p_started_at": _timestamp(started_at),
     }
     return RpcCall("genome_import_performance", args)
@@ -332,8 +332,8 @@ def apply_refresh_call(
     args = {
         "p_brand_ids": list(brand_ids),
         "p_as_of": as_of.isoformat(),
-        "p_rewards": payloads.to_records(rewards, payloads.REWARD_COLUMNS),
-        "p_scores": payloads.to_records(scores, payloads.SCORE_COLUMNS),
+        "p_rewards": payloads.to_records(rewards, payloads.REWARD_PAYLOAD),
+        "p_scores": payloads.to_records(scores, payloads.SCORE_PAYLOAD),
         "p_summary": json_safe(summary),
         "p_started_at": _timestamp(started_at),
     }
@@ -352,8 +352,8 @@ def apply_validation_call(
     args = {
         "p_brand_ids": list(brand_ids),
         "p_as_of": as_of.isoformat(),
-        "p_metrics": payloads.to_records(metrics, payloads.METRIC_COLUMNS),
-        "p_actions": payloads.to_records(actions, payloads.ACTION_COLUMNS),
+        "p_metrics": payloads.to_records(metrics, HEALTH_METRIC_COLUMNS),
+        "p_actions": payloads.to_records(actions, ALERT_ACTION_COLUMNS),
         "p_summary": json_safe(summary),
         "p_started_at": _timestamp(started_at),
     }
