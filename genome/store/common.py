@@ -202,11 +202,13 @@ class JobFlow(Generic[Connection]):
         """The two newest succeeded jobs of WRITE_JOB_TYPES (id, job_type, summary), newest first."""
         raise NotImplementedError
 
-    def _read_ad_aggregates(self, connection: Connection, run: JobRun) -> pd.DataFrame:
+    def _read_ad_aggregates(
+        self, connection: Connection, brand_ids: Sequence[str] | None, as_of: date | None
+    ) -> pd.DataFrame:
         raise NotImplementedError
 
     def _read_ad_elements(
-        self, connection: Connection, run: JobRun, elements: Sequence[str] | None
+        self, connection: Connection, brand_ids: Sequence[str] | None, elements: Sequence[str] | None
     ) -> pd.DataFrame:
         raise NotImplementedError
 
@@ -237,11 +239,13 @@ class JobFlow(Generic[Connection]):
 
     # --- the jobs ----------------------------------------------------------------------------------
     def import_ads(self, ads: pd.DataFrame) -> dict:
-        return self._run_job("import_ads", None, None, lambda c, run, _: self._write_import(c, run, ads))
+        return self._import("import_ads", ads)
 
     def import_performance(self, rows: pd.DataFrame) -> dict:
-        body: JobBody = lambda c, run, _: self._write_import(c, run, rows)  # noqa: E731
-        return self._run_job("import_performance", None, None, body)
+        return self._import("import_performance", rows)
+
+    def _import(self, job_type: JobType, rows: pd.DataFrame) -> dict:
+        return self._run_job(job_type, None, None, lambda c, run, _: self._write_import(c, run, rows))
 
     def refresh(
         self,
@@ -269,8 +273,8 @@ class JobFlow(Generic[Connection]):
             inputs = RefreshInputs(
                 as_of=as_of,
                 brand_ids=run.brand_ids,
-                ads=self._read_ad_aggregates(connection, run),
-                elements=self._read_ad_elements(connection, run, self.settings.tracked_elements),
+                ads=self._read_ad_aggregates(connection, run.brand_ids, as_of),
+                elements=self._read_ad_elements(connection, run.brand_ids, self.settings.tracked_elements),
                 brands=brands,
                 scores=self._read_scores(connection),
             )
@@ -292,7 +296,7 @@ class JobFlow(Generic[Connection]):
             inputs = ValidateInputs(
                 as_of=as_of,
                 brand_ids=run.brand_ids,
-                ads=self._read_ad_aggregates(connection, run),
+                ads=self._read_ad_aggregates(connection, run.brand_ids, as_of),
                 alerts=alerts,
             )
             return self._write_validation(connection, run, _call(compute, inputs, settings))
@@ -319,7 +323,7 @@ class JobFlow(Generic[Connection]):
         except Exception as error:
             self._record_failure(run, error)
             raise
-        return {**summary, "duration_seconds": summary.get("duration_seconds", seconds_since(run.started))}
+        return {"duration_seconds": seconds_since(run.started), **summary}
 
     def _record_failure(self, run: JobRun, error: Exception) -> None:
         if not self._failure_is_recordable(error):

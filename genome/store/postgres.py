@@ -134,14 +134,6 @@ class PostgresStore(JobFlow[psycopg.Connection]):
             ).fetchall()
         return [{"id": row[0], "job_type": row[1], "summary": row[2]} for row in rows]
 
-    def _read_ad_aggregates(self, connection: psycopg.Connection, run: JobRun) -> pd.DataFrame:
-        return self._ad_aggregates(run.brand_ids, run.as_of, connection)
-
-    def _read_ad_elements(
-        self, connection: psycopg.Connection, run: JobRun, elements: Sequence[str] | None
-    ) -> pd.DataFrame:
-        return self._ad_elements(run.brand_ids, elements, connection)
-
     def _read_scores(self, connection: psycopg.Connection) -> pd.DataFrame:
         return self._scores(None, connection)
 
@@ -207,13 +199,13 @@ class PostgresStore(JobFlow[psycopg.Connection]):
 
     # --- reads --------------------------------------------------------------------------------------
     def ad_aggregates(self, brand_ids: Sequence[str] | None, as_of: date) -> pd.DataFrame:
-        return self._ad_aggregates(brand_ids, as_of)
+        return self._read_ad_aggregates(None, brand_ids, as_of)
 
-    def _ad_aggregates(
+    def _read_ad_aggregates(
         self,
+        connection: psycopg.Connection | None,
         brand_ids: Sequence[str] | None,
         as_of: date | None,
-        connection: psycopg.Connection | None = None,
     ) -> pd.DataFrame:
         sql = "select * from public.genome_ad_aggregates(%s::text[], %s::date)"
         return self._read(sql, (_array(brand_ids), as_of), frames.AD_AGGREGATES, connection)
@@ -221,13 +213,13 @@ class PostgresStore(JobFlow[psycopg.Connection]):
     def ad_elements(
         self, brand_ids: Sequence[str] | None, elements: Sequence[str] | None = None
     ) -> pd.DataFrame:
-        return self._ad_elements(brand_ids, elements)
+        return self._read_ad_elements(None, brand_ids, elements)
 
-    def _ad_elements(
+    def _read_ad_elements(
         self,
+        connection: psycopg.Connection | None,
         brand_ids: Sequence[str] | None,
         elements: Sequence[str] | None,
-        connection: psycopg.Connection | None = None,
     ) -> pd.DataFrame:
         sql = (
             "select brand_id, element_name, element_value, ad_ids::text"

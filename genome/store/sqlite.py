@@ -245,7 +245,7 @@ class SqliteStore(JobFlow[sqlite3.Connection]):
         try:
             yield
         except sqlite3.Error as error:
-            code = getattr(error, "sqlite_errorname", None) or ""
+            code = error.sqlite_errorname or ""
             message = f"SQLite: {error}"
             if code.startswith(BUSY):
                 message = (
@@ -334,14 +334,6 @@ class SqliteStore(JobFlow[sqlite3.Connection]):
     def _read_newest_writes(self, connection: sqlite3.Connection) -> list[dict]:
         return sqlite_writes.newest_writes(connection)
 
-    def _read_ad_aggregates(self, connection: sqlite3.Connection, run: JobRun) -> pd.DataFrame:
-        return self._ad_aggregates(connection, run.brand_ids, run.as_of)
-
-    def _read_ad_elements(
-        self, connection: sqlite3.Connection, run: JobRun, elements: Sequence[str] | None
-    ) -> pd.DataFrame:
-        return self._ad_elements(run.brand_ids, elements, connection)
-
     def _read_scores(self, connection: sqlite3.Connection) -> pd.DataFrame:
         return self._scores(None, connection)
 
@@ -380,18 +372,18 @@ class SqliteStore(JobFlow[sqlite3.Connection]):
 
     # --- reads --------------------------------------------------------------------------------------
     def ad_aggregates(self, brand_ids: Sequence[str] | None, as_of: date) -> pd.DataFrame:
-        return self._ad_aggregates(None, brand_ids, as_of)
+        return self._read_ad_aggregates(None, brand_ids, as_of)
 
     def ad_elements(
         self, brand_ids: Sequence[str] | None, elements: Sequence[str] | None = None
     ) -> pd.DataFrame:
-        return self._ad_elements(brand_ids, elements)
+        return self._read_ad_elements(None, brand_ids, elements)
 
-    def _ad_elements(
+    def _read_ad_elements(
         self,
+        connection: sqlite3.Connection | None,
         brand_ids: Sequence[str] | None,
         elements: Sequence[str] | None,
-        connection: sqlite3.Connection | None = None,
     ) -> pd.DataFrame:
         with self._errors():
             groups = (connection or self._connection()).execute(
@@ -399,7 +391,7 @@ class SqliteStore(JobFlow[sqlite3.Connection]):
             )
             return frames.elements_from_groups(groups.fetchall())
 
-    def _ad_aggregates(
+    def _read_ad_aggregates(
         self, connection: sqlite3.Connection | None, brand_ids: Sequence[str] | None, as_of: date | None
     ) -> pd.DataFrame:
         params = _scope(brand_ids, as_of=None if as_of is None else as_of.isoformat())

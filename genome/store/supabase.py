@@ -216,13 +216,15 @@ class SupabaseStore(common.JobFlow[None]):
         """
         return self._fetch(rq.newest_writes_read())
 
-    def _read_ad_aggregates(self, _connection: None, run: JobRun) -> pd.DataFrame:
-        return self.ad_aggregates(run.brand_ids, run.as_of)
+    def _read_ad_aggregates(
+        self, _connection: None, brand_ids: Sequence[str] | None, as_of: date | None
+    ) -> pd.DataFrame:
+        return self._frame(rq.ad_aggregates_read(brand_ids, as_of), frames.AD_AGGREGATES)
 
     def _read_ad_elements(
-        self, _connection: None, run: JobRun, elements: Sequence[str] | None
+        self, _connection: None, brand_ids: Sequence[str] | None, elements: Sequence[str] | None
     ) -> pd.DataFrame:
-        return self.ad_elements(run.brand_ids, elements)
+        return self.ad_elements(brand_ids, elements)
 
     def _read_scores(self, _connection: None) -> pd.DataFrame:
         return self.scores()
@@ -273,7 +275,7 @@ class SupabaseStore(common.JobFlow[None]):
 
     # --- reads ----------------------------------------------------------------------------------------
     def ad_aggregates(self, brand_ids: Sequence[str] | None, as_of: date) -> pd.DataFrame:
-        return self._frame(rq.ad_aggregates_read(brand_ids, as_of), frames.AD_AGGREGATES)
+        return self._read_ad_aggregates(None, brand_ids, as_of)
 
     def ad_elements(
         self, brand_ids: Sequence[str] | None, elements: Sequence[str] | None = None

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from genome.store import common, frames, payloads
-from genome.vocabulary import ALERT_ACTION_COLUMNS, HEALTH_METRIC_COLUMNS, WRITE_JOB_TYPES
+from genome.vocabulary import ALERT_ACTION_COLUMNS, HEALTH_METRIC_COLUMNS, WRITE_JOB_TYPES, JobStatus, JobType
 
 PAGE_SIZE = 1000  # rows per page: Supabase's default max-rows, which silently caps every response
 # ids per genome_known_ad_ids call: it answers one row per known id, so the answer never reaches the
@@ -372,7 +372,7 @@ def set_alert_status_call(alert_id: int, status: str, by: str, note: str, at: da
 
 
 def record_failed_job_call(
-    job_type: str, brand_ids: Sequence[str] | None, as_of: date | None, started_at: datetime, error: str
+    job_type: JobType, brand_ids: Sequence[str] | None, as_of: date | None, started_at: datetime, error: str
 ) -> RpcCall:
     """The failed-job record written after a job's own transaction did not commit."""
     summary = common.job_context(brand_ids or (), as_of)
@@ -388,9 +388,9 @@ def skipped_refresh_call(
 
 
 def _record_job_call(
-    job_type: str,
+    job_type: JobType,
     brand_ids: Sequence[str] | None,
-    status: str,
+    status: JobStatus,
     started_at: datetime,
     summary: object,
     error: str | None,
