@@ -487,6 +487,40 @@ def test_a_refresh_with_nothing_new_since_the_last_is_skipped_and_recorded(store
     pd.testing.assert_frame_equal(store.scores(), scores)
 
 
+def test_every_backend_marks_a_refresh_with_the_newest_write_it_saw(store):
+    """One skip rule for every backend (common.unchanged_refresh): a refresh records its fingerprint
+    and the newest write job when it checked; a skip records the refresh it skipped after."""
+    imported = loaded(store).import_performance(PERFORMANCE)["job_id"]
+    first = store.refresh(None, AS_OF, settings_refresh, SETTINGS)
+    second = store.refresh(None, AS_OF, settings_refresh, SETTINGS)
+    assert (first["last_write_job_id"], second["last_write_job_id"]) == (imported, first["job_id"])
+    assert first["fingerprint"] == second["fingerprint"]
+    assert "fingerprint" not in store.refresh(None, AS_OF, simple_refresh)
+
+
+def test_a_job_given_settings_computes_with_exactly_those(store):
+    given = Settings(min_impressions=7)
+    seen = []
+
+    def refresh_seeing(inputs: RefreshInputs, settings: Settings) -> RefreshOutputs:
+        seen.append(settings)
+        return simple_refresh(inputs)
+
+    def validate_seeing(inputs: ValidateInputs, settings: Settings) -> ValidateOutputs:
+        seen.append(settings)
+        return validation([])(inputs)
+
+    loaded(store).refresh(None, AS_OF, refresh_seeing, given)
+    store.validate(None, AS_OF, validate_seeing, given)
+    assert [settings is given for settings in seen] == [True, True]
+
+
+def test_every_job_reports_its_duration(store):
+    reports = [store.import_ads(ADS), store.import_performance(PERFORMANCE)]
+    reports += [store.refresh(None, AS_OF, simple_refresh), store.validate(None, AS_OF, validation([]))]
+    assert all(report["duration_seconds"] >= 0 for report in reports)
+
+
 CHANGES_SINCE_THE_LAST_REFRESH = {
     "new performance": lambda store: store.import_performance(PERFORMANCE.assign(clicks=[20, 10, 10, 8, 10])),
     "same performance again": lambda store: store.import_performance(PERFORMANCE),
