@@ -116,7 +116,7 @@ REWARDS_SQL = (
     + ", campaign_objective, maturity, impressions_at_reward, matured_at, computed_at"
     " from creative_element_rewards a where " + _BRANDS + " order by generated_ad_id"
 )
-ALERT_COLUMNS = ", ".join(frames.ALERTS)
+ALERT_SELECT_LIST = ", ".join(frames.ALERTS)  # the alert columns, as a select list
 BRANDS_SQL = f"select {', '.join(frames.BRANDS)} from brands order by id"
 
 
@@ -450,7 +450,7 @@ class SqliteStore(JobFlow[sqlite3.Connection]):
         connection: sqlite3.Connection | None = None,
     ) -> pd.DataFrame:
         sql = (
-            f"select {ALERT_COLUMNS} from system_alerts a where status in (select value from json_each(:statuses))"
+            f"select {ALERT_SELECT_LIST} from system_alerts a where status in (select value from json_each(:statuses))"
             f" and {_BRANDS} order by last_seen_at desc, id desc"
         )
         params = _scope(brand_ids, statuses=alert_statuses(status))
@@ -474,7 +474,7 @@ class SqliteStore(JobFlow[sqlite3.Connection]):
                 (status, by, timestamp_text(at or utc_now()), note or "", alert_id),
             )
             alert = self._read(
-                f"select {ALERT_COLUMNS} from system_alerts where id = ?",
+                f"select {ALERT_SELECT_LIST} from system_alerts where id = ?",
                 (alert_id,),
                 frames.ALERTS,
                 connection,
