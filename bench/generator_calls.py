@@ -104,7 +104,7 @@ def postgres_url() -> Iterator[str]:
     import psycopg
 
     from genome.store.postgres import migrate
-    from tests.pg_server import PostgresServer
+    from support.pg_server import PostgresServer
 
     server = PostgresServer()
     try:

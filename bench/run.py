@@ -231,7 +231,7 @@ def phase_postgres(rows: int, server_url: str, calls: int, per_row: bool, reps: 
         counter = CountingTransport(httpx.MockTransport(server))
         rest = SupabaseStore(URL, SECRET, Settings(), transport=counter)
         before = len(counter.requests)
-        seconds, rest_summary = _timed(lambda: rest.refresh([BRAND], AS_OF, _compute()))
+        seconds, rest_summary = _timed(lambda: rest.refresh([BRAND], AS_OF, *_compute()))
         rest.close()
         server.close()
         result.update(
@@ -246,13 +246,12 @@ def phase_postgres(rows: int, server_url: str, calls: int, per_row: bool, reps: 
         admin.close()
 
 
-def _compute() -> Callable:
-    from functools import partial
-
+def _compute() -> tuple[Callable, object]:
+    """What the service gives a refresh: the pure step and the settings it computes with."""
     from genome import jobs
     from genome.settings import Settings
 
-    return partial(jobs.compute_refresh, settings=Settings())
+    return jobs.compute_refresh, Settings()
 
 
 def phase_dashboard_load(brands: int, ads: int, rows: int, path: str, calls: int) -> dict:

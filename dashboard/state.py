@@ -261,9 +261,3 @@ def new_seed() -> int:
 # --- the shared brand selection ---------------------------------------------------------------------
 def selected_brand() -> str | None:
     return st.session_state.get(BRAND_KEY)
-
-
-def select_brand(brand_id: str) -> None:
-    """Make `brand_id` the brand every page shows (call before the sidebar selector renders)."""
-    st.session_state[BRAND_KEY] = brand_id
-    st.session_state[BRAND_WIDGET_KEY] = brand_id

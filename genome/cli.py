@@ -22,6 +22,7 @@ from genome.brand_import import sharing_word
 from genome.errors import GenomeError
 from genome.settings import Settings, SettingsError
 from genome.text_rules import FORBIDDEN_IN_NOTE
+from genome.vocabulary import ALERT_STATUS_FILTERS
 
 SET_BRAND_HELP = "create or change a brand: name, organization, cross-brand sharing"
 SET_BRAND_RULES = (
@@ -111,7 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     rank.add_argument("--mode", choices=ranking.RANK_MODES, default="smart_select")
     rank.add_argument("--weight", type=float, metavar="W", help="weight of the performance score, 0 to 1")
     alerts = command("alerts", "list alerts", brand=False, json_flag=True)
-    alerts.add_argument("--status", choices=["open", "acknowledged", "resolved", "unresolved"])
+    alerts.add_argument("--status", choices=ALERT_STATUS_FILTERS)
     events = command(
         "alert-events",
         "who opened, escalated, acknowledged, resolved each alert",

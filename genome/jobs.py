@@ -1,4 +1,4 @@
-"""The pure compute step of each job: store inputs in, store outputs out (no I/O).
+"""The pure compute step of each job and the frames that cross the store: inputs in, outputs out (no I/O).
 
 The store opens the transaction, reads the inputs, calls these and writes what they return, so the
 whole job is one transaction and the maths stays testable without a database.
@@ -6,11 +6,51 @@ whole job is one transaction and the maths stays testable without a database.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import date
+
 import pandas as pd
 
 from genome import monitoring, posteriors, priors, rewards
 from genome.settings import Settings
-from genome.store.base import RefreshInputs, RefreshOutputs, ValidateInputs, ValidateOutputs
+
+
+@dataclass(frozen=True)
+class RefreshInputs:
+    as_of: date
+    brand_ids: tuple[str, ...]  # the brands being refreshed
+    ads: pd.DataFrame  # ad aggregates of those brands (docs/ARCHITECTURE.md)
+    elements: pd.DataFrame  # ad elements of those brands, tracked elements only
+    brands: pd.DataFrame  # every brand: id, name, organization_id, cross_brand_sharing
+    scores: pd.DataFrame  # stored scores of every brand (cross-brand evidence for priors)
+
+
+@dataclass(frozen=True)
+class RefreshOutputs:
+    rewards: pd.DataFrame  # rewards frame for the refreshed brands (+ is_imported ignored)
+    scores: pd.DataFrame  # the complete new scores of the refreshed brands
+    summary: dict = field(default_factory=dict)  # extra facts for the job run summary
+
+
+@dataclass(frozen=True)
+class ValidateInputs:
+    as_of: date
+    brand_ids: tuple[str, ...]
+    ads: pd.DataFrame  # ad aggregates of those brands at as_of (the rewards are computed from them)
+    alerts: pd.DataFrame  # unresolved alerts (open or acknowledged) of those brands
+
+
+@dataclass(frozen=True)
+class ValidateOutputs:
+    metrics: pd.DataFrame  # brand_id, metric_name, metric_value (NaN: not enough data), warning, critical
+    # action (open|update|resolve), alert_id (None for open), brand_id, alert_type, severity,
+    # metric_value, threshold_value, message. The store applies each to the alert as it is at write
+    # time: an occurrence counts once per as_of, a repeat at the same as_of with the same values
+    # changes nothing, an acknowledged warning that escalates is open again, and a brand already
+    # validated at a later as_of keeps its alerts (a backfill records metrics only). Every change of
+    # an alert is appended to its event history.
+    actions: pd.DataFrame
+    summary: dict = field(default_factory=dict)
 
 
 def compute_refresh(inputs: RefreshInputs, settings: Settings) -> RefreshOutputs:

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from genome.settings import Settings
+from genome.vocabulary import ALERT_ACTION_COLUMNS, HEALTH_METRIC_COLUMNS
 
 METRIC_NAMES = (
     "approval_rate",
@@ -41,10 +42,6 @@ PERCENT_METRICS = ("approval_rate", "generation_success_rate", "winner_rate")
 DAY_METRICS = ("data_freshness_days",)
 MIN_PREDICTION_PAIRS = 20
 
-METRIC_COLUMNS = ["brand_id", "metric_name", "metric_value", "warning", "critical"]
-ACTION_COLUMNS = [
-    "action", "alert_id", "brand_id", "alert_type", "severity", "metric_value", "threshold_value", "message",
-]  # fmt: skip
 SYSTEM_ACTOR = "system"  # resolved_by for alerts the system resolves
 
 
@@ -153,7 +150,7 @@ def health_metrics(
     )
     order = metrics["metric_name"].map({name: i for i, name in enumerate(METRIC_NAMES)})
     metrics = metrics.assign(_order=order).sort_values(["brand_id", "_order"], ignore_index=True)
-    return metrics[METRIC_COLUMNS]
+    return metrics[list(HEALTH_METRIC_COLUMNS)]
 
 
 def format_values(values: pd.Series, metric_names: pd.Series) -> pd.Series:
@@ -166,7 +163,7 @@ def format_values(values: pd.Series, metric_names: pd.Series) -> pd.Series:
 
 
 def _empty_actions() -> pd.DataFrame:
-    return pd.DataFrame({column: pd.Series(dtype=object) for column in ACTION_COLUMNS})
+    return pd.DataFrame({column: pd.Series(dtype=object) for column in ALERT_ACTION_COLUMNS})
 
 
 def decide_alerts(metrics: pd.DataFrame, unresolved_alerts: pd.DataFrame, settings: Settings) -> pd.DataFrame:
@@ -234,7 +231,7 @@ def decide_alerts(metrics: pd.DataFrame, unresolved_alerts: pd.DataFrame, settin
     frame["alert_id"] = alert_ids.astype(object).where(alert_ids.notna(), None)
     frame["metric_value"] = value
     frame = frame.rename(columns={"metric_name": "alert_type"})
-    return frame[ACTION_COLUMNS].reset_index(drop=True)
+    return frame[list(ALERT_ACTION_COLUMNS)].reset_index(drop=True)
 
 
 def _messages(

@@ -25,7 +25,7 @@ from genome.posteriors import EVIDENCE_COLUMNS, KEY, combine_evidence
 from genome.settings import Settings
 
 VALUE_KEY: Final = ["element_name", "element_value"]
-PRIOR_COLUMNS: Final = (*KEY, "prior_alpha", "prior_beta", "prior_source", "prior_brands")
+COLD_START_PRIOR_COLUMNS: Final = (*KEY, "prior_alpha", "prior_beta", "prior_source", "prior_brands")
 ORGANIZATION_SOURCE: Final = "organization"
 NETWORK_SOURCE: Final = "network"
 _SUMS: Final = ["observations", "alpha_mass", "beta_mass", "brands"]
@@ -41,7 +41,7 @@ def cold_start_priors(
 
     `evidence` is data-only (never includes priors) for any brands; `brands` has id,
     organization_id, cross_brand_sharing. Every brand in `brands` receives (or only `brand_ids`).
-    Returns PRIOR_COLUMNS; `prior_brands` is the number of contributors pooled.
+    Returns COLD_START_PRIOR_COLUMNS; `prior_brands` is the number of contributors pooled.
     """
     missing = [column for column in ("id", "organization_id", "cross_brand_sharing") if column not in brands]
     if missing:

@@ -24,7 +24,7 @@ from genome.objectives import DEFAULT_OBJECTIVE, weight_rows
 from genome.settings import Settings
 
 METRICS: Final = ("ctr", "conversion_rate", "roas")
-SCORE_COLUMNS: Final = ("ctr_score", "conversion_score", "roas_score")
+COMPONENT_SCORE_COLUMNS: Final = ("ctr_score", "conversion_score", "roas_score")
 WEIGHT_COLUMNS: Final = ("ctr_weight", "conversion_weight", "roas_weight")
 
 #: weight row (genome.objectives maps platform objective names onto these) -> weights of (ctr, conversion
@@ -44,7 +44,7 @@ DEFAULT_BASELINES: Final = MappingProxyType(
     {"ctr": (0.005, 0.02), "conversion_rate": (0.005, 0.03), "roas": (0.5, 3.0)}
 )
 
-AD_COLUMNS: Final = (
+AD_AGGREGATE_COLUMNS: Final = (
     "ad_id",
     "brand_id",
     "impressions",
@@ -60,7 +60,7 @@ REWARD_COLUMNS: Final = (
     "brand_id",
     "reward_score",
     *METRICS,
-    *SCORE_COLUMNS,
+    *COMPONENT_SCORE_COLUMNS,
     *WEIGHT_COLUMNS,
     "campaign_objective",
     "maturity",
@@ -120,10 +120,10 @@ def compute_rewards(ads: pd.DataFrame, as_of: date, settings: Settings) -> pd.Da
     impressions_at_maturity but never held that: the aggregates hold no daily history, and summing each
     ad's days up to its maturity on every refresh would cost what the derived totals save.)
     """
-    missing = [column for column in AD_COLUMNS if column not in ads.columns]
+    missing = [column for column in AD_AGGREGATE_COLUMNS if column not in ads.columns]
     if missing:
         raise ValueError(f"ad aggregates lack column(s): {', '.join(missing)}")
-    counts = {name: ads[name].to_numpy(dtype=float, na_value=np.nan) for name in AD_COLUMNS[2:7]}
+    counts = {name: ads[name].to_numpy(dtype=float, na_value=np.nan) for name in AD_AGGREGATE_COLUMNS[2:7]}
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         values = np.column_stack(
             [
@@ -162,7 +162,7 @@ def compute_rewards(ads: pd.DataFrame, as_of: date, settings: Settings) -> pd.Da
             "brand_id": ads["brand_id"].array,
             "reward_score": reward,
             **dict(zip(METRICS, values.T, strict=True)),
-            **dict(zip(SCORE_COLUMNS, scores.T, strict=True)),
+            **dict(zip(COMPONENT_SCORE_COLUMNS, scores.T, strict=True)),
             **dict(zip(WEIGHT_COLUMNS, weights.T, strict=True)),
             "campaign_objective": ads["campaign_objective"].fillna("").astype(str).array,
             "maturity": maturity,

@@ -29,7 +29,6 @@ LEARNING = "Learning"  # own observations < max(1, settings.label_min_observatio
 BEST = "Best"  # P(best) in its dimension >= BEST_MIN_P_BEST + Monte Carlo margin, among >= 2 values
 GOOD = "Good"  # posterior mean >= GOOD_MIN_MEAN
 LOW = "Low"  # otherwise
-LABELS = (LEARNING, BEST, GOOD, LOW)
 BEST_MIN_P_BEST = 0.5
 BEST_MARGIN_STANDARD_ERRORS = 3.0  # Best needs P(best) this many Monte Carlo standard errors above 50 %
 GOOD_MIN_MEAN = 0.5

@@ -7,7 +7,6 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import partial
 from pathlib import Path
 from typing import IO
 
@@ -29,8 +28,9 @@ from genome import (
 from genome.errors import GenomeError, NotFound
 from genome.settings import Settings
 from genome.store import open_store
-from genome.store.base import BRAND_STATS, Store
+from genome.store.base import Store
 from genome.text_rules import forbidden_reason
+from genome.vocabulary import ALERT_STATUS_FILTERS, BRAND_STAT_NAMES
 
 CsvSource = pd.DataFrame | str | Path | IO
 MAX_NAME_LENGTH = 100
@@ -93,14 +93,12 @@ class Genome:
     def refresh(self, brand_id: str | None = None, as_of: date | str | None = None) -> dict:
         """Recompute rewards and posteriors from the performance data up to `as_of` (default today)."""
         brand_ids = self._brand_scope(brand_id)
-        compute = partial(jobs.compute_refresh, settings=self.settings)
-        return self.store.refresh(brand_ids, _as_of(as_of), compute)
+        return self.store.refresh(brand_ids, _as_of(as_of), jobs.compute_refresh, self.settings)
 
     def validate(self, brand_id: str | None = None, as_of: date | str | None = None) -> dict:
         """Compute health metrics and open, update or resolve alerts."""
         brand_ids = self._brand_scope(brand_id)
-        compute = partial(jobs.compute_validation, settings=self.settings)
-        return self.store.validate(brand_ids, _as_of(as_of), compute)
+        return self.store.validate(brand_ids, _as_of(as_of), jobs.compute_validation, self.settings)
 
     def import_ads(self, source: CsvSource) -> dict:
         """Validate the whole file, then write it in one transaction; raises ValidationError otherwise."""
@@ -318,7 +316,7 @@ class Genome:
         return context.build_context(brand_id, scores, stats["matured_ads"], approval, self.settings, seed)
 
     def alerts(self, status: str | None = None, brand_id: str | None = None) -> pd.DataFrame:
-        if status is not None and status not in ("open", "acknowledged", "resolved", "unresolved"):
+        if status is not None and status not in ALERT_STATUS_FILTERS:
             raise GenomeError(f"status must be open, acknowledged, resolved or unresolved, got {status!r}")
         if brand_id is not None:
             _brand_text(brand_id)
@@ -373,7 +371,7 @@ class Genome:
         zero. The hot path for a brand with own rewards is two indexed reads."""
         stats = self._brand_stats(brand_id)
         known = stats is not None
-        stats = stats if known else dict.fromkeys(BRAND_STATS, 0)
+        stats = stats if known else dict.fromkeys(BRAND_STAT_NAMES, 0)
         return stats, self._decision_scores(brand_id, stats["matured_ads"], known)
 
     def _decision_scores(self, brand_id: str, matured_ads: int, known: bool) -> pd.DataFrame:

@@ -34,11 +34,12 @@ from genome.errors import GenomeError
 from genome.problems import MAX_PROBLEMS as MAX_PROBLEMS  # re-exported
 from genome.problems import WHOLE_FILE, Problems, forbidden_text
 from genome.settings import Settings
+from genome.vocabulary import FINAL_STATUSES
 
 CsvSource = str | Path | IO[str] | IO[bytes] | pd.DataFrame
 
-AD_COLUMNS: Final = ("ad_id", "brand_id", "created_at", "final_status", "is_imported", "pre_gen_score")
-PERFORMANCE_COLUMNS: Final = (
+AD_FILE_COLUMNS: Final = ("ad_id", "brand_id", "created_at", "final_status", "is_imported", "pre_gen_score")
+PERFORMANCE_FILE_COLUMNS: Final = (
     "ad_id",
     "date",
     "impressions",
@@ -51,8 +52,6 @@ PERFORMANCE_COLUMNS: Final = (
 OPTIONAL_COLUMNS: Final = frozenset({"pre_gen_score", "campaign_objective"})  # absent: NaN / ''
 COUNT_COLUMNS: Final = ("impressions", "clicks", "conversions")
 MONEY_COLUMNS: Final = ("spend", "revenue")
-#: the same values as genome.store.base.FINAL_STATUSES (a pure module does not import the store)
-FINAL_STATUSES: Final = ("approved", "rejected", "flagged", "pending", "generation_failed")
 TRUE_WORDS: Final = frozenset({"true", "1", "yes"})
 FALSE_WORDS: Final = frozenset({"false", "0", "no"})
 MAX_ID_LENGTH: Final = 200
@@ -81,10 +80,10 @@ def validate_ads(
     settings = settings or Settings()
     problems = Problems("ads file")
     raw = _read(df_or_path, problems)
-    known = (*AD_COLUMNS, TAGS_COLUMN)
+    known = (*AD_FILE_COLUMNS, TAGS_COLUMN)
     extra = [] if raw is None else [c for c in raw.columns if c not in known]
     if raw is not None:
-        problems.add_file(_missing(raw, AD_COLUMNS), "missing column")
+        problems.add_file(_missing(raw, AD_FILE_COLUMNS), "missing column")
         if TAGS_COLUMN in raw.columns:
             problems.add_file(extra, "unexpected column: this file gives its elements in element_tags")
         elif not extra:
@@ -142,12 +141,14 @@ def validate_performance(
     problems = Problems("performance file")
     raw = _read(df_or_path, problems)
     if raw is not None:
-        problems.add_file(_missing(raw, PERFORMANCE_COLUMNS), "missing column")
-        unexpected = [c for c in raw.columns if c not in PERFORMANCE_COLUMNS]
-        problems.add_file(unexpected, f"unexpected column; the columns are {', '.join(PERFORMANCE_COLUMNS)}")
+        problems.add_file(_missing(raw, PERFORMANCE_FILE_COLUMNS), "missing column")
+        unexpected = [c for c in raw.columns if c not in PERFORMANCE_FILE_COLUMNS]
+        problems.add_file(
+            unexpected, f"unexpected column; the columns are {', '.join(PERFORMANCE_FILE_COLUMNS)}"
+        )
     problems.raise_if_any()
     assert raw is not None
-    problems.column_order = list(PERFORMANCE_COLUMNS)
+    problems.column_order = list(PERFORMANCE_FILE_COLUMNS)
     ad_id = _identifier(raw, "ad_id", problems)
     if callable(known_ad_ids):
         known_ad_ids = known_ad_ids(ad_id[ad_id.ne("")].unique().tolist())

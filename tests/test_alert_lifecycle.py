@@ -15,12 +15,12 @@ import pandas as pd
 import pytest
 
 from genome import monitoring
+from genome.jobs import ValidateInputs, ValidateOutputs
 from genome.service import Genome
 from genome.settings import Settings
 from genome.store import open_store
-from genome.store.base import ValidateInputs, ValidateOutputs
-from genome.store.payloads import ACTION_COLUMNS
 from genome.store.sqlite import sqlite_path
+from genome.vocabulary import ALERT_ACTION_COLUMNS
 from tests.job_processes import load, workspace
 
 DEMO_AS_OF = date(2026, 3, 1)
@@ -74,7 +74,7 @@ def fixed(*actions: dict, metric_value: float = 0.15):
             }
         )
         return ValidateOutputs(
-            metrics=metrics, actions=pd.DataFrame(list(actions), columns=list(ACTION_COLUMNS))
+            metrics=metrics, actions=pd.DataFrame(list(actions), columns=list(ALERT_ACTION_COLUMNS))
         )
 
     return compute

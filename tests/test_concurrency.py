@@ -17,10 +17,10 @@ import pytest
 
 import genome
 from genome.errors import GenomeError
+from genome.jobs import ValidateInputs, ValidateOutputs
 from genome.store import open_store
-from genome.store.base import ValidateInputs, ValidateOutputs
-from genome.store.payloads import ACTION_COLUMNS
 from genome.validation import validate_ads
+from genome.vocabulary import ALERT_ACTION_COLUMNS
 from tests.conftest import BACKENDS
 from tests.job_processes import (
     PROCESS_TIMEOUT_SECONDS,
@@ -125,7 +125,7 @@ def action(kind: str, alert_id: int | None, severity: str) -> dict:
 def outputs(actions: list[dict]) -> ValidateOutputs:
     return ValidateOutputs(
         metrics=pd.DataFrame(columns=["brand_id", "metric_name", "metric_value", "warning", "critical"]),
-        actions=pd.DataFrame(actions, columns=list(ACTION_COLUMNS)),
+        actions=pd.DataFrame(actions, columns=list(ALERT_ACTION_COLUMNS)),
     )
 
 

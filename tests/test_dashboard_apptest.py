@@ -19,7 +19,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import genome
-from genome.store.base import ValidateOutputs
+from genome.jobs import ValidateOutputs
 
 APP = "../dashboard/app.py"  # relative to this file (AppTest.from_file resolves it so)
 TIMEOUT = 120  # seconds per run: loading the demo refreshes and validates several times

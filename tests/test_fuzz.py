@@ -28,11 +28,12 @@ from hypothesis import strategies as st
 import genome
 from genome import jobs, sampling
 from genome.errors import Problem, ValidationError
+from genome.jobs import RefreshInputs, ValidateInputs
 from genome.problems import MAX_PROBLEMS
 from genome.service import Genome
 from genome.settings import Settings
 from genome.store import frames, payloads
-from genome.store.base import RefreshInputs, ValidateInputs
+from genome.vocabulary import ALERT_ACTION_COLUMNS, HEALTH_METRIC_COLUMNS
 from tests.job_processes import job_counts
 
 AS_OF = date(2026, 3, 1)
@@ -176,7 +177,7 @@ def test_fuzzed_ads_files_are_written_whole_or_not_at_all(fuzzed, rows, through_
 @settings(SHARED, max_examples=80 * SCALE)
 @given(rows=st.lists(performance_rows, min_size=1, max_size=40), through_csv=st.booleans())
 def test_fuzzed_performance_files_are_written_whole_or_not_at_all(fuzzed, rows, through_csv):
-    fuzz_import(fuzzed, fuzzed.import_performance, rows, tuple(payloads.PERFORMANCE_COLUMNS), through_csv)
+    fuzz_import(fuzzed, fuzzed.import_performance, rows, tuple(payloads.PERFORMANCE_PAYLOAD), through_csv)
 
 
 # --- the pure core --------------------------------------------------------------------------------------
@@ -261,7 +262,7 @@ def generated(brands: list[tuple], facts: list[dict]) -> Workspace:
         elements=frames.coerce(elements, frames.AD_ELEMENTS),
         ad_file=ads.assign(element_tags=tags)[list(AD_COLUMNS)],
         performance_file=delivered_ads.assign(date=delivered_ads["first_date"])[
-            list(payloads.PERFORMANCE_COLUMNS)
+            list(payloads.PERFORMANCE_PAYLOAD)
         ],
     )
 
@@ -286,14 +287,14 @@ def test_the_core_never_produces_a_number_the_stores_would_refuse(brands, facts,
     positive = scores[["alpha", "beta", "prior_alpha", "prior_beta"]].to_numpy()
     assert np.isfinite(positive).all() and (positive > 0).all()
     assert scores["mean_reward"].between(0, 1).all() and (scores["total_observations"] >= 0).all()
-    json.loads(payloads.to_json_records(rewards, payloads.REWARD_COLUMNS))  # no NaN or inf reaches JSON
-    json.loads(payloads.to_json_records(scores, payloads.SCORE_COLUMNS))
+    json.loads(payloads.to_json_records(rewards, payloads.REWARD_PAYLOAD))  # no NaN or inf reaches JSON
+    json.loads(payloads.to_json_records(scores, payloads.SCORE_PAYLOAD))
 
     alerts = frames.coerce([], frames.ALERTS)
     validated = jobs.compute_validation(ValidateInputs(AS_OF, brand_ids, ads, alerts), config)
     assert validated.summary["rewarded_ads"] == len(rewards)  # the same rewards a refresh at AS_OF makes
-    json.loads(payloads.to_json_records(validated.metrics, payloads.METRIC_COLUMNS))
-    json.loads(payloads.to_json_records(validated.actions, payloads.ACTION_COLUMNS))
+    json.loads(payloads.to_json_records(validated.metrics, HEALTH_METRIC_COLUMNS))
+    json.loads(payloads.to_json_records(validated.actions, ALERT_ACTION_COLUMNS))
     assert np.isfinite(validated.actions["metric_value"].astype(float)).all()
 
     first_brand = scores[scores["brand_id"] == scores["brand_id"].min()]

@@ -21,9 +21,9 @@ import pytest
 import genome
 from genome import cli
 from genome.errors import GenomeError, NotFound, Problem, ValidationError
+from genome.jobs import ValidateOutputs
 from genome.service import Genome
-from genome.store.base import ValidateOutputs
-from genome.store.payloads import ACTION_COLUMNS
+from genome.vocabulary import ALERT_ACTION_COLUMNS
 from tests.conftest import BACKENDS
 from tests.job_processes import job_counts, postgres_clone
 
@@ -432,7 +432,7 @@ def test_a_hostile_api_argument_is_refused_with_its_reason(g, call, message):
 def test_a_note_keeps_its_line_breaks_and_tabs(g):
     g.import_ads(ads_csv(GOOD_AD))
     action = {"action": "open", "brand_id": "b1", "alert_type": "approval_rate", "severity": "warning"}
-    actions = pd.DataFrame([action], columns=list(ACTION_COLUMNS))
+    actions = pd.DataFrame([action], columns=list(ALERT_ACTION_COLUMNS))
     g.store.validate(["b1"], TODAY, lambda _inputs: ValidateOutputs(metrics=pd.DataFrame(), actions=actions))
     alert_id = int(g.alerts()["id"].iloc[0])
     assert g.acknowledge(alert_id, "ops", "line one\n\tline two")["ack_note"] == "line one\n\tline two"

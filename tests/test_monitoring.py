@@ -6,8 +6,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from genome.monitoring import ACTION_COLUMNS, METRIC_COLUMNS, METRIC_NAMES, decide_alerts, health_metrics
+from genome.monitoring import METRIC_NAMES, decide_alerts, health_metrics
 from genome.settings import Settings, Thresholds
+from genome.vocabulary import ALERT_ACTION_COLUMNS, HEALTH_METRIC_COLUMNS
 
 SETTINGS = Settings(min_rate_sample=1)  # the hand-made frames below are small
 AS_OF = date(2026, 3, 31)
@@ -157,7 +158,7 @@ def test_metrics_frame_shape_and_thresholds():
         [WINDOW_ADS, ads_frame([(2, "beta", "approved", 1, False, 1)]).assign(ad_id=["b-1", "b-2"])]
     )
     metrics = health_metrics(ads, rewards_frame(ads, []), AS_OF, SETTINGS)
-    assert list(metrics.columns) == METRIC_COLUMNS
+    assert list(metrics.columns) == list(HEALTH_METRIC_COLUMNS)
     assert metrics["brand_id"].tolist() == ["acme"] * 5 + ["beta"] * 5
     assert metrics["metric_name"].tolist() == list(METRIC_NAMES) * 2
     assert metric_values(metrics, "beta")["approval_rate"] == 1.0
@@ -227,7 +228,7 @@ def test_every_threshold_direction_and_severity(metric, value, severity, thresho
 
 def test_first_breach_opens_an_alert():
     actions = decide(0.15)
-    assert list(actions.columns) == ACTION_COLUMNS
+    assert list(actions.columns) == list(ALERT_ACTION_COLUMNS)
     row = actions.iloc[0].to_dict()
     assert row | {"metric_value": round(row["metric_value"], 6)} == {
         "action": "open",
@@ -283,7 +284,7 @@ def test_the_message_depends_on_the_metric_and_threshold_only(before, status, oc
 def test_nan_metric_leaves_everything_untouched(alerts):
     actions = decide(np.nan, alerts)
     assert actions.empty
-    assert list(actions.columns) == ACTION_COLUMNS
+    assert list(actions.columns) == list(ALERT_ACTION_COLUMNS)
 
 
 def test_each_brand_and_metric_is_decided_on_its_own():
@@ -315,4 +316,4 @@ def test_thresholds_come_from_settings_and_metrics_without_them_are_ignored():
 def test_no_metrics_no_actions():
     actions = decide_alerts(metrics_frame([]), NO_ALERTS, SETTINGS)
     assert actions.empty
-    assert list(actions.columns) == ACTION_COLUMNS
+    assert list(actions.columns) == list(ALERT_ACTION_COLUMNS)

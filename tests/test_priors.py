@@ -12,7 +12,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from genome.posteriors import EVIDENCE_COLUMNS, posterior_scores
-from genome.priors import PRIOR_COLUMNS, cold_start_priors
+from genome.priors import COLD_START_PRIOR_COLUMNS, cold_start_priors
 from genome.settings import Settings
 
 SETTINGS = Settings()
@@ -83,8 +83,8 @@ def test_priors_by_the_contract() -> None:
 
 
 def test_output_has_the_contract_columns() -> None:
-    assert tuple(cold_start_priors(EVIDENCE, BRANDS, SETTINGS).columns) == PRIOR_COLUMNS
-    assert tuple(cold_start_priors(EVIDENCE.iloc[:0], BRANDS, SETTINGS).columns) == PRIOR_COLUMNS
+    assert tuple(cold_start_priors(EVIDENCE, BRANDS, SETTINGS).columns) == COLD_START_PRIOR_COLUMNS
+    assert tuple(cold_start_priors(EVIDENCE.iloc[:0], BRANDS, SETTINGS).columns) == COLD_START_PRIOR_COLUMNS
 
 
 def test_evidence_of_a_brand_that_does_not_share_never_moves_a_prior() -> None:

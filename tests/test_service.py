@@ -131,6 +131,12 @@ def test_second_refresh_changes_nothing(demo):
     assert demo.posteriors("aurora-skincare").equals(before)
 
 
+def test_the_service_passes_its_settings_so_an_unchanged_refresh_is_skipped(demo):
+    demo.refresh(as_of=AS_OF)
+    again = demo.refresh(as_of=AS_OF)
+    assert again["skipped"] is True
+
+
 def test_score_history_has_one_snapshot_per_weekly_refresh(demo):
     history = demo.score_history("aurora-skincare")
     assert history["as_of"].nunique() == 5

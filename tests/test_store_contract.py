@@ -13,7 +13,6 @@ import os
 import threading
 import time
 from datetime import UTC, date, datetime
-from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -22,11 +21,11 @@ import pytest
 
 from genome import jobs
 from genome.errors import GenomeError, NotFound, StoreError
+from genome.jobs import RefreshInputs, RefreshOutputs, ValidateInputs, ValidateOutputs
 from genome.settings import Settings
 from genome.store import frames, open_store
-from genome.store.base import RefreshInputs, RefreshOutputs, ValidateInputs, ValidateOutputs
-from genome.store.payloads import ACTION_COLUMNS
 from genome.store.sqlite import sqlite_path
+from genome.vocabulary import ALERT_ACTION_COLUMNS
 
 AS_OF = date(2024, 3, 10)
 LATER, LATEST = date(2024, 3, 11), date(2024, 3, 12)  # later validations of the same data
@@ -152,7 +151,9 @@ def validation(actions: list[dict], metric_value: float = 0.1):
                 "critical": 0.1,
             }
         )
-        return ValidateOutputs(metrics=metrics, actions=pd.DataFrame(actions, columns=list(ACTION_COLUMNS)))
+        return ValidateOutputs(
+            metrics=metrics, actions=pd.DataFrame(actions, columns=list(ALERT_ACTION_COLUMNS))
+        )
 
     return compute
 
@@ -452,17 +453,17 @@ def test_refreshing_one_brand_leaves_the_others_alone(store):
 
 
 def settings_refresh(inputs: RefreshInputs, settings: Settings) -> RefreshOutputs:
-    """simple_refresh bound to settings the way the service binds jobs.compute_refresh."""
+    """simple_refresh given settings the way the service gives them to jobs.compute_refresh."""
     return simple_refresh(inputs)
 
 
-SETTINGS_REFRESH = partial(settings_refresh, settings=Settings())
+SETTINGS = Settings()
 
 
 def test_a_refresh_with_nothing_new_since_the_last_is_skipped_and_recorded(store):
-    first = loaded(store).refresh(None, AS_OF, SETTINGS_REFRESH)
+    first = loaded(store).refresh(None, AS_OF, settings_refresh, SETTINGS)
     rewards, scores = store.rewards(), store.scores()
-    second = store.refresh(None, AS_OF, SETTINGS_REFRESH)
+    second = store.refresh(None, AS_OF, settings_refresh, SETTINGS)
     assert second["skipped"] is True
     assert {
         k: second[k] for k in ("rewards_new", "rewards_updated", "rewards_unchanged", "rewards_removed")
@@ -481,9 +482,43 @@ def test_a_refresh_with_nothing_new_since_the_last_is_skipped_and_recorded(store
     assert runs["id"].tolist() == [second["job_id"], first["job_id"]]
     assert runs["status"].tolist() == ["succeeded", "succeeded"]
     assert runs.iloc[0]["summary"]["skipped"] is True
-    assert store.refresh(None, AS_OF, SETTINGS_REFRESH)["skipped"] is True  # a skip chains
+    assert store.refresh(None, AS_OF, settings_refresh, SETTINGS)["skipped"] is True  # a skip chains
     pd.testing.assert_frame_equal(store.rewards(), rewards)
     pd.testing.assert_frame_equal(store.scores(), scores)
+
+
+def test_every_backend_marks_a_refresh_with_the_newest_write_it_saw(store):
+    """One skip rule for every backend (common.unchanged_refresh): a refresh records its fingerprint
+    and the newest write job when it checked; a skip records the refresh it skipped after."""
+    imported = loaded(store).import_performance(PERFORMANCE)["job_id"]
+    first = store.refresh(None, AS_OF, settings_refresh, SETTINGS)
+    second = store.refresh(None, AS_OF, settings_refresh, SETTINGS)
+    assert (first["last_write_job_id"], second["last_write_job_id"]) == (imported, first["job_id"])
+    assert first["fingerprint"] == second["fingerprint"]
+    assert "fingerprint" not in store.refresh(None, AS_OF, simple_refresh)
+
+
+def test_a_job_given_settings_computes_with_exactly_those(store):
+    given = Settings(min_impressions=7)
+    seen = []
+
+    def refresh_seeing(inputs: RefreshInputs, settings: Settings) -> RefreshOutputs:
+        seen.append(settings)
+        return simple_refresh(inputs)
+
+    def validate_seeing(inputs: ValidateInputs, settings: Settings) -> ValidateOutputs:
+        seen.append(settings)
+        return validation([])(inputs)
+
+    loaded(store).refresh(None, AS_OF, refresh_seeing, given)
+    store.validate(None, AS_OF, validate_seeing, given)
+    assert [settings is given for settings in seen] == [True, True]
+
+
+def test_every_job_reports_its_duration(store):
+    reports = [store.import_ads(ADS), store.import_performance(PERFORMANCE)]
+    reports += [store.refresh(None, AS_OF, simple_refresh), store.validate(None, AS_OF, validation([]))]
+    assert all(report["duration_seconds"] >= 0 for report in reports)
 
 
 CHANGES_SINCE_THE_LAST_REFRESH = {
@@ -497,33 +532,35 @@ CHANGES_SINCE_THE_LAST_REFRESH = {
     "a brand joined an organization": lambda store: store.save_brands(
         pd.DataFrame({"id": ["b2"], "organization_id": ["org-1"]})
     ),
-    "another brand set refreshed": lambda store: store.refresh(["b1"], AS_OF, SETTINGS_REFRESH),
-    "a refresh of another as_of": lambda store: store.refresh(None, date(2024, 3, 9), SETTINGS_REFRESH),
+    "another brand set refreshed": lambda store: store.refresh(["b1"], AS_OF, settings_refresh, SETTINGS),
+    "a refresh of another as_of": lambda store: store.refresh(
+        None, date(2024, 3, 9), settings_refresh, SETTINGS
+    ),
 }
 
 
 @pytest.mark.parametrize("change", sorted(CHANGES_SINCE_THE_LAST_REFRESH))
 def test_a_refresh_after_a_write_recomputes(store, change):
-    loaded(store).refresh(None, AS_OF, SETTINGS_REFRESH)
+    loaded(store).refresh(None, AS_OF, settings_refresh, SETTINGS)
     CHANGES_SINCE_THE_LAST_REFRESH[change](store)
-    summary = store.refresh(None, AS_OF, SETTINGS_REFRESH)
+    summary = store.refresh(None, AS_OF, settings_refresh, SETTINGS)
     assert "skipped" not in summary
     expected_a4 = 0.25 if change == "new performance" else 1.0
     assert store.rewards().set_index("ad_id")["reward_score"].to_dict() == {"a1": 0.75, "a4": expected_a4}
 
 
 @pytest.mark.parametrize(
-    ("as_of", "compute", "brand_ids"),
+    ("as_of", "compute", "settings", "brand_ids"),
     [
-        (date(2024, 3, 9), SETTINGS_REFRESH, None),
-        (AS_OF, partial(settings_refresh, settings=Settings(min_impressions=100)), None),
-        (AS_OF, SETTINGS_REFRESH, ["b1"]),
-        (AS_OF, simple_refresh, None),  # a compute without bound settings is never skipped
+        (date(2024, 3, 9), settings_refresh, SETTINGS, None),
+        (AS_OF, settings_refresh, Settings(min_impressions=100), None),
+        (AS_OF, settings_refresh, SETTINGS, ["b1"]),
+        (AS_OF, simple_refresh, None, None),  # a refresh given no settings is never skipped
     ],
 )
-def test_a_refresh_of_other_inputs_recomputes(store, as_of, compute, brand_ids):
-    loaded(store).refresh(None, AS_OF, SETTINGS_REFRESH)
-    summary = store.refresh(brand_ids, as_of, compute)
+def test_a_refresh_of_other_inputs_recomputes(store, as_of, compute, settings, brand_ids):
+    loaded(store).refresh(None, AS_OF, settings_refresh, SETTINGS)
+    summary = store.refresh(brand_ids, as_of, compute, settings)
     assert "skipped" not in summary
     assert summary["as_of"] == as_of.isoformat()
 
@@ -710,11 +747,10 @@ def test_brand_overview_aggregates_per_brand(store):
 def test_the_real_refresh_and_validation_run_through_the_store_and_are_idempotent(store):
     settings = Settings()
     loaded(store)
-    compute = partial(jobs.compute_refresh, settings=settings)
     captured = {}
 
     def recording(inputs):
-        captured["outputs"] = compute(inputs)
+        captured["outputs"] = jobs.compute_refresh(inputs, settings)
         return captured["outputs"]
 
     first = store.refresh(None, AS_OF, recording)
@@ -728,9 +764,9 @@ def test_the_real_refresh_and_validation_run_through_the_store_and_are_idempoten
     np.testing.assert_allclose(
         rewards.loc[produced.index, "reward_score"], produced["reward_score"], rtol=1e-12
     )
-    second = store.refresh(None, AS_OF, compute)
+    second = store.refresh(None, AS_OF, jobs.compute_refresh, settings)
     assert (second["rewards_new"], second["rewards_updated"], second["elements_updated"]) == (0, 0, 0)
-    report = store.validate(None, AS_OF, partial(jobs.compute_validation, settings=settings))
+    report = store.validate(None, AS_OF, jobs.compute_validation, settings)
     assert report["metrics"] == len(store.metric_history())
 
 

@@ -12,7 +12,6 @@ import os
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from functools import partial
 
 import httpx
 import numpy as np
@@ -21,8 +20,8 @@ import pytest
 
 from genome import jobs
 from genome.errors import GenomeError, NotFound, StoreError
+from genome.jobs import RefreshInputs, RefreshOutputs
 from genome.settings import Settings
-from genome.store.base import RefreshInputs, RefreshOutputs
 from genome.store.supabase import SupabaseStore
 from support.postgrest import CountingTransport
 
@@ -110,12 +109,13 @@ def check_refresh_pages_and_idempotence(
     store: SupabaseStore,
     counter: CountingTransport,
     prefix: str,
-    compute: Callable[[RefreshInputs], RefreshOutputs],
+    compute: Callable[..., RefreshOutputs],
     history_reads: int,
+    settings: Settings | None = None,
 ) -> dict:
     """1,100 ads page past the server's 1,000-row cap; a refresh costs pages of per-ad aggregates and
     of (brand, element, value) groups, never of daily or element rows; twice = once. `history_reads`:
-    the GETs of the job history a refresh with `compute` sends (1 when its settings are bound, so it
+    the GETs of the job history a refresh with `compute` sends (1 when it is given `settings`, so it
     may skip; else 0). Returns the second refresh's summary."""
     workspace = synthetic_workspace(ads=1100, days=12, prefix=prefix)
     brand_ids = load(store, workspace)
@@ -125,13 +125,13 @@ def check_refresh_pages_and_idempotence(
     groups = tracked_element_groups(workspace["ads"])
 
     before = len(counter.requests)
-    first = store.refresh(brand_ids, as_of, compute)
+    first = store.refresh(brand_ids, as_of, compute, settings)
     pages = sum(rows // PAGE + 1 for rows in (brands, 1100, groups, stored_scores))
     assert len(counter.requests) - before == pages + history_reads + 1  # + the one apply call
     assert (first["brand_ids"], first["rewards_new"]) == (brand_ids, 1100)
 
     rewards, scores = store.rewards(brand_ids[0]), store.scores(brand_ids[0])
-    second = store.refresh(brand_ids, as_of, compute)
+    second = store.refresh(brand_ids, as_of, compute, settings)
     assert (second["rewards_new"], second["rewards_updated"], second["rewards_unchanged"]) == (0, 0, 1100)
     pd.testing.assert_frame_equal(store.rewards(brand_ids[0]), rewards)
     pd.testing.assert_frame_equal(store.scores(brand_ids[0]), scores)
@@ -144,8 +144,8 @@ def check_alert_lifecycle(store: SupabaseStore, prefix: str) -> None:
     brand_ids = load(store, synthetic_workspace(ads=200, days=12, prefix=prefix))
     settings = Settings()
     as_of = date(2026, 1, 20)  # the ads are 20 days old: inside the 30-day approval window
-    store.refresh(brand_ids, as_of, partial(jobs.compute_refresh, settings=settings))
-    summary = store.validate([prefix + "b2"], as_of, partial(jobs.compute_validation, settings=settings))
+    store.refresh(brand_ids, as_of, jobs.compute_refresh, settings)
+    summary = store.validate([prefix + "b2"], as_of, jobs.compute_validation, settings)
     alerts = store.alerts("unresolved", prefix + "b2")
     assert summary["alerts_opened"] == len(alerts) >= 1
     alert_id = int(alerts.loc[alerts["alert_type"] == "approval_rate", "id"].iloc[0])
@@ -226,8 +226,9 @@ def _delete_brands_with_prefix(prefix: str) -> None:
 
 def test_live_refresh_pages_past_the_row_cap_and_is_idempotent(live):
     store, counter, run = live
-    compute = partial(jobs.compute_refresh, settings=Settings())
-    check_refresh_pages_and_idempotence(store, counter, run + "paging-", compute, history_reads=1)
+    check_refresh_pages_and_idempotence(
+        store, counter, run + "paging-", jobs.compute_refresh, history_reads=1, settings=Settings()
+    )
 
 
 def test_live_alert_lifecycle(live):

@@ -22,12 +22,13 @@ from psycopg import sql
 
 from genome import jobs
 from genome.errors import GenomeError, NotFound, StoreError
+from genome.jobs import RefreshInputs, RefreshOutputs
 from genome.settings import Settings
 from genome.store import common, frames, migrations
 from genome.store import supabase_requests as rq
-from genome.store.base import RefreshInputs, RefreshOutputs
 from genome.store.postgres import PostgresStore
 from genome.store.supabase import SupabaseStore
+from genome.vocabulary import WRITE_JOB_TYPES
 from support.postgrest import MAX_ROWS, SECRET, URL, CountingTransport, PostgrestOnPostgres
 from tests import test_store_contract as contract
 from tests import test_supabase_live as live
@@ -278,7 +279,7 @@ def test_the_newest_succeeded_write_jobs_are_one_get_of_two_rows_newest_first():
         (
             ("select", "id,job_type,summary"),
             ("status", "eq.succeeded"),
-            ("job_type", "in.(" + ",".join(common.WRITE_JOBS) + ")"),
+            ("job_type", "in.(" + ",".join(WRITE_JOB_TYPES) + ")"),
             ("order", "id.desc"),
             ("offset", "0"),
             ("limit", "2"),
@@ -337,19 +338,22 @@ def test_a_refresh_is_unchanged_only_if_the_newest_write_is_a_refresh_of_the_sam
     newest_writes, unchanged
 ):
     expected = newest_writes[0]["summary"] if unchanged else None
-    assert rq.unchanged_refresh(newest_writes, FINGERPRINT) == expected
+    assert common.unchanged_refresh(newest_writes, FINGERPRINT) == expected
 
 
 def test_without_a_fingerprint_a_refresh_is_never_unchanged_and_marks_nothing():
     newest_writes = [write_job(1, "refresh", fingerprint=None, last_write_job_id=None)]
-    assert (rq.unchanged_refresh(newest_writes, None), rq.refresh_marks(None, newest_writes)) == (None, {})
+    assert (common.unchanged_refresh(newest_writes, None), common.refresh_marks(None, newest_writes)) == (
+        None,
+        {},
+    )
 
 
 @pytest.mark.parametrize(
     ("newest_writes", "last_write"), [([], None), ([write_job(7, "refresh"), write_job(5)], 7)]
 )
 def test_a_refresh_marks_its_fingerprint_and_the_newest_write_it_saw(newest_writes, last_write):
-    marks = rq.refresh_marks(FINGERPRINT, newest_writes)
+    marks = common.refresh_marks(FINGERPRINT, newest_writes)
     assert marks == {"fingerprint": FINGERPRINT, "last_write_job_id": last_write}
 
 
@@ -882,7 +886,7 @@ def test_a_refresh_over_rest_costs_pages_of_per_ad_aggregates_and_element_groups
     workspace = live.synthetic_workspace(ads=1100, days=days)
     brand_ids = live.load(store, workspace)
     before = len(counter.requests)
-    summary = store.refresh(None, date(2026, 2, 15), partial(jobs.compute_refresh, settings=Settings()))
+    summary = store.refresh(None, date(2026, 2, 15), jobs.compute_refresh, Settings())
     pages_of_ads = 1100 // 1000 + 1
     pages_of_groups = live.tracked_element_groups(workspace["ads"]) // 1000 + 1  # 10 groups, 2,200 rows
     # + brands, the write-job check, scores, the apply
@@ -892,23 +896,27 @@ def test_a_refresh_over_rest_costs_pages_of_per_ad_aggregates_and_element_groups
 
 
 def compute_refresh_unbound(inputs: RefreshInputs) -> RefreshOutputs:
-    """jobs.compute_refresh without settings bound: a refresh with it is never skipped."""
+    """jobs.compute_refresh with its settings inside: a refresh given no settings is never skipped."""
     return jobs.compute_refresh(inputs, settings=Settings())
 
 
 @pytest.mark.postgres
 @pytest.mark.parametrize(
-    ("compute", "checks"),
+    ("compute", "settings", "checks"),
     [
-        pytest.param(partial(jobs.compute_refresh, settings=Settings()), 1, id="skipped"),
-        pytest.param(compute_refresh_unbound, 0, id="recomputed"),
+        pytest.param(jobs.compute_refresh, Settings(), 1, id="skipped"),
+        pytest.param(compute_refresh_unbound, None, 0, id="recomputed"),
     ],
 )
-def test_refresh_pages_past_the_row_cap_and_twice_is_once_over_rest(rest_on_postgres, compute, checks):
+def test_refresh_pages_past_the_row_cap_and_twice_is_once_over_rest(
+    rest_on_postgres, compute, settings, checks
+):
     """The live scenario on the local server, where nobody else writes: the second refresh skips
-    exactly when it may (its settings are bound, so it checks the job history)."""
+    exactly when it may (it is given its settings, so it checks the job history)."""
     store, counter = rest_on_postgres
-    second = live.check_refresh_pages_and_idempotence(store, counter, "", compute, history_reads=checks)
+    second = live.check_refresh_pages_and_idempotence(
+        store, counter, "", compute, history_reads=checks, settings=settings
+    )
     assert second.get("skipped", False) is bool(checks)
 
 
@@ -918,10 +926,10 @@ def test_refresh_pages_past_the_row_cap_and_twice_is_once_over_rest(rest_on_post
 @pytest.mark.postgres
 def test_a_refresh_with_nothing_new_over_rest_is_skipped_recorded_and_costs_three_requests(rest_on_postgres):
     store, counter = rest_on_postgres
-    first = contract.loaded(store).refresh(None, contract.AS_OF, contract.SETTINGS_REFRESH)
+    first = contract.loaded(store).refresh(None, contract.AS_OF, contract.settings_refresh, contract.SETTINGS)
     rewards, scores = store.rewards(), store.scores()
     before = len(counter.requests)
-    second = store.refresh(None, contract.AS_OF, contract.SETTINGS_REFRESH)
+    second = store.refresh(None, contract.AS_OF, contract.settings_refresh, contract.SETTINGS)
     brands, check, record = counter.requests[before:]
     assert [sent(brands), sent(check)] == [
         rq.wire_request(rq.brands_read()),
@@ -944,7 +952,7 @@ def test_a_refresh_with_nothing_new_over_rest_is_skipped_recorded_and_costs_thre
     assert runs["id"].tolist() == [second["job_id"], first["job_id"]]
     assert runs["status"].tolist() == ["succeeded", "succeeded"]
     assert runs.iloc[0]["summary"] == {k: v for k, v in second.items() if k != "job_id"}
-    third = store.refresh(None, contract.AS_OF, contract.SETTINGS_REFRESH)
+    third = store.refresh(None, contract.AS_OF, contract.settings_refresh, contract.SETTINGS)
     assert (third["skipped"], third["last_write_job_id"]) == (True, second["job_id"])  # a skip chains
     pd.testing.assert_frame_equal(store.rewards(), rewards)
     pd.testing.assert_frame_equal(store.scores(), scores)
@@ -974,9 +982,9 @@ def test_brand_stats_over_rest_count_native_ads_of_the_window(rest_on_postgres):
 @pytest.mark.parametrize("change", sorted(contract.CHANGES_SINCE_THE_LAST_REFRESH))
 def test_a_refresh_after_a_write_over_rest_recomputes(rest_on_postgres, change):
     store, _ = rest_on_postgres
-    contract.loaded(store).refresh(None, contract.AS_OF, contract.SETTINGS_REFRESH)
+    contract.loaded(store).refresh(None, contract.AS_OF, contract.settings_refresh, contract.SETTINGS)
     contract.CHANGES_SINCE_THE_LAST_REFRESH[change](store)
-    summary = store.refresh(None, contract.AS_OF, contract.SETTINGS_REFRESH)
+    summary = store.refresh(None, contract.AS_OF, contract.settings_refresh, contract.SETTINGS)
     assert "skipped" not in summary
     expected_a4 = 0.25 if change == "new performance" else 1.0
     assert store.rewards().set_index("ad_id")["reward_score"].to_dict() == {"a1": 0.75, "a4": expected_a4}
@@ -984,23 +992,26 @@ def test_a_refresh_after_a_write_over_rest_recomputes(rest_on_postgres, change):
 
 @pytest.mark.postgres
 @pytest.mark.parametrize(
-    ("as_of", "compute", "brand_ids"),
+    ("as_of", "compute", "settings", "brand_ids"),
     [
-        pytest.param(date(2024, 3, 9), contract.SETTINGS_REFRESH, None, id="other-as-of"),
+        pytest.param(date(2024, 3, 9), contract.settings_refresh, contract.SETTINGS, None, id="other-as-of"),
         pytest.param(
             contract.AS_OF,
-            partial(contract.settings_refresh, settings=Settings(min_impressions=100)),
+            contract.settings_refresh,
+            Settings(min_impressions=100),
             None,
             id="other-settings",
         ),
-        pytest.param(contract.AS_OF, contract.SETTINGS_REFRESH, ["b1"], id="other-brands"),
-        pytest.param(contract.AS_OF, contract.simple_refresh, None, id="no-bound-settings"),
+        pytest.param(contract.AS_OF, contract.settings_refresh, contract.SETTINGS, ["b1"], id="other-brands"),
+        pytest.param(contract.AS_OF, contract.simple_refresh, None, None, id="no-settings"),
     ],
 )
-def test_a_refresh_of_other_inputs_over_rest_recomputes(rest_on_postgres, as_of, compute, brand_ids):
+def test_a_refresh_of_other_inputs_over_rest_recomputes(
+    rest_on_postgres, as_of, compute, settings, brand_ids
+):
     store, counter = rest_on_postgres
-    contract.loaded(store).refresh(None, contract.AS_OF, contract.SETTINGS_REFRESH)
-    summary = store.refresh(brand_ids, as_of, compute)
+    contract.loaded(store).refresh(None, contract.AS_OF, contract.settings_refresh, contract.SETTINGS)
+    summary = store.refresh(brand_ids, as_of, compute, settings)
     assert "skipped" not in summary
     assert summary["as_of"] == as_of.isoformat()
     assert "rpc/genome_apply_refresh" in counter.requests[-1].url.path
@@ -1023,11 +1034,11 @@ def test_a_write_committed_while_a_refresh_reads_makes_the_next_one_recompute(
     store, _ = rest_on_postgres
     other = PostgresStore(postgres_database, Settings())
     writes = [lambda: other.import_performance(NEW_PERFORMANCE)]
-    compute = partial(refresh_racing_a_write, settings=Settings(), writes=writes)
+    compute = partial(refresh_racing_a_write, writes=writes)
     try:
-        contract.loaded(store).refresh(None, contract.AS_OF, compute)  # read before the import
+        contract.loaded(store).refresh(None, contract.AS_OF, compute, Settings())  # read before the import
         assert store.rewards().set_index("ad_id")["reward_score"].to_dict() == {"a1": 0.75, "a4": 1.0}
-        summary = store.refresh(None, contract.AS_OF, compute)
+        summary = store.refresh(None, contract.AS_OF, compute, Settings())
     finally:
         other.close()
     assert "skipped" not in summary
@@ -1056,10 +1067,12 @@ def test_a_write_committed_between_the_check_and_a_skip_makes_the_next_refresh_r
     store = SupabaseStore(URL, SECRET, Settings(), transport=transport)
     other = PostgresStore(postgres_database, Settings())
     try:
-        contract.loaded(store).refresh(None, contract.AS_OF, contract.SETTINGS_REFRESH)
+        contract.loaded(store).refresh(None, contract.AS_OF, contract.settings_refresh, contract.SETTINGS)
         transport.writes.append(lambda: other.import_performance(NEW_PERFORMANCE))
-        raced = store.refresh(None, contract.AS_OF, contract.SETTINGS_REFRESH)  # the accepted race
-        summary = store.refresh(None, contract.AS_OF, contract.SETTINGS_REFRESH)
+        raced = store.refresh(
+            None, contract.AS_OF, contract.settings_refresh, contract.SETTINGS
+        )  # the accepted race
+        summary = store.refresh(None, contract.AS_OF, contract.settings_refresh, contract.SETTINGS)
         a4 = store.rewards().set_index("ad_id")["reward_score"].to_dict()["a4"]
     finally:
         other.close()
@@ -1099,8 +1112,8 @@ def refreshed_database(postgres_url, postgres_template):
     store = SupabaseStore(URL, SECRET, Settings(), transport=httpx.MockTransport(server))
     live.load(store, live.synthetic_workspace(ads=1100, days=14))
     as_of = date(2026, 1, 20)
-    store.refresh(None, as_of, partial(jobs.compute_refresh, settings=Settings()))
-    store.validate(None, as_of, partial(jobs.compute_validation, settings=Settings()))
+    store.refresh(None, as_of, jobs.compute_refresh, Settings())
+    store.validate(None, as_of, jobs.compute_validation, Settings())
     yield url, store
     store.close()
     server.close()

@@ -166,7 +166,7 @@ def test_missing_optional_columns_take_their_defaults():
 
 
 def test_statuses_follow_their_owner():
-    from genome.store.base import FINAL_STATUSES
+    from genome.vocabulary import FINAL_STATUSES
 
     assert validation.FINAL_STATUSES == FINAL_STATUSES
 

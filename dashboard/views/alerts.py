@@ -6,13 +6,13 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, charts, state, ui
-from genome import monitoring
+from genome import monitoring, vocabulary
 from genome.errors import GenomeError
 
 NOTICE = "alerts_notice"
 ALL_BRANDS = "All brands"
-SEVERITIES = ("critical", "warning")
-STATUSES = ("open", "acknowledged", "resolved")
+SEVERITIES = tuple(reversed(vocabulary.SEVERITIES))  # the most severe first
+STATUSES = vocabulary.ALERT_STATUSES
 TABLE_COLUMNS = [
     "id", "brand", "severity", "status", "alert_type", "metric_value", "threshold_value", "message",
     "occurrences", "as_of", "first_seen_at", "last_seen_at", "acknowledged_by", "resolved_by",

@@ -1,63 +1,20 @@
-"""The Store protocol every backend implements, and the frames that cross it.
+"""The Store protocol every backend implements.
 
-Jobs are one transaction each: the backend opens it, reads the inputs, calls the pure `compute`
-function it is given, writes the outputs and the job run, and commits; a failure rolls back
-everything and records a failed job run afterwards.
+Jobs follow one flow (`common.JobFlow`): open the job's transaction, read the inputs, call the pure
+`compute` function it is given (genome/jobs.py), write the outputs and the job run, and commit; a
+failure rolls back everything and records a failed job run afterwards.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
 import pandas as pd
 
-JOB_TYPES = ("refresh", "validate", "import_ads", "import_performance", "demo")
-FINAL_STATUSES = ("approved", "rejected", "flagged", "pending", "generation_failed")
-ALERT_STATUSES = ("open", "acknowledged", "resolved")
-ALERT_EVENT_KINDS = ("opened", "escalated", "reopened", "acknowledged", "resolved", "auto_resolved")
-SEVERITIES = ("warning", "critical")
-BRAND_STATS = ("matured_ads", "approved", "rejected")
-
-
-@dataclass(frozen=True)
-class RefreshInputs:
-    as_of: date
-    brand_ids: tuple[str, ...]  # the brands being refreshed
-    ads: pd.DataFrame  # ad aggregates of those brands (docs/ARCHITECTURE.md)
-    elements: pd.DataFrame  # ad elements of those brands, tracked elements only
-    brands: pd.DataFrame  # every brand: id, name, organization_id, cross_brand_sharing
-    scores: pd.DataFrame  # stored scores of every brand (cross-brand evidence for priors)
-
-
-@dataclass(frozen=True)
-class RefreshOutputs:
-    rewards: pd.DataFrame  # rewards frame for the refreshed brands (+ is_imported ignored)
-    scores: pd.DataFrame  # the complete new scores of the refreshed brands
-    summary: dict = field(default_factory=dict)  # extra facts for the job run summary
-
-
-@dataclass(frozen=True)
-class ValidateInputs:
-    as_of: date
-    brand_ids: tuple[str, ...]
-    ads: pd.DataFrame  # ad aggregates of those brands at as_of (the rewards are computed from them)
-    alerts: pd.DataFrame  # unresolved alerts (open or acknowledged) of those brands
-
-
-@dataclass(frozen=True)
-class ValidateOutputs:
-    metrics: pd.DataFrame  # brand_id, metric_name, metric_value (NaN: not enough data), warning, critical
-    # action (open|update|resolve), alert_id (None for open), brand_id, alert_type, severity,
-    # metric_value, threshold_value, message. The store applies each to the alert as it is at write
-    # time: an occurrence counts once per as_of, a repeat at the same as_of with the same values
-    # changes nothing, an acknowledged warning that escalates is open again, and a brand already
-    # validated at a later as_of keeps its alerts (a backfill records metrics only). Every change of
-    # an alert is appended to its event history.
-    actions: pd.DataFrame
-    summary: dict = field(default_factory=dict)
+from genome.jobs import RefreshOutputs, ValidateOutputs
+from genome.settings import Settings
 
 
 class Store(Protocol):
@@ -90,19 +47,27 @@ class Store(Protocol):
 
     # --- jobs -----------------------------------------------------------------------------------
     def refresh(
-        self, brand_ids: Sequence[str] | None, as_of: date, compute: Callable[[RefreshInputs], RefreshOutputs]
+        self,
+        brand_ids: Sequence[str] | None,
+        as_of: date,
+        compute: Callable[..., RefreshOutputs],
+        settings: Settings | None = None,
     ) -> dict:
         """Run one refresh transaction; returns the job summary (new/updated/unchanged rewards,
-        elements updated, duration_seconds, job_id)."""
+        elements updated, duration_seconds, job_id). With `settings`, `compute(inputs, settings)`
+        runs, and a refresh whose inputs and settings are those of the last refresh is skipped
+        (recorded with the last results); without, `compute(inputs)` runs and is never skipped."""
 
     def validate(
         self,
         brand_ids: Sequence[str] | None,
         as_of: date,
-        compute: Callable[[ValidateInputs], ValidateOutputs],
+        compute: Callable[..., ValidateOutputs],
+        settings: Settings | None = None,
     ) -> dict:
-        """Run one validation transaction; returns the job summary (alerts opened / updated /
-        resolved, metrics, job_id)."""
+        """Run one validation transaction (`compute(inputs, settings)`, or `compute(inputs)`
+        without settings); returns the job summary (alerts opened / updated / resolved, metrics,
+        job_id)."""
 
     # --- reads ------------------------------------------------------------------------------------
     def ad_aggregates(self, brand_ids: Sequence[str] | None, as_of: date) -> pd.DataFrame: ...
@@ -134,7 +99,7 @@ class Store(Protocol):
 
     def alert_events(self, alert_id: int | None = None, brand_id: str | None = None) -> pd.DataFrame:
         """The append-only history of alerts (frames.ALERT_EVENTS), oldest first: id, alert_id,
-        brand_id, kind (ALERT_EVENT_KINDS), actor, occurred_at, note, severity, metric_value, as_of."""
+        brand_id, kind (vocabulary.ALERT_EVENT_KINDS), actor, occurred_at, note, severity, metric_value, as_of."""
 
     def metric_history(self, brand_id: str | None = None) -> pd.DataFrame:
         """as_of, brand_id, metric_name, metric_value, warning, critical."""

@@ -1,4 +1,4 @@
-"""What the SQL backends share: the job flow (one transaction, failed runs recorded) and small rules."""
+"""What the backends share: the one job flow (`JobFlow`: record, skip, failure) and small rules."""
 
 from __future__ import annotations
 
@@ -6,23 +6,29 @@ import dataclasses
 import hashlib
 import json
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, suppress
 from datetime import UTC, date, datetime
-from functools import partial
 from typing import Any, Generic, TypeVar
 
+import pandas as pd
+
 from genome.errors import GenomeError, NotFound
-from genome.store.base import ALERT_STATUSES
+from genome.jobs import RefreshInputs, RefreshOutputs, ValidateInputs, ValidateOutputs
+from genome.settings import Settings
 from genome.store.payloads import json_default
+from genome.vocabulary import (
+    ALERT_STATUSES,
+    SETTABLE_ALERT_STATUSES,
+    UNRESOLVED_ALERT_STATUSES,
+    AlertStatus,
+    JobType,
+)
 
 Connection = TypeVar("Connection")
-JobBody = Callable[[Any, tuple[str, ...], datetime], dict]
 MAX_ERROR_LENGTH = 2000
-UNRESOLVED = ("open", "acknowledged")
-#: succeeded jobs that write what a refresh reads (ads, daily rows, brands, stored scores); a refresh
-#: is skipped only when the newest of them is a refresh of the same inputs (see refresh_fingerprint)
-WRITE_JOBS = ("import_ads", "import_performance", "refresh", "demo")
+#: a refresh summary's id of the newest write job when it checked (see `unchanged_refresh`)
+LAST_WRITE_KEY = "last_write_job_id"
 #: settings that only say where the data lives: not refresh inputs
 _LOCATION_SETTINGS = frozenset(
     {"database_url", "supabase_url", "supabase_secret_key", "db_timeout_seconds", "job_wait_seconds"}
@@ -59,16 +65,16 @@ def alert_statuses(status: str | None) -> tuple[str, ...]:
     if status is None:
         return ALERT_STATUSES
     if status == "unresolved":
-        return UNRESOLVED
+        return UNRESOLVED_ALERT_STATUSES
     if status not in ALERT_STATUSES:
         raise GenomeError(f"status must be one of {', '.join(ALERT_STATUSES)} or unresolved, got {status!r}")
     return (status,)
 
 
-def new_alert_status(status: str) -> str:
-    if status not in ("acknowledged", "resolved"):
+def new_alert_status(status: str) -> AlertStatus:
+    if status not in SETTABLE_ALERT_STATUSES:
         raise GenomeError(f"an alert can be set to acknowledged or resolved, not {status!r}")
-    return status
+    return status  # type: ignore[return-value]
 
 
 def failure_text(error: BaseException) -> str:
@@ -84,33 +90,58 @@ def job_context(brand_ids: Sequence[str], as_of: date | None) -> dict:
 
 
 def refresh_fingerprint(
-    store_settings: object, compute: Callable, brand_ids: Sequence[str], as_of: date, brands: Any
-) -> str | None:
+    store_settings: Settings, settings: Settings, compute: Callable, run: JobRun, brands: pd.DataFrame
+) -> str:
     """A digest of what a refresh reads besides the data written by jobs: as_of, the brand set, the
-    brands table (saved outside jobs), the store's settings and those bound to `compute`.
-
-    None (never skip) unless `compute` is a `functools.partial` with a `settings` keyword (what the
-    service passes), since any other callable may compute differently for the same inputs.
-    """
-    bound = compute.keywords.get("settings") if isinstance(compute, partial) else None
-    if bound is None or not dataclasses.is_dataclass(bound) or not dataclasses.is_dataclass(store_settings):
-        return None
+    brands table (saved outside jobs), the store's settings and the `settings` `compute` runs with."""
+    function = getattr(compute, "func", compute)  # a functools.partial names the function it binds
     parts = {
-        "compute": f"{getattr(compute.func, '__module__', '')}.{getattr(compute.func, '__qualname__', '')}",
-        "as_of": as_of.isoformat(),
-        "brand_ids": list(brand_ids),
+        "compute": f"{getattr(function, '__module__', '')}.{getattr(function, '__qualname__', '')}",
+        "as_of": run.as_of.isoformat() if run.as_of else None,
+        "brand_ids": list(run.brand_ids),
         "brands": brands.astype(str).to_numpy().tolist(),
-        "settings": [_settings_fields(store_settings), _settings_fields(bound)],
+        "settings": [_settings_fields(store_settings), _settings_fields(settings)],
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _settings_fields(settings: Any) -> dict:
+def _settings_fields(settings: Settings) -> dict:
     return {
         item.name: getattr(settings, item.name)
         for item in dataclasses.fields(settings)
         if item.name not in _LOCATION_SETTINGS
     }
+
+
+def unchanged_refresh(newest_writes: Sequence[Mapping[str, Any]], fingerprint: str | None) -> dict | None:
+    """The last refresh's summary when nothing a refresh of `fingerprint` reads was written since,
+    else None (recompute).
+
+    `newest_writes` are the two newest succeeded write jobs (id, job_type, summary), newest first.
+    The newest must be a refresh of `fingerprint` that saw the write before it as the newest when it
+    checked (`LAST_WRITE_KEY`): otherwise a write committed while it read (possible over REST, where
+    a job's reads are not one transaction), and its results may miss it.
+    """
+    if fingerprint is None or not newest_writes:
+        return None
+    newest, summary = newest_writes[0], newest_writes[0].get("summary")
+    write_before = newest_writes[1]["id"] if len(newest_writes) > 1 else None
+    unchanged = (
+        newest.get("job_type") == "refresh"
+        and isinstance(summary, Mapping)
+        and summary.get("fingerprint") == fingerprint
+        and LAST_WRITE_KEY in summary
+        and summary[LAST_WRITE_KEY] == write_before
+    )
+    return dict(summary) if unchanged else None
+
+
+def refresh_marks(fingerprint: str | None, newest_writes: Sequence[Mapping[str, Any]]) -> dict:
+    """What a refresh adds to its summary so that a later one may skip: its fingerprint and the id of
+    the newest write job when it checked (None: none). Nothing without a fingerprint."""
+    if fingerprint is None:
+        return {}
+    return {"fingerprint": fingerprint, LAST_WRITE_KEY: newest_writes[0]["id"] if newest_writes else None}
 
 
 def seconds_since(started: datetime) -> float:
@@ -135,56 +166,177 @@ def skipped_refresh_summary(previous: dict, started: datetime) -> dict:
     return summary
 
 
-class JobRunner(Generic[Connection]):
-    """The job flow both SQL backends follow.
+@dataclasses.dataclass(frozen=True)
+class JobRun:
+    """One run of a job as the flow knows it: what the backends' primitives are told."""
 
-    `_transaction()` yields a connection inside one write transaction (serialised against other jobs)
-    and turns driver errors into StoreError; `_record_failed_job` writes a 'failed' run afterwards.
+    job_type: JobType
+    started: datetime
+    brand_ids: tuple[str, ...] = ()  # the brands it covers (none for an import)
+    as_of: date | None = None
+    every_brand: bool = False  # the caller asked for every brand (brand_ids are all of them)
+
+
+JobBody = Callable[[Any, JobRun, "pd.DataFrame | None"], dict]
+
+
+class JobFlow(Generic[Connection]):
+    """The one job flow of every backend: record a run, skip an unchanged refresh, record a failure.
+
+    A backend supplies the primitives below: the job's scope (`_job_scope`: one write transaction
+    serialised against other jobs on the SQL backends; nothing over REST), the reads of a job's
+    inputs, the writes of its outputs (each records the succeeded run and returns its summary with
+    job_id), and the record of a skipped refresh and of a failed run.
     """
 
-    def _transaction(self) -> AbstractContextManager[Connection]:
+    settings: Settings
+
+    # --- the primitives a backend supplies -------------------------------------------------------
+    def _job_scope(self) -> AbstractContextManager[Connection]:
         raise NotImplementedError
 
-    def _brand_ids(self, connection: Connection) -> list[str]:
+    def _read_brands(self, connection: Connection) -> pd.DataFrame:
         raise NotImplementedError
 
-    def _record_failed_job(
-        self, job_type: str, brand_ids: Sequence[str], started: datetime, summary: dict, error: str
-    ) -> None:
+    def _read_newest_writes(self, connection: Connection) -> list[dict]:
+        """The two newest succeeded jobs of WRITE_JOB_TYPES (id, job_type, summary), newest first."""
         raise NotImplementedError
 
-    def _run_job(
+    def _read_ad_aggregates(
+        self, connection: Connection, brand_ids: Sequence[str] | None, as_of: date | None
+    ) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def _read_ad_elements(
+        self, connection: Connection, brand_ids: Sequence[str] | None, elements: Sequence[str] | None
+    ) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def _read_scores(self, connection: Connection) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def _read_unresolved_alerts(self, connection: Connection, run: JobRun) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def _write_import(self, connection: Connection, run: JobRun, rows: pd.DataFrame) -> dict:
+        raise NotImplementedError
+
+    def _write_refresh(self, connection: Connection, run: JobRun, outputs: RefreshOutputs) -> dict:
+        raise NotImplementedError
+
+    def _write_validation(self, connection: Connection, run: JobRun, outputs: ValidateOutputs) -> dict:
+        raise NotImplementedError
+
+    def _record_skipped_refresh(self, connection: Connection, run: JobRun, summary: dict) -> int:
+        raise NotImplementedError
+
+    def _record_failed_job(self, run: JobRun, error: str) -> None:
+        raise NotImplementedError
+
+    def _failure_is_recordable(self, error: Exception) -> bool:
+        """False when recording would fail the way the job did (e.g. waiting for the same lock)."""
+        return True
+
+    # --- the jobs ----------------------------------------------------------------------------------
+    def import_ads(self, ads: pd.DataFrame) -> dict:
+        return self._import("import_ads", ads)
+
+    def import_performance(self, rows: pd.DataFrame) -> dict:
+        return self._import("import_performance", rows)
+
+    def _import(self, job_type: JobType, rows: pd.DataFrame) -> dict:
+        return self._run_job(job_type, None, None, lambda c, run, _: self._write_import(c, run, rows))
+
+    def refresh(
         self,
-        job_type: str,
-        requested: Sequence[str] | None,
-        as_of: date | None,
-        body: JobBody,
-        scoped: bool = True,
+        brand_ids: Sequence[str] | None,
+        as_of: date,
+        compute: Callable[..., RefreshOutputs],
+        settings: Settings | None = None,
     ) -> dict:
-        """Run `body(connection, brand_ids, started)` in one transaction; on failure roll back, record
-        a failed run and re-raise. An unknown brand raises NotFound before the job starts."""
-        started = utc_now()
-        brand_ids: tuple[str, ...] = tuple(requested or ())
+        """Recompute and apply; or, when nothing it reads changed since the last refresh (only with
+        `settings`, which the fingerprint covers), record a skipped run with that refresh's results."""
+
+        def body(connection: Connection, run: JobRun, brands: pd.DataFrame | None) -> dict:
+            assert brands is not None
+            fingerprint = (
+                None
+                if settings is None
+                else refresh_fingerprint(self.settings, settings, compute, run, brands)
+            )
+            newest_writes = [] if fingerprint is None else self._read_newest_writes(connection)
+            marks = refresh_marks(fingerprint, newest_writes)
+            previous = unchanged_refresh(newest_writes, fingerprint)
+            if previous is not None:
+                summary = {**skipped_refresh_summary(previous, run.started), **marks}
+                return {**summary, "job_id": self._record_skipped_refresh(connection, run, summary)}
+            inputs = RefreshInputs(
+                as_of=as_of,
+                brand_ids=run.brand_ids,
+                ads=self._read_ad_aggregates(connection, run.brand_ids, as_of),
+                elements=self._read_ad_elements(connection, run.brand_ids, self.settings.tracked_elements),
+                brands=brands,
+                scores=self._read_scores(connection),
+            )
+            outputs = _call(compute, inputs, settings)
+            outputs = dataclasses.replace(outputs, summary={**outputs.summary, **marks})
+            return self._write_refresh(connection, run, outputs)
+
+        return self._run_job("refresh", brand_ids, as_of, body)
+
+    def validate(
+        self,
+        brand_ids: Sequence[str] | None,
+        as_of: date,
+        compute: Callable[..., ValidateOutputs],
+        settings: Settings | None = None,
+    ) -> dict:
+        def body(connection: Connection, run: JobRun, _brands: pd.DataFrame | None) -> dict:
+            alerts = self._read_unresolved_alerts(connection, run)
+            inputs = ValidateInputs(
+                as_of=as_of,
+                brand_ids=run.brand_ids,
+                ads=self._read_ad_aggregates(connection, run.brand_ids, as_of),
+                alerts=alerts,
+            )
+            return self._write_validation(connection, run, _call(compute, inputs, settings))
+
+        return self._run_job("validate", brand_ids, as_of, body)
+
+    # --- the flow ----------------------------------------------------------------------------------
+    def _run_job(
+        self, job_type: JobType, requested: Sequence[str] | None, as_of: date | None, body: JobBody
+    ) -> dict:
+        """Run `body(connection, run, brands)` in the job's scope; on failure roll back, record a
+        failed run and re-raise. A job with an as_of covers brands: they are read and resolved first
+        (an unknown one raises NotFound, which is not recorded: the job never started)."""
+        run = JobRun(job_type, utc_now(), tuple(requested or ()), as_of, every_brand=requested is None)
         try:
-            with self._transaction() as connection:
-                if scoped:
-                    brand_ids = resolve_brand_ids(requested, self._brand_ids(connection))
-                return body(connection, brand_ids, started)
+            with self._job_scope() as connection:
+                brands = None
+                if as_of is not None:
+                    brands = self._read_brands(connection)
+                    run = dataclasses.replace(run, brand_ids=resolve_brand_ids(requested, brands["id"]))
+                summary = body(connection, run, brands)
         except NotFound:
             raise
         except Exception as error:
-            self._record_failure(job_type, brand_ids, as_of, started, error)
+            self._record_failure(run, error)
             raise
+        return {"duration_seconds": seconds_since(run.started), **summary}
 
-    def _record_failure(
-        self, job_type: str, brand_ids: Sequence[str], as_of: date | None, started: datetime, error: Exception
-    ) -> None:
+    def _record_failure(self, run: JobRun, error: Exception) -> None:
+        if not self._failure_is_recordable(error):
+            return
         try:
-            self._record_failed_job(
-                job_type, brand_ids, started, job_context(brand_ids, as_of), failure_text(error)
-            )
+            self._record_failed_job(run, failure_text(error))
         except Exception as record_error:  # the job's own error is the one to raise
             error.add_note(f"(recording the failed job run also failed: {failure_text(record_error)})")
+
+
+def _call(compute: Callable, inputs: object, settings: Settings | None) -> Any:
+    """`compute(inputs, settings)`, or `compute(inputs)` when no settings are given."""
+    return compute(inputs) if settings is None else compute(inputs, settings)
 
 
 class ThreadConnections(Generic[Connection]):

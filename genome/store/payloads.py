@@ -17,7 +17,7 @@ import pandas as pd
 
 from genome.store.frames import REWARD_COMPONENTS
 
-AD_COLUMNS = (
+AD_PAYLOAD = (
     "ad_id",
     "brand_id",
     "element_tags",
@@ -26,7 +26,7 @@ AD_COLUMNS = (
     "is_imported",
     "created_at",
 )
-PERFORMANCE_COLUMNS = (
+PERFORMANCE_PAYLOAD = (
     "ad_id",
     "date",
     "impressions",
@@ -36,8 +36,8 @@ PERFORMANCE_COLUMNS = (
     "revenue",
     "campaign_objective",
 )
-BRAND_COLUMNS = ("id", "name", "organization_id", "cross_brand_sharing", "created_at")
-REWARD_COLUMNS = (
+BRAND_PAYLOAD = ("id", "name", "organization_id", "cross_brand_sharing", "created_at")
+REWARD_PAYLOAD = (
     "ad_id",
     "brand_id",
     "reward_score",
@@ -47,7 +47,7 @@ REWARD_COLUMNS = (
     "impressions_at_reward",
     "matured_at",
 )
-SCORE_COLUMNS = (
+SCORE_PAYLOAD = (
     "brand_id",
     "element_name",
     "element_value",
@@ -58,17 +58,6 @@ SCORE_COLUMNS = (
     "prior_source",
     "total_observations",
     "mean_reward",
-)
-METRIC_COLUMNS = ("brand_id", "metric_name", "metric_value", "warning", "critical")
-ACTION_COLUMNS = (
-    "action",
-    "alert_id",
-    "brand_id",
-    "alert_type",
-    "severity",
-    "metric_value",
-    "threshold_value",
-    "message",
 )
 DATE_COLUMNS = frozenset({"date", "first_date", "last_date", "matured_at", "as_of"})
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from importlib.resources.abc import Traversable
@@ -19,21 +19,21 @@ import pandas as pd
 import psycopg
 
 from genome.errors import GenomeError, NotFound, StoreError
+from genome.jobs import RefreshOutputs, ValidateOutputs
 from genome.redaction import redact_url, scrub
 from genome.settings import Settings
 from genome.store import frames, migrations, payloads
-from genome.store.base import BRAND_STATS, RefreshInputs, RefreshOutputs, ValidateInputs, ValidateOutputs
 from genome.store.common import (
     JOB_STATEMENT_SECONDS,
-    WRITE_JOBS,
-    JobRunner,
+    JobFlow,
+    JobRun,
     ThreadConnections,
     alert_statuses,
     dumps,
+    job_context,
     new_alert_status,
-    refresh_fingerprint,
-    skipped_refresh_summary,
 )
+from genome.vocabulary import ALERT_ACTION_COLUMNS, BRAND_STAT_NAMES, HEALTH_METRIC_COLUMNS, WRITE_JOB_TYPES
 
 JOB_LOCK = 7240311  # the advisory lock key every job function takes (genome/migrations/postgres/functions)
 MIGRATION_LOCK = 7240312
@@ -54,9 +54,10 @@ _REWARD_COMPONENTS = ", ".join(
 
 
 BRAND_STATS_SQL = "select public.genome_brand_stats(%s, %s, %s)"  # functions/genome_brand_stats.sql
+BRANDS_SQL = f"select {', '.join(frames.BRANDS)} from public.brands order by id"
 
 
-class PostgresStore(JobRunner[psycopg.Connection]):
+class PostgresStore(JobFlow[psycopg.Connection]):
     """A workspace in a Postgres database migrated with `migrate` (python -m genome migrate)."""
 
     notices: tuple[str, ...] = ()
@@ -80,7 +81,7 @@ class PostgresStore(JobRunner[psycopg.Connection]):
             return connect(self._dsn, self.settings.db_timeout_seconds)
 
     @contextmanager
-    def _transaction(self) -> Iterator[psycopg.Connection]:
+    def _job_scope(self) -> Iterator[psycopg.Connection]:
         """One job transaction: its statements may run JOB_STATEMENT_SECONDS, and it waits at most
         GENOME_JOB_WAIT_SECONDS for another job to release the job lock."""
         connection = self._connection()
@@ -103,60 +104,13 @@ class PostgresStore(JobRunner[psycopg.Connection]):
         with _errors(self._dsn):
             return connection.execute(sql, params).fetchone()[0]
 
-    def _brand_ids(self, connection: psycopg.Connection) -> list[str]:
-        return [row[0] for row in connection.execute("select id from public.brands")]
-
-    def _unchanged_refresh(self, connection: psycopg.Connection, fingerprint: str | None) -> dict | None:
-        """The newest succeeded write job's summary when it is a refresh of `fingerprint`, else None."""
-        if fingerprint is None:
-            return None
-        with _errors(self._dsn):
-            row = connection.execute(
-                "select job_type, summary from public.genome_job_runs where status = 'succeeded'"
-                " and job_type = any(%s::text[]) order by id desc limit 1",
-                (list(WRITE_JOBS),),
-            ).fetchone()
-        if row is None or row[0] != "refresh" or row[1].get("fingerprint") != fingerprint:
-            return None
-        return row[1]
-
-    def _record_failed_job(
-        self, job_type: str, brand_ids: Sequence[str], started: datetime, summary: dict, error: str
-    ) -> None:
-        self._call(
-            self._connection(),
-            "select public.genome_record_job(%s, %s::text[], 'failed', %s, %s::jsonb, %s)",
-            (job_type, list(brand_ids), started, dumps(summary), error),
-        )
-
     # --- brands and imports -----------------------------------------------------------------------
     def brands(self) -> pd.DataFrame:
-        return self._read(
-            f"select {', '.join(frames.BRANDS)} from public.brands order by id", (), frames.BRANDS
-        )
+        return self._read(BRANDS_SQL, (), frames.BRANDS)
 
     def save_brands(self, brands: pd.DataFrame) -> dict:
-        payload = payloads.to_json_records(brands, payloads.BRAND_COLUMNS)
+        payload = payloads.to_json_records(brands, payloads.BRAND_PAYLOAD)
         return self._call(self._connection(), "select public.genome_save_brands(%s::jsonb)", (payload,))
-
-    def import_ads(self, ads: pd.DataFrame) -> dict:
-        return self._import("import_ads", payloads.to_json_records(ads, payloads.AD_COLUMNS))
-
-    def import_performance(self, rows: pd.DataFrame) -> dict:
-        return self._import(
-            "import_performance", payloads.to_json_records(rows, payloads.PERFORMANCE_COLUMNS)
-        )
-
-    def _import(self, job_type: str, payload: str) -> dict:
-        """One import job: the SQL function `genome_<job_type>` writes the whole payload or nothing."""
-        sql = f"select public.genome_{job_type}(%s::jsonb, %s)"
-        return self._run_job(
-            job_type,
-            None,
-            None,
-            lambda connection, _ids, started: self._call(connection, sql, (payload, started)),
-            scoped=False,
-        )
 
     def known_ad_ids(self, ad_ids: Sequence[str]) -> set[str]:
         with _errors(self._dsn):
@@ -165,91 +119,91 @@ class PostgresStore(JobRunner[psycopg.Connection]):
             )
             return {row[0] for row in rows}
 
-    # --- jobs ---------------------------------------------------------------------------------------
-    def refresh(
-        self, brand_ids: Sequence[str] | None, as_of: date, compute: Callable[[RefreshInputs], RefreshOutputs]
+    # --- the job flow's primitives (common.JobFlow) ---------------------------------------------------
+    def _read_brands(self, connection: psycopg.Connection) -> pd.DataFrame:
+        return self._read(BRANDS_SQL, (), frames.BRANDS, connection)
+
+    def _read_newest_writes(self, connection: psycopg.Connection) -> list[dict]:
+        with _errors(self._dsn):
+            rows = connection.execute(
+                "select id, job_type, summary from public.genome_job_runs where status = 'succeeded'"
+                " and job_type = any(%s::text[]) order by id desc limit 2",
+                (list(WRITE_JOB_TYPES),),
+            ).fetchall()
+        return [{"id": row[0], "job_type": row[1], "summary": row[2]} for row in rows]
+
+    def _read_scores(self, connection: psycopg.Connection) -> pd.DataFrame:
+        return self._scores(None, connection)
+
+    def _read_unresolved_alerts(self, connection: psycopg.Connection, run: JobRun) -> pd.DataFrame:
+        return self._alerts("unresolved", run.brand_ids, connection)
+
+    def _write_import(self, connection: psycopg.Connection, run: JobRun, rows: pd.DataFrame) -> dict:
+        """The SQL function `genome_<job_type>` writes the whole payload or nothing."""
+        columns = payloads.AD_PAYLOAD if run.job_type == "import_ads" else payloads.PERFORMANCE_PAYLOAD
+        sql = f"select public.genome_{run.job_type}(%s::jsonb, %s)"
+        return self._call(connection, sql, (payloads.to_json_records(rows, columns), run.started))
+
+    def _write_refresh(self, connection: psycopg.Connection, run: JobRun, outputs: RefreshOutputs) -> dict:
+        return self._call(
+            connection,
+            "select public.genome_apply_refresh(%s::text[], %s::date, %s::jsonb, %s::jsonb, %s::jsonb, %s)",
+            (
+                list(run.brand_ids),
+                run.as_of,
+                payloads.to_json_records(outputs.rewards, payloads.REWARD_PAYLOAD),
+                payloads.to_json_records(outputs.scores, payloads.SCORE_PAYLOAD),
+                dumps(outputs.summary),
+                run.started,
+            ),
+        )
+
+    def _write_validation(
+        self, connection: psycopg.Connection, run: JobRun, outputs: ValidateOutputs
     ) -> dict:
-        def body(connection: psycopg.Connection, ids: tuple[str, ...], started: datetime) -> dict:
-            brands = self._read(
-                f"select {', '.join(frames.BRANDS)} from public.brands order by id",
-                (),
-                frames.BRANDS,
-                connection,
-            )
-            fingerprint = refresh_fingerprint(self.settings, compute, ids, as_of, brands)
-            previous = self._unchanged_refresh(connection, fingerprint)
-            if previous is not None:
-                summary = skipped_refresh_summary(previous, started)
-                job_id = self._call(
-                    connection,
-                    "select public.genome_record_job('refresh', %s::text[], 'succeeded', %s, %s::jsonb)",
-                    (list(ids), started, dumps(summary)),
-                )
-                return {**summary, "job_id": job_id}
-            inputs = RefreshInputs(
-                as_of=as_of,
-                brand_ids=ids,
-                ads=self._ad_aggregates(ids, as_of, connection),
-                elements=self._ad_elements(ids, self.settings.tracked_elements, connection),
-                brands=brands,
-                scores=self._scores(None, connection),
-            )
-            outputs = compute(inputs)
-            return self._call(
-                connection,
-                "select public.genome_apply_refresh(%s::text[], %s::date, %s::jsonb, %s::jsonb, %s::jsonb, %s)",
-                (
-                    list(ids),
-                    as_of,
-                    payloads.to_json_records(outputs.rewards, payloads.REWARD_COLUMNS),
-                    payloads.to_json_records(outputs.scores, payloads.SCORE_COLUMNS),
-                    dumps(
-                        {**outputs.summary, **({} if fingerprint is None else {"fingerprint": fingerprint})}
-                    ),
-                    started,
-                ),
-            )
+        return self._call(
+            connection,
+            "select public.genome_apply_validation(%s::text[], %s::date, %s::jsonb, %s::jsonb, %s::jsonb, %s)",
+            (
+                list(run.brand_ids),
+                run.as_of,
+                payloads.to_json_records(outputs.metrics, HEALTH_METRIC_COLUMNS),
+                payloads.to_json_records(outputs.actions, ALERT_ACTION_COLUMNS),
+                dumps(outputs.summary),
+                run.started,
+            ),
+        )
 
-        return self._run_job("refresh", brand_ids, as_of, body)
+    def _record_skipped_refresh(self, connection: psycopg.Connection, run: JobRun, summary: dict) -> int:
+        return self._call(
+            connection,
+            "select public.genome_record_job('refresh', %s::text[], 'succeeded', %s, %s::jsonb)",
+            (list(run.brand_ids), run.started, dumps(summary)),
+        )
 
-    def validate(
-        self,
-        brand_ids: Sequence[str] | None,
-        as_of: date,
-        compute: Callable[[ValidateInputs], ValidateOutputs],
-    ) -> dict:
-        def body(connection: psycopg.Connection, ids: tuple[str, ...], started: datetime) -> dict:
-            inputs = ValidateInputs(
-                as_of=as_of,
-                brand_ids=ids,
-                ads=self._ad_aggregates(ids, as_of, connection),
-                alerts=self._alerts("unresolved", ids, connection),
-            )
-            outputs = compute(inputs)
-            return self._call(
-                connection,
-                "select public.genome_apply_validation(%s::text[], %s::date, %s::jsonb, %s::jsonb, %s::jsonb, %s)",
-                (
-                    list(ids),
-                    as_of,
-                    payloads.to_json_records(outputs.metrics, payloads.METRIC_COLUMNS),
-                    payloads.to_json_records(outputs.actions, payloads.ACTION_COLUMNS),
-                    dumps(outputs.summary),
-                    started,
-                ),
-            )
-
-        return self._run_job("validate", brand_ids, as_of, body)
+    def _record_failed_job(self, run: JobRun, error: str) -> None:
+        """On the connection's autocommit, outside the job lock."""
+        self._call(
+            self._connection(),
+            "select public.genome_record_job(%s, %s::text[], 'failed', %s, %s::jsonb, %s)",
+            (
+                run.job_type,
+                list(run.brand_ids),
+                run.started,
+                dumps(job_context(run.brand_ids, run.as_of)),
+                error,
+            ),
+        )
 
     # --- reads --------------------------------------------------------------------------------------
     def ad_aggregates(self, brand_ids: Sequence[str] | None, as_of: date) -> pd.DataFrame:
-        return self._ad_aggregates(brand_ids, as_of)
+        return self._read_ad_aggregates(None, brand_ids, as_of)
 
-    def _ad_aggregates(
+    def _read_ad_aggregates(
         self,
+        connection: psycopg.Connection | None,
         brand_ids: Sequence[str] | None,
         as_of: date | None,
-        connection: psycopg.Connection | None = None,
     ) -> pd.DataFrame:
         sql = "select * from public.genome_ad_aggregates(%s::text[], %s::date)"
         return self._read(sql, (_array(brand_ids), as_of), frames.AD_AGGREGATES, connection)
@@ -257,13 +211,13 @@ class PostgresStore(JobRunner[psycopg.Connection]):
     def ad_elements(
         self, brand_ids: Sequence[str] | None, elements: Sequence[str] | None = None
     ) -> pd.DataFrame:
-        return self._ad_elements(brand_ids, elements)
+        return self._read_ad_elements(None, brand_ids, elements)
 
-    def _ad_elements(
+    def _read_ad_elements(
         self,
+        connection: psycopg.Connection | None,
         brand_ids: Sequence[str] | None,
         elements: Sequence[str] | None,
-        connection: psycopg.Connection | None = None,
     ) -> pd.DataFrame:
         sql = (
             "select brand_id, element_name, element_value, ad_ids::text"
@@ -312,7 +266,7 @@ class PostgresStore(JobRunner[psycopg.Connection]):
         since, until = approval_window
         with _errors(self._dsn):
             (stats,) = self._connection().execute(BRAND_STATS_SQL, (brand_id, since, until)).fetchone()
-        return None if stats is None else {name: int(stats[name]) for name in BRAND_STATS}
+        return None if stats is None else {name: int(stats[name]) for name in BRAND_STAT_NAMES}
 
     def alerts(self, status: str | None = None, brand_id: str | None = None) -> pd.DataFrame:
         return self._alerts(status, _one(brand_id))

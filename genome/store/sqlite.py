@@ -11,7 +11,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,20 +19,22 @@ from typing import Any
 import pandas as pd
 
 from genome.errors import GenomeError, NotFound, StoreError
+from genome.jobs import RefreshOutputs, ValidateOutputs
 from genome.redaction import redact_url
 from genome.settings import Settings
 from genome.store import frames, migrations, sqlite_writes
-from genome.store.base import BRAND_STATS, RefreshInputs, RefreshOutputs, ValidateInputs, ValidateOutputs
 from genome.store.common import (
-    JobRunner,
+    JobFlow,
+    JobRun,
     ThreadConnections,
     alert_statuses,
     dumps,
+    job_context,
     new_alert_status,
-    refresh_fingerprint,
     utc_now,
 )
 from genome.store.payloads import timestamp_text
+from genome.vocabulary import BRAND_STAT_NAMES
 
 #: genome/migrations/sqlite's numbered files; `pragma user_version` = the number of the last one applied
 MIGRATIONS = migrations.numbered(migrations.folder("sqlite"))
@@ -118,10 +120,11 @@ REWARDS_SQL = (
     + ", campaign_objective, maturity, impressions_at_reward, matured_at, computed_at"
     " from creative_element_rewards a where " + _BRANDS + " order by generated_ad_id"
 )
-ALERT_COLUMNS = ", ".join(frames.ALERTS)
+ALERT_SELECT_LIST = ", ".join(frames.ALERTS)  # the alert columns, as a select list
+BRANDS_SQL = f"select {', '.join(frames.BRANDS)} from brands order by id"
 
 
-class SqliteStore(JobRunner[sqlite3.Connection]):
+class SqliteStore(JobFlow[sqlite3.Connection]):
     """A workspace in one SQLite file (created with its schema on first use)."""
 
     def __init__(self, url: str, settings: Settings | None = None) -> None:
@@ -243,7 +246,7 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
         try:
             yield
         except sqlite3.Error as error:
-            code = getattr(error, "sqlite_errorname", None) or ""
+            code = error.sqlite_errorname or ""
             message = f"SQLite: {error}"
             if code.startswith(BUSY):
                 message = (
@@ -306,49 +309,13 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
             rows = (connection or self._connection()).execute(sql, params).fetchall()
         return frames.coerce(rows, spec)
 
-    def _brand_ids(self, connection: sqlite3.Connection) -> list[str]:
-        return [row[0] for row in connection.execute("select id from brands")]
-
-    def _record_failure(
-        self, job_type: str, brand_ids: Sequence[str], as_of: date | None, started: datetime, error: Exception
-    ) -> None:
-        """Record a failed job, unless it failed waiting for the write lock: the record would wait
-        (and fail) the same way, doubling the wait; the error already says what happened."""
-        if isinstance(error, StoreError) and (error.code or "").startswith(BUSY):
-            return
-        super()._record_failure(job_type, brand_ids, as_of, started, error)
-
-    def _record_failed_job(
-        self, job_type: str, brand_ids: Sequence[str], started: datetime, summary: dict, error: str
-    ) -> None:
-        with self._transaction() as connection:
-            sqlite_writes.record_job(connection, job_type, brand_ids, "failed", started, summary, error)
-
     # --- brands and imports -----------------------------------------------------------------------
     def brands(self) -> pd.DataFrame:
-        return self._read(f"select {', '.join(frames.BRANDS)} from brands order by id", (), frames.BRANDS)
+        return self._read(BRANDS_SQL, (), frames.BRANDS)
 
     def save_brands(self, brands: pd.DataFrame) -> dict:
         with self._transaction() as connection:
             return sqlite_writes.save_brands(connection, brands)
-
-    def import_ads(self, ads: pd.DataFrame) -> dict:
-        return self._run_job(
-            "import_ads",
-            None,
-            None,
-            lambda c, _ids, started: sqlite_writes.import_ads(c, ads, started),
-            scoped=False,
-        )
-
-    def import_performance(self, rows: pd.DataFrame) -> dict:
-        return self._run_job(
-            "import_performance",
-            None,
-            None,
-            lambda c, _ids, started: sqlite_writes.import_performance(c, rows, started),
-            scoped=False,
-        )
 
     def known_ad_ids(self, ad_ids: Sequence[str]) -> set[str]:
         with self._errors():
@@ -358,61 +325,66 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
             )
             return {row[0] for row in rows}
 
-    # --- jobs ---------------------------------------------------------------------------------------
-    def refresh(
-        self, brand_ids: Sequence[str] | None, as_of: date, compute: Callable[[RefreshInputs], RefreshOutputs]
+    # --- the job flow's primitives (common.JobFlow) ---------------------------------------------------
+    def _job_scope(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._transaction()
+
+    def _read_brands(self, connection: sqlite3.Connection) -> pd.DataFrame:
+        return self._read(BRANDS_SQL, (), frames.BRANDS, connection)
+
+    def _read_newest_writes(self, connection: sqlite3.Connection) -> list[dict]:
+        return sqlite_writes.newest_writes(connection)
+
+    def _read_scores(self, connection: sqlite3.Connection) -> pd.DataFrame:
+        return self._scores(None, connection)
+
+    def _read_unresolved_alerts(self, connection: sqlite3.Connection, run: JobRun) -> pd.DataFrame:
+        return self._alerts("unresolved", run.brand_ids, connection)
+
+    def _write_import(self, connection: sqlite3.Connection, run: JobRun, rows: pd.DataFrame) -> dict:
+        return sqlite_writes.IMPORTS[run.job_type](connection, rows, run.started)
+
+    def _write_refresh(self, connection: sqlite3.Connection, run: JobRun, outputs: RefreshOutputs) -> dict:
+        assert run.as_of is not None
+        return sqlite_writes.apply_refresh(connection, run.brand_ids, run.as_of, outputs, run.started)
+
+    def _write_validation(
+        self, connection: sqlite3.Connection, run: JobRun, outputs: ValidateOutputs
     ) -> dict:
-        def body(connection: sqlite3.Connection, ids: tuple[str, ...], started: datetime) -> dict:
-            brands = self._read(
-                f"select {', '.join(frames.BRANDS)} from brands order by id", (), frames.BRANDS, connection
-            )
-            fingerprint = refresh_fingerprint(self.settings, compute, ids, as_of, brands)
-            previous = sqlite_writes.unchanged_refresh(connection, fingerprint)
-            if previous is not None:
-                return sqlite_writes.record_skipped_refresh(connection, ids, previous, started)
-            inputs = RefreshInputs(
-                as_of=as_of,
-                brand_ids=ids,
-                ads=self._ad_aggregates(connection, ids, as_of),
-                elements=self._ad_elements(ids, self.settings.tracked_elements, connection),
-                brands=brands,
-                scores=self._scores(None, connection),
-            )
-            return sqlite_writes.apply_refresh(connection, ids, as_of, compute(inputs), started, fingerprint)
+        assert run.as_of is not None
+        return sqlite_writes.apply_validation(connection, run.brand_ids, run.as_of, outputs, run.started)
 
-        return self._run_job("refresh", brand_ids, as_of, body)
+    def _record_skipped_refresh(self, connection: sqlite3.Connection, run: JobRun, summary: dict) -> int:
+        return sqlite_writes.record_job(
+            connection, "refresh", run.brand_ids, "succeeded", run.started, summary
+        )
 
-    def validate(
-        self,
-        brand_ids: Sequence[str] | None,
-        as_of: date,
-        compute: Callable[[ValidateInputs], ValidateOutputs],
-    ) -> dict:
-        def body(connection: sqlite3.Connection, ids: tuple[str, ...], started: datetime) -> dict:
-            inputs = ValidateInputs(
-                as_of=as_of,
-                brand_ids=ids,
-                ads=self._ad_aggregates(connection, ids, as_of),
-                alerts=self._alerts("unresolved", ids, connection),
+    def _record_failed_job(self, run: JobRun, error: str) -> None:
+        summary = job_context(run.brand_ids, run.as_of)
+        with self._transaction() as connection:
+            sqlite_writes.record_job(
+                connection, run.job_type, run.brand_ids, "failed", run.started, summary, error
             )
-            return sqlite_writes.apply_validation(connection, ids, as_of, compute(inputs), started)
 
-        return self._run_job("validate", brand_ids, as_of, body)
+    def _failure_is_recordable(self, error: Exception) -> bool:
+        """Not when the job failed waiting for the write lock: the record would wait (and fail) the same
+        way, doubling the wait; the error already says what happened."""
+        return not (isinstance(error, StoreError) and (error.code or "").startswith(BUSY))
 
     # --- reads --------------------------------------------------------------------------------------
     def ad_aggregates(self, brand_ids: Sequence[str] | None, as_of: date) -> pd.DataFrame:
-        return self._ad_aggregates(None, brand_ids, as_of)
+        return self._read_ad_aggregates(None, brand_ids, as_of)
 
     def ad_elements(
         self, brand_ids: Sequence[str] | None, elements: Sequence[str] | None = None
     ) -> pd.DataFrame:
-        return self._ad_elements(brand_ids, elements)
+        return self._read_ad_elements(None, brand_ids, elements)
 
-    def _ad_elements(
+    def _read_ad_elements(
         self,
+        connection: sqlite3.Connection | None,
         brand_ids: Sequence[str] | None,
         elements: Sequence[str] | None,
-        connection: sqlite3.Connection | None = None,
     ) -> pd.DataFrame:
         with self._errors():
             groups = (connection or self._connection()).execute(
@@ -420,7 +392,7 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
             )
             return frames.elements_from_groups(groups.fetchall())
 
-    def _ad_aggregates(
+    def _read_ad_aggregates(
         self, connection: sqlite3.Connection | None, brand_ids: Sequence[str] | None, as_of: date | None
     ) -> pd.DataFrame:
         params = _scope(brand_ids, as_of=None if as_of is None else as_of.isoformat())
@@ -464,7 +436,7 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
             params = {"brand": brand_id, "since": since, "after": after}
             with self._errors():
                 row = self._connection().execute(BRAND_STATS_SQL, params).fetchone()
-            return None if row is None else dict(zip(BRAND_STATS, row, strict=True))
+            return None if row is None else dict(zip(BRAND_STAT_NAMES, row, strict=True))
 
         stats = self._cached(("brand_stats", brand_id, since, after), load)
         return None if stats is None else dict(stats)
@@ -479,7 +451,7 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
         connection: sqlite3.Connection | None = None,
     ) -> pd.DataFrame:
         sql = (
-            f"select {ALERT_COLUMNS} from system_alerts a where status in (select value from json_each(:statuses))"
+            f"select {ALERT_SELECT_LIST} from system_alerts a where status in (select value from json_each(:statuses))"
             f" and {_BRANDS} order by last_seen_at desc, id desc"
         )
         params = _scope(brand_ids, statuses=alert_statuses(status))
@@ -503,7 +475,7 @@ class SqliteStore(JobRunner[sqlite3.Connection]):
                 (status, by, timestamp_text(at or utc_now()), note or "", alert_id),
             )
             alert = self._read(
-                f"select {ALERT_COLUMNS} from system_alerts where id = ?",
+                f"select {ALERT_SELECT_LIST} from system_alerts where id = ?",
                 (alert_id,),
                 frames.ALERTS,
                 connection,

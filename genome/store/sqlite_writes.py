@@ -10,22 +10,23 @@ import functools
 import json
 import operator
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
 import pandas as pd
 
+from genome.jobs import RefreshOutputs, ValidateOutputs
 from genome.store import payloads
-from genome.store.base import RefreshOutputs, ValidateOutputs
-from genome.store.common import (
-    WRITE_JOBS,
-    dumps,
-    job_context,
-    seconds_since,
-    skipped_refresh_summary,
-    utc_now,
-)
+from genome.store.common import dumps, job_context, seconds_since, utc_now
 from genome.store.payloads import timestamp_text
+from genome.vocabulary import (
+    ALERT_ACTION_COLUMNS,
+    ALERT_ACTIONS,
+    HEALTH_METRIC_COLUMNS,
+    WRITE_JOB_TYPES,
+    JobStatus,
+    JobType,
+)
 
 TEMP_TABLES = """
 create temp table if not exists incoming_brands (id text primary key);
@@ -146,9 +147,9 @@ def fill(
 
 def record_job(
     connection: sqlite3.Connection,
-    job_type: str,
+    job_type: JobType,
     brand_ids: Sequence[str],
-    status: str,
+    status: JobStatus,
     started: datetime,
     summary: dict,
     error: str | None = None,
@@ -172,14 +173,14 @@ def record_job(
 def save_brands(connection: sqlite3.Connection, brands: pd.DataFrame) -> dict:
     """Upsert brands by id, keeping what a row leaves null (a new brand: name = id, no organization,
     sharing off); name '' = the id, organization_id '' = none. Mirrors functions/genome_save_brands.sql."""
-    incoming = fill(connection, "incoming_brand_rows", brands, payloads.BRAND_COLUMNS)
+    incoming = fill(connection, "incoming_brand_rows", brands, payloads.BRAND_PAYLOAD)
     updated = connection.execute(SAVE_BRANDS_UPDATE).rowcount
     inserted = connection.execute(SAVE_BRANDS_INSERT, (timestamp_text(utc_now()),)).rowcount
     return {"inserted": inserted, "updated": updated, "unchanged": incoming - inserted - updated}
 
 
 def import_ads(connection: sqlite3.Connection, ads: pd.DataFrame, started: datetime) -> dict:
-    ads = payloads.with_columns(ads, payloads.AD_COLUMNS)
+    ads = payloads.with_columns(ads, payloads.AD_PAYLOAD)
     # one text form per value, so an unchanged ad compares equal whatever types it arrived in
     ads = ads.assign(created_at=pd.to_datetime(ads["created_at"], utc=True, format="ISO8601"))
     tags = ads["element_tags"]
@@ -191,7 +192,7 @@ def import_ads(connection: sqlite3.Connection, ads: pd.DataFrame, started: datet
         connection,
         "incoming_ads",
         ads,
-        payloads.AD_COLUMNS,
+        payloads.AD_PAYLOAD,
         ("id", "brand_id", "element_tags", "pre_gen_score", "final_status", "is_imported", "created_at"),
     )
     now = timestamp_text(utc_now())
@@ -222,13 +223,13 @@ def import_ads(connection: sqlite3.Connection, ads: pd.DataFrame, started: datet
 
 
 def import_performance(connection: sqlite3.Connection, rows: pd.DataFrame, started: datetime) -> dict:
-    rows = payloads.with_columns(rows, payloads.PERFORMANCE_COLUMNS)
+    rows = payloads.with_columns(rows, payloads.PERFORMANCE_PAYLOAD)
     rows = rows.assign(date=pd.to_datetime(rows["date"], format="ISO8601").dt.normalize())
     fill(
         connection,
         "incoming_performance",
         rows,
-        payloads.PERFORMANCE_COLUMNS,
+        payloads.PERFORMANCE_PAYLOAD,
         (
             "generated_ad_id",
             "date",
@@ -275,28 +276,14 @@ def import_performance(connection: sqlite3.Connection, rows: pd.DataFrame, start
     return counts
 
 
-def unchanged_refresh(connection: sqlite3.Connection, fingerprint: str | None) -> dict | None:
-    """The summary of the newest succeeded write job when it is a refresh of `fingerprint` (nothing
-    a refresh reads was written since), else None."""
-    if fingerprint is None:
-        return None
-    row = connection.execute(
-        "select job_type, summary from genome_job_runs where status = 'succeeded'"
-        " and job_type in (select value from json_each(?)) order by id desc limit 1",
-        (dumps(WRITE_JOBS),),
-    ).fetchone()
-    if row is None or row[0] != "refresh":
-        return None
-    summary = json.loads(row[1])
-    return summary if summary.get("fingerprint") == fingerprint else None
-
-
-def record_skipped_refresh(
-    connection: sqlite3.Connection, brand_ids: Sequence[str], previous: dict, started: datetime
-) -> dict:
-    summary = skipped_refresh_summary(previous, started)
-    job_id = record_job(connection, "refresh", brand_ids, "succeeded", started, summary)
-    return {**summary, "job_id": job_id}
+def newest_writes(connection: sqlite3.Connection) -> list[dict]:
+    """The two newest succeeded write jobs (id, job_type, summary), newest first."""
+    rows = connection.execute(
+        "select id, job_type, summary from genome_job_runs where status = 'succeeded'"
+        " and job_type in (select value from json_each(?)) order by id desc limit 2",
+        (dumps(WRITE_JOB_TYPES),),
+    ).fetchall()
+    return [{"id": row[0], "job_type": row[1], "summary": json.loads(row[2])} for row in rows]
 
 
 def apply_refresh(
@@ -305,18 +292,39 @@ def apply_refresh(
     as_of: date,
     outputs: RefreshOutputs,
     started: datetime,
-    fingerprint: str | None = None,
 ) -> dict:
     """Rewards upserted where changed (stale ones removed), scores replaced keeping unchanged rows,
     history snapshot for `as_of` upserted, job run recorded: what genome_apply_refresh does."""
     now = timestamp_text(utc_now())
-    connection.execute("delete from temp.incoming_brands")
-    connection.executemany("insert or ignore into temp.incoming_brands values (?)", [(b,) for b in brand_ids])
+    _set_brands(connection, brand_ids)
     job_id = connection.execute(
         "insert into genome_job_runs (job_type, brand_id, started_at, status) values ('refresh', ?, ?, 'running')",
         (brand_ids[0] if len(brand_ids) == 1 else None, timestamp_text(started)),
     ).lastrowid
+    reward_counts = _store_rewards(connection, outputs.rewards, now)
+    score_counts = _store_scores(connection, outputs.scores, as_of, job_id, now)
+    summary = {
+        **outputs.summary,
+        **job_context(brand_ids, as_of),
+        **reward_counts,
+        **score_counts,
+        "duration_seconds": seconds_since(started),
+    }
+    connection.execute(
+        "update genome_job_runs set status = 'succeeded', finished_at = ?, summary = ? where id = ?",
+        (timestamp_text(utc_now()), dumps(summary), job_id),
+    )
+    return {**json.loads(dumps(summary)), "job_id": job_id}
 
+
+def _set_brands(connection: sqlite3.Connection, brand_ids: Sequence[str]) -> None:
+    """temp.incoming_brands := the brands a job covers (`_REFRESHED`)."""
+    connection.execute("delete from temp.incoming_brands")
+    connection.executemany("insert or ignore into temp.incoming_brands values (?)", [(b,) for b in brand_ids])
+
+
+def _store_rewards(connection: sqlite3.Connection, rewards: pd.DataFrame, now: str) -> dict:
+    """Upsert the rewards of the refreshed brands where changed and remove their stale ones; counts."""
     # the rows to store, reward_components built as they go in; only rows of an ad of a refreshed
     # brand are kept (their brand is the ad's), then counted against the stored rows and upserted
     connection.execute("delete from temp.incoming_reward_rows")
@@ -324,7 +332,7 @@ def apply_refresh(
         "insert or replace into temp.incoming_reward_rows (generated_ad_id, brand_id, reward_score,"
         " reward_components, campaign_objective, maturity, impressions_at_reward, matured_at)"
         f" values (?, ?, ?, {_COMPONENTS}, coalesce(?, ''), ?, coalesce(?, 0), ?)",
-        payloads.to_rows(outputs.rewards, payloads.REWARD_COLUMNS),
+        payloads.to_rows(rewards, payloads.REWARD_PAYLOAD),
     )
     connection.execute(
         "delete from temp.incoming_reward_rows as i where not exists (select 1 from generated_ads a"
@@ -348,7 +356,6 @@ def apply_refresh(
     ).rowcount
     new = total - existing
     updated = written - new
-    unchanged = existing - updated
     stored = connection.execute(
         f"select count(*) from creative_element_rewards where brand_id in {_REFRESHED}"
     ).fetchone()[0]
@@ -358,14 +365,26 @@ def apply_refresh(
             f"delete from creative_element_rewards where brand_id in {_REFRESHED} and generated_ad_id"
             " not in (select generated_ad_id from temp.incoming_reward_rows)"
         ).rowcount
+    return {
+        "rewards_new": new,
+        "rewards_updated": updated,
+        "rewards_unchanged": existing - updated,
+        "rewards_removed": removed,
+    }
 
-    fill(connection, "incoming_scores", outputs.scores, payloads.SCORE_COLUMNS)
+
+def _store_scores(
+    connection: sqlite3.Connection, scores: pd.DataFrame, as_of: date, job_id: int | None, now: str
+) -> dict:
+    """Replace the scores of the refreshed brands, keeping unchanged rows, and upsert their history
+    snapshot for `as_of`; counts (scores, elements_updated)."""
+    fill(connection, "incoming_scores", scores, payloads.SCORE_PAYLOAD)
     connection.execute(f"delete from temp.incoming_scores where brand_id not in {_REFRESHED}")
     connection.execute(
         "update temp.incoming_scores set prior_alpha = coalesce(prior_alpha, 1), prior_beta = coalesce(prior_beta, 1),"
         " prior_source = coalesce(prior_source, 'uniform'), total_observations = coalesce(total_observations, 0)"
     )
-    scores = connection.execute("select count(*) from temp.incoming_scores").fetchone()[0]
+    count = connection.execute("select count(*) from temp.incoming_scores").fetchone()[0]
     values = "alpha, beta, prior_alpha, prior_beta, prior_source, total_observations, mean_reward"
     key = "brand_id, element_name, element_value"
     changed = connection.execute(
@@ -392,24 +411,7 @@ def apply_refresh(
         f" and ({key}) not in (select {key} from temp.incoming_scores)",
         (as_of.isoformat(),),
     )
-
-    summary = {
-        **outputs.summary,
-        **job_context(brand_ids, as_of),
-        "rewards_new": new,
-        "rewards_updated": updated,
-        "rewards_unchanged": unchanged,
-        "rewards_removed": removed,
-        "scores": scores,
-        "elements_updated": changed,
-        "duration_seconds": seconds_since(started),
-        **({} if fingerprint is None else {"fingerprint": fingerprint}),
-    }
-    connection.execute(
-        "update genome_job_runs set status = 'succeeded', finished_at = ?, summary = ? where id = ?",
-        (timestamp_text(utc_now()), dumps(summary), job_id),
-    )
-    return {**json.loads(dumps(summary)), "job_id": job_id}
+    return {"scores": count, "elements_updated": changed}
 
 
 def apply_validation(
@@ -421,9 +423,8 @@ def apply_validation(
 ) -> dict:
     """Metric history upserted; alert actions applied in order resolve, update, open."""
     now = timestamp_text(utc_now())
-    connection.execute("delete from temp.incoming_brands")
-    connection.executemany("insert or ignore into temp.incoming_brands values (?)", [(b,) for b in brand_ids])
-    fill(connection, "incoming_metrics", outputs.metrics, payloads.METRIC_COLUMNS)
+    _set_brands(connection, brand_ids)
+    fill(connection, "incoming_metrics", outputs.metrics, HEALTH_METRIC_COLUMNS)
     connection.execute(f"delete from temp.incoming_metrics where brand_id not in {_REFRESHED}")
     metrics = connection.execute("select count(*) from temp.incoming_metrics").fetchone()[0]
     values = "metric_value, warning, critical"
@@ -474,9 +475,11 @@ where a.ord in (select max(ord) from temp.incoming_actions group by brand_id, al
 def _apply_alert_actions(connection: sqlite3.Connection, actions: pd.DataFrame, as_of: str, now: str) -> dict:
     """Resolve, update and open alerts; a repeat at the same as_of changes nothing (the triggers in
     the baseline append the events). Mirrors functions/genome_apply_validation.sql."""
-    fill(connection, "incoming_actions", actions, payloads.ACTION_COLUMNS)
+    fill(connection, "incoming_actions", actions, ALERT_ACTION_COLUMNS)
     bad = connection.execute(
-        "select count(*) from temp.incoming_actions where coalesce(action, '') not in ('open', 'update', 'resolve')"
+        "select count(*) from temp.incoming_actions where coalesce(action, '') not in"
+        " (select value from json_each(?))",
+        (dumps(ALERT_ACTIONS),),
     ).fetchone()[0]
     if bad:
         raise ValueError("alert action must be open, update or resolve")
@@ -539,3 +542,10 @@ def _qualified(alias: str, columns: str) -> str:
 
 def _assign(columns: str) -> str:
     return ", ".join(f"{column.strip()} = excluded.{column.strip()}" for column in columns.split(","))
+
+
+#: the write of each import job
+IMPORTS: dict[str, Callable[[sqlite3.Connection, pd.DataFrame, datetime], dict]] = {
+    "import_ads": import_ads,
+    "import_performance": import_performance,
+}

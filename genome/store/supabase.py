@@ -10,8 +10,9 @@ in `supabase_requests` (pure); `_send` is the one place that does I/O.
 Consistency: a job's reads are separate HTTP requests, so they are not one snapshot; its write is
 one transaction under the migrations' advisory lock. A refresh therefore commits results computed
 from the data as it was read, and running it again converges (jobs are idempotent). A refresh of
-the same inputs as the last one, with no write job since, is skipped like on the SQL backends: one
-read of the newest write jobs and one record instead of the reads and the apply (see `_newest_writes`).
+the same inputs as the last one, with no write job since, is skipped as on the SQL backends (the one
+flow, `common.JobFlow`): one read of the newest write jobs and one record instead of the reads and
+the apply (see `_read_newest_writes` for the race this accepts).
 
 Limits: a job's payload is never split, because splitting would give up all-or-nothing; it grows with
 the job (an import file, or the rewards and scores of the refreshed brands: a few hundred bytes per
@@ -21,8 +22,8 @@ ad). If a deployment's gateway or statement timeout refuses one that large, refr
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import TypeVar
 
@@ -32,11 +33,13 @@ from postgrest import APIError
 from supabase import Client, ClientOptions, SupabaseException, create_client
 
 from genome.errors import GenomeError, NotFound, StoreError
+from genome.jobs import RefreshOutputs, ValidateOutputs
 from genome.redaction import redact_url, scrub
 from genome.settings import Settings
 from genome.store import common, frames
 from genome.store import supabase_requests as rq
-from genome.store.base import BRAND_STATS, RefreshInputs, RefreshOutputs, ValidateInputs, ValidateOutputs
+from genome.store.common import JobRun
+from genome.vocabulary import BRAND_STAT_NAMES
 
 T = TypeVar("T")
 # A job's one call may run long on the server (common.JOB_STATEMENT_SECONDS). Connecting still fails
@@ -51,7 +54,7 @@ SQLSTATE_ERRORS: dict[str, type[GenomeError]] = {
 }
 
 
-class SupabaseStore:
+class SupabaseStore(common.JobFlow[None]):
     """Store over Supabase REST; `transport` lets tests put a stub under the HTTP client."""
 
     notices: tuple[str, ...] = ()
@@ -64,7 +67,7 @@ class SupabaseStore:
         if not key:
             raise StoreError(f"no Supabase secret key for {self.url}: set SUPABASE_SECRET_KEY (sb_secret_…)")
         self._secret = key
-        self._settings = settings
+        self.settings = settings
         self._timeout = settings.db_timeout_seconds
         reads = httpx.Timeout(self._timeout)
         jobs = httpx.Timeout(self._timeout, read=max(self._timeout, JOB_READ_TIMEOUT_SECONDS))
@@ -186,132 +189,93 @@ class SupabaseStore:
     def save_brands(self, brands: pd.DataFrame) -> dict:
         return dict(self._call(rq.save_brands_call(brands), "saving brands"))
 
-    def import_ads(self, ads: pd.DataFrame) -> dict:
-        return self._job("import_ads", None, None, lambda started: rq.import_ads_call(ads, started))
-
-    def import_performance(self, rows: pd.DataFrame) -> dict:
-        build = lambda started: rq.import_performance_call(rows, started)  # noqa: E731
-        return self._job("import_performance", None, None, build)
-
     def known_ad_ids(self, ad_ids: Sequence[str]) -> set[str]:
         known: set[str] = set()
         for call in rq.known_ad_ids_calls(ad_ids):  # one call per 1,000 ids
             known.update(self._call(call, "looking up ad ids", job=False))
         return known
 
-    # --- jobs ---------------------------------------------------------------------------------------
-    def refresh(
-        self, brand_ids: Sequence[str] | None, as_of: date, compute: Callable[[RefreshInputs], RefreshOutputs]
-    ) -> dict:
-        """Recompute and apply; or, when nothing it reads changed since the last refresh, record a
-        skipped run and return that refresh's results (`_newest_writes`: three requests in all)."""
-        brands = self.brands()
-        ids = common.resolve_brand_ids(brand_ids, brands["id"])  # NotFound before the job starts
-        fingerprint = common.refresh_fingerprint(self._settings, compute, ids, as_of, brands)
+    # --- the job flow's primitives (common.JobFlow): no transaction spans REST requests ---------
+    @contextmanager
+    def _job_scope(self) -> Iterator[None]:
+        yield None  # each job's write is one call, one transaction on the server
 
-        def build(started: datetime) -> rq.RpcCall | dict:
-            newest_writes = self._newest_writes(fingerprint)
-            marks = rq.refresh_marks(fingerprint, newest_writes)
-            previous = rq.unchanged_refresh(newest_writes, fingerprint)
-            if previous is not None:
-                summary = {**common.skipped_refresh_summary(previous, started), **marks}
-                job_id = self._call(
-                    rq.skipped_refresh_call(ids, summary, started), "recording a skipped refresh"
-                )
-                return {**summary, "job_id": job_id}
-            inputs = RefreshInputs(
-                as_of=as_of,
-                brand_ids=ids,
-                ads=self.ad_aggregates(ids, as_of),
-                elements=self.ad_elements(ids, self._settings.tracked_elements),
-                brands=brands,
-                scores=self.scores(),
-            )
-            out = compute(inputs)
-            summary = {**out.summary, **marks}
-            return rq.apply_refresh_call(ids, as_of, out.rewards, out.scores, summary, started)
+    def _read_brands(self, _connection: None) -> pd.DataFrame:
+        return self.brands()
 
-        return self._job("refresh", ids, as_of, build)
-
-    def _newest_writes(self, fingerprint: str | None) -> list[dict]:
-        """The two newest succeeded write jobs (one request; none without a fingerprint: never skipped).
+    def _read_newest_writes(self, _connection: None) -> list[dict]:
+        """The two newest succeeded write jobs, in one request.
 
         A race, accepted as for the rest of a REST refresh (no transaction spans REST requests): a
         write that commits after this read is not seen by this refresh, which then skips, or computes
         from reads that may miss it. So that running it again converges, a refresh records the newest
-        write it saw (`rq.LAST_WRITE_KEY`) and the next one skips only if no write came between: write
-        jobs take their ids under the migrations' advisory lock, so a later commit has a later id. A
-        skip's record takes its id without that lock, so a refresh overlapping both a skip and a
+        write it saw (`common.LAST_WRITE_KEY`) and the next one skips only if no write came between:
+        write jobs take their ids under the migrations' advisory lock, so a later commit has a later
+        id. A skip's record takes its id without that lock, so a refresh overlapping both a skip and a
         running apply may still be skipped over once.
         """
-        return [] if fingerprint is None else self._fetch(rq.newest_writes_read())
+        return self._fetch(rq.newest_writes_read())
 
-    def validate(
-        self,
-        brand_ids: Sequence[str] | None,
-        as_of: date,
-        compute: Callable[[ValidateInputs], ValidateOutputs],
-    ) -> dict:
-        ids = common.resolve_brand_ids(brand_ids, self.brands()["id"])
-        in_url = None if brand_ids is None else ids  # every brand: no brand list in the GET URLs
+    def _read_ad_aggregates(
+        self, _connection: None, brand_ids: Sequence[str] | None, as_of: date | None
+    ) -> pd.DataFrame:
+        return self._frame(rq.ad_aggregates_read(brand_ids, as_of), frames.AD_AGGREGATES)
 
-        def build(started: datetime) -> rq.RpcCall:
-            alerts = self._frame(rq.alerts_read("unresolved", in_url), frames.ALERTS)
-            # keep to `ids`: a brand created since they were resolved is not part of this job
-            inputs = ValidateInputs(
-                as_of=as_of,
-                brand_ids=ids,
-                ads=self.ad_aggregates(ids, as_of),
-                alerts=alerts[alerts["brand_id"].isin(ids)].reset_index(drop=True),
-            )
-            out = compute(inputs)
-            return rq.apply_validation_call(ids, as_of, out.metrics, out.actions, out.summary, started)
+    def _read_ad_elements(
+        self, _connection: None, brand_ids: Sequence[str] | None, elements: Sequence[str] | None
+    ) -> pd.DataFrame:
+        return self.ad_elements(brand_ids, elements)
 
-        return self._job("validate", ids, as_of, build)
+    def _read_scores(self, _connection: None) -> pd.DataFrame:
+        return self.scores()
 
-    def _job(
-        self,
-        job_type: str,
-        brand_ids: Sequence[str] | None,
-        as_of: date | None,
-        build: Callable[[datetime], rq.RpcCall | dict],
-    ) -> dict:
-        """Read and compute (`build`), then send the job's one call; record a failed run on failure.
-        A `build` that returns a summary has finished the job itself (a skipped refresh)."""
-        started = common.utc_now()
-        began = time.perf_counter()
-        try:
-            job = build(started)
-            result = job if isinstance(job, dict) else self._call(job, f"running {job_type}")
-        except Exception as error:
-            self._record_failure(job_type, brand_ids, as_of, started, error)
-            raise
-        summary = dict(result) if isinstance(result, dict) else {"result": result}
-        summary.setdefault("duration_seconds", round(time.perf_counter() - began, 3))
-        return summary
+    def _read_unresolved_alerts(self, _connection: None, run: JobRun) -> pd.DataFrame:
+        """For every brand: no brand list in the GET URLs; kept to the job's brands (a brand created
+        since they were resolved is not part of this job)."""
+        alerts = self._frame(
+            rq.alerts_read("unresolved", None if run.every_brand else run.brand_ids), frames.ALERTS
+        )
+        return alerts[alerts["brand_id"].isin(run.brand_ids)].reset_index(drop=True)
 
-    def _record_failure(
-        self,
-        job_type: str,
-        brand_ids: Sequence[str] | None,
-        as_of: date | None,
-        started: datetime,
-        error: Exception,
-    ) -> None:
+    def _write_import(self, _connection: None, run: JobRun, rows: pd.DataFrame) -> dict:
+        build = rq.import_ads_call if run.job_type == "import_ads" else rq.import_performance_call
+        return self._job_call(build(rows, run.started), run)
+
+    def _write_refresh(self, _connection: None, run: JobRun, outputs: RefreshOutputs) -> dict:
+        assert run.as_of is not None
+        call = rq.apply_refresh_call(
+            run.brand_ids, run.as_of, outputs.rewards, outputs.scores, outputs.summary, run.started
+        )
+        return self._job_call(call, run)
+
+    def _write_validation(self, _connection: None, run: JobRun, outputs: ValidateOutputs) -> dict:
+        assert run.as_of is not None
+        call = rq.apply_validation_call(
+            run.brand_ids, run.as_of, outputs.metrics, outputs.actions, outputs.summary, run.started
+        )
+        return self._job_call(call, run)
+
+    def _job_call(self, call: rq.RpcCall, run: JobRun) -> dict:
+        result = self._call(call, f"running {run.job_type}")
+        return dict(result) if isinstance(result, dict) else {"result": result}
+
+    def _record_skipped_refresh(self, _connection: None, run: JobRun, summary: dict) -> int:
+        call = rq.skipped_refresh_call(run.brand_ids, summary, run.started)
+        return self._call(call, "recording a skipped refresh")  # type: ignore[return-value]
+
+    def _record_failed_job(self, run: JobRun, error: str) -> None:
         """Best effort, after the fact: the job's own error is the one raised."""
-        if isinstance(error, StoreError) and error.code is None:
-            return  # the server was not reached: recording would wait for the same timeout again
-        text = self._redact(common.failure_text(error))
-        try:
-            self._call(
-                rq.record_failed_job_call(job_type, brand_ids, as_of, started, text), "recording a failure"
-            )
-        except GenomeError as record_error:
-            error.add_note(f"(recording the failed job run also failed: {record_error})")
+        brand_ids = run.brand_ids if run.as_of is not None else None
+        call = rq.record_failed_job_call(run.job_type, brand_ids, run.as_of, run.started, self._redact(error))
+        self._call(call, "recording a failure")
+
+    def _failure_is_recordable(self, error: Exception) -> bool:
+        """Not when the server was not reached: recording would wait for the same timeout again."""
+        return not (isinstance(error, StoreError) and error.code is None)
 
     # --- reads ----------------------------------------------------------------------------------------
     def ad_aggregates(self, brand_ids: Sequence[str] | None, as_of: date) -> pd.DataFrame:
-        return self._frame(rq.ad_aggregates_read(brand_ids, as_of), frames.AD_AGGREGATES)
+        return self._read_ad_aggregates(None, brand_ids, as_of)
 
     def ad_elements(
         self, brand_ids: Sequence[str] | None, elements: Sequence[str] | None = None
@@ -338,7 +302,7 @@ class SupabaseStore:
         stats = self._call(rq.brand_stats_call(brand_id, *approval_window), "reading brand counts", job=False)
         if not stats:  # JSON null (no such brand); an empty body would read as []
             return None
-        return {name: int(stats[name]) for name in BRAND_STATS}
+        return {name: int(stats[name]) for name in BRAND_STAT_NAMES}
 
     def alerts(self, status: str | None = None, brand_id: str | None = None) -> pd.DataFrame:
         return self._frame(rq.alerts_read(status, _one(brand_id)), frames.ALERTS)

@@ -18,20 +18,19 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from genome.store import common, frames, payloads
+from genome.vocabulary import ALERT_ACTION_COLUMNS, HEALTH_METRIC_COLUMNS, WRITE_JOB_TYPES, JobStatus, JobType
 
 PAGE_SIZE = 1000  # rows per page: Supabase's default max-rows, which silently caps every response
 # ids per genome_known_ad_ids call: it answers one row per known id, so the answer never reaches the
 # max-rows cap (and the body stays a few tens of KB)
 IDS_PER_CALL = PAGE_SIZE
 RESERVED_IN_VALUES = ',:()"\\'  # characters PostgREST needs quoted inside in.(…)
-# a refresh summary's id of the newest write job when it checked (see unchanged_refresh)
-LAST_WRITE_KEY = "last_write_job_id"
 
 COMPONENTS = frozenset(frames.REWARD_COMPONENTS)
 # A stored reward in the frames.REWARDS columns: PostgREST renames generated_ad_id and takes each
@@ -279,46 +278,16 @@ def job_runs_read(limit: int) -> PagedRead:
 
 
 def newest_writes_read() -> PagedRead:
-    """The two newest succeeded jobs that write what a refresh reads (`common.WRITE_JOBS`), newest
-    first, in one request: what `unchanged_refresh` decides from."""
+    """The two newest succeeded jobs that write what a refresh reads (`WRITE_JOB_TYPES`), newest
+    first, in one request: what `common.unchanged_refresh` decides from."""
     return PagedRead(
         "genome_job_runs",
         order=("id",),
         columns=("id", "job_type", "summary"),
-        filters=(Filter("status", "eq", "succeeded"), Filter("job_type", "in", tuple(common.WRITE_JOBS))),
+        filters=(Filter("status", "eq", "succeeded"), Filter("job_type", "in", WRITE_JOB_TYPES)),
         descending=True,
         limit=2,
     )
-
-
-def unchanged_refresh(newest_writes: Sequence[Mapping[str, Any]], fingerprint: str | None) -> dict | None:
-    """The last refresh's summary when nothing a refresh of `fingerprint` reads was written since,
-    else None (recompute).
-
-    `newest_writes` is what `newest_writes_read` answered. The newest must be a refresh of
-    `fingerprint` (as on the SQL backends) that saw the write before it as the newest when it checked
-    (`LAST_WRITE_KEY`): otherwise a write committed while it read, and its results may miss it.
-    """
-    if fingerprint is None or not newest_writes:
-        return None
-    newest, summary = newest_writes[0], newest_writes[0].get("summary")
-    write_before = newest_writes[1]["id"] if len(newest_writes) > 1 else None
-    unchanged = (
-        newest.get("job_type") == "refresh"
-        and isinstance(summary, Mapping)
-        and summary.get("fingerprint") == fingerprint
-        and LAST_WRITE_KEY in summary
-        and summary[LAST_WRITE_KEY] == write_before
-    )
-    return dict(summary) if unchanged else None
-
-
-def refresh_marks(fingerprint: str | None, newest_writes: Sequence[Mapping[str, Any]]) -> dict:
-    """What a refresh adds to its summary so that a later one may skip: its fingerprint and the id of
-    the newest write job when it checked (None: none). Nothing without a fingerprint."""
-    if fingerprint is None:
-        return {}
-    return {"fingerprint": fingerprint, LAST_WRITE_KEY: newest_writes[0]["id"] if newest_writes else None}
 
 
 def known_ad_ids_calls(ad_ids: Iterable[str]) -> tuple[RpcCall, ...]:
@@ -335,17 +304,17 @@ def known_ad_ids_calls(ad_ids: Iterable[str]) -> tuple[RpcCall, ...]:
 
 
 def save_brands_call(brands: pd.DataFrame) -> RpcCall:
-    return RpcCall("genome_save_brands", {"p_brands": payloads.to_records(brands, payloads.BRAND_COLUMNS)})
+    return RpcCall("genome_save_brands", {"p_brands": payloads.to_records(brands, payloads.BRAND_PAYLOAD)})
 
 
 def import_ads_call(ads: pd.DataFrame, started_at: datetime) -> RpcCall:
-    args = {"p_ads": payloads.to_records(ads, payloads.AD_COLUMNS), "p_started_at": _timestamp(started_at)}
+    args = {"p_ads": payloads.to_records(ads, payloads.AD_PAYLOAD), "p_started_at": _timestamp(started_at)}
     return RpcCall("genome_import_ads", args)
 
 
 def import_performance_call(rows: pd.DataFrame, started_at: datetime) -> RpcCall:
     args = {
-        "p_rows": payloads.to_records(rows, payloads.PERFORMANCE_COLUMNS),
+        "p_rows": payloads.to_records(rows, payloads.PERFORMANCE_PAYLOAD),
         "p_started_at": _timestamp(started_at),
     }
     return RpcCall("genome_import_performance", args)
@@ -363,8 +332,8 @@ def apply_refresh_call(
     args = {
         "p_brand_ids": list(brand_ids),
         "p_as_of": as_of.isoformat(),
-        "p_rewards": payloads.to_records(rewards, payloads.REWARD_COLUMNS),
-        "p_scores": payloads.to_records(scores, payloads.SCORE_COLUMNS),
+        "p_rewards": payloads.to_records(rewards, payloads.REWARD_PAYLOAD),
+        "p_scores": payloads.to_records(scores, payloads.SCORE_PAYLOAD),
         "p_summary": json_safe(summary),
         "p_started_at": _timestamp(started_at),
     }
@@ -383,8 +352,8 @@ def apply_validation_call(
     args = {
         "p_brand_ids": list(brand_ids),
         "p_as_of": as_of.isoformat(),
-        "p_metrics": payloads.to_records(metrics, payloads.METRIC_COLUMNS),
-        "p_actions": payloads.to_records(actions, payloads.ACTION_COLUMNS),
+        "p_metrics": payloads.to_records(metrics, HEALTH_METRIC_COLUMNS),
+        "p_actions": payloads.to_records(actions, ALERT_ACTION_COLUMNS),
         "p_summary": json_safe(summary),
         "p_started_at": _timestamp(started_at),
     }
@@ -403,7 +372,7 @@ def set_alert_status_call(alert_id: int, status: str, by: str, note: str, at: da
 
 
 def record_failed_job_call(
-    job_type: str, brand_ids: Sequence[str] | None, as_of: date | None, started_at: datetime, error: str
+    job_type: JobType, brand_ids: Sequence[str] | None, as_of: date | None, started_at: datetime, error: str
 ) -> RpcCall:
     """The failed-job record written after a job's own transaction did not commit."""
     summary = common.job_context(brand_ids or (), as_of)
@@ -414,14 +383,14 @@ def skipped_refresh_call(
     brand_ids: Sequence[str], summary: Mapping[str, object], started_at: datetime
 ) -> RpcCall:
     """The whole write of a refresh skipped because nothing it reads changed: a succeeded run with
-    `summary` (`common.skipped_refresh_summary` and `refresh_marks`)."""
+    `summary` (`common.skipped_refresh_summary` and `common.refresh_marks`)."""
     return _record_job_call("refresh", brand_ids, "succeeded", started_at, json_safe(summary), None)
 
 
 def _record_job_call(
-    job_type: str,
+    job_type: JobType,
     brand_ids: Sequence[str] | None,
-    status: str,
+    status: JobStatus,
     started_at: datetime,
     summary: object,
     error: str | None,

@@ -103,7 +103,7 @@ create table public.genome_job_runs (
     summary jsonb not null default '{}'::jsonb,
     error text,
     constraint job_runs_type check (
-        job_type in ('refresh', 'validate', 'import_ads', 'import_performance', 'demo')
+        job_type in ('refresh', 'validate', 'import_ads', 'import_performance')
     ),
     constraint job_runs_status check (status in ('running', 'succeeded', 'failed'))
 );

@@ -119,7 +119,7 @@ create table genome_job_runs (
     summary text not null default '{}' check (json_valid(summary)),
     error text,
     constraint job_runs_type check (
-        job_type in ('refresh', 'validate', 'import_ads', 'import_performance', 'demo')
+        job_type in ('refresh', 'validate', 'import_ads', 'import_performance')
     ),
     constraint job_runs_status check (status in ('running', 'succeeded', 'failed'))
 );
