@@ -38,8 +38,9 @@ FUNCTIONS = {
     "genome_record_alert_event",
     "genome_refuse_alert_event_change",
 }
-# trigger functions that run as their owner, so no role needs to write the table they append to
-DEFINER_TRIGGERS = {"genome_record_alert_event"}
+# functions that run as their owner: the trigger that appends alert events (no role needs to write that
+# table), and genome_set_alert_status, whose signed-in form checks the caller's role and stamps auth.uid()
+DEFINERS = {"genome_record_alert_event", "genome_set_alert_status"}
 CATALOG_FINGERPRINT = """
 select (select count(*) from pg_class where relnamespace = 'public'::regnamespace),
        (select count(*) from pg_proc where pronamespace = 'public'::regnamespace),
@@ -77,10 +78,10 @@ def test_every_function_lives_in_one_file_named_after_it():
     """One `create or replace function` per function file, named as its file; none in numbered files."""
     for migration in migrations.functions(POSTGRES):
         created = re.findall(r"create (?:or replace )?function public\.(\w+)", migration.text)
-        assert created == [migration.name.removesuffix(".sql")]
+        assert set(created) == {migration.name.removesuffix(".sql")}  # overloads share their file
     assert {m.name.removesuffix(".sql") for m in migrations.functions(POSTGRES)} == FUNCTIONS
     for migration in migrations.numbered(POSTGRES):
-        assert "create function" not in migration.text and "create or replace function" not in migration.text
+        assert not re.search(r"create (or replace )?function public\.", migration.text)
 
 
 def test_a_migration_edited_after_it_was_applied_is_refused(empty_postgres_database, tmp_path):
@@ -122,7 +123,8 @@ def test_a_changed_function_file_is_applied_again_and_keeps_its_grants(empty_pos
 def test_a_new_numbered_file_runs_before_the_function_files_that_need_it(empty_postgres_database, tmp_path):
     directory = Path(shutil.copytree(POSTGRES, tmp_path / "migrations"))
     migrate(empty_postgres_database, directory)
-    (directory / "0002_note.sql").write_text("alter table public.brands add column note text;\n")
+    note = f"{migrations.numbered(directory)[-1].number + 1:04d}_note.sql"
+    (directory / note).write_text("alter table public.brands add column note text;\n")
     function = directory / "functions" / "genome_known_ad_ids.sql"
     function.write_text(  # a sql function's body is checked when it is created: the column must exist
         function.read_text().replace(
@@ -131,7 +133,7 @@ def test_a_new_numbered_file_runs_before_the_function_files_that_need_it(empty_p
         )
     )
     assert migrate(empty_postgres_database, directory) == [
-        "0002_note.sql",
+        note,
         "functions/genome_known_ad_ids.sql",
     ]
 
@@ -154,7 +156,7 @@ def test_functions_have_a_fixed_search_path_and_run_as_the_caller(postgres_datab
     )
     assert {name for name, _, _ in rows} == FUNCTIONS
     assert {name for name, _, config in rows if 'search_path=""' not in (config or [])} == set()
-    assert {name for name, definer, _ in rows if definer} == DEFINER_TRIGGERS
+    assert {name for name, definer, _ in rows if definer} == DEFINERS
 
 
 @pytest.mark.parametrize("table", TABLES)
@@ -169,29 +171,16 @@ def test_table_privileges_per_role(postgres_database, table):
     assert (anon, authenticated, service) == (False, table in AUTHENTICATED_READS, True)
 
 
-def test_authenticated_may_change_only_the_alert_status_columns(postgres_database):
-    columns = [
-        "status",
-        "acknowledged_by",
-        "ack_note",
-        "resolved_by",
-        "resolution_note",
-        "message",
-        "severity",
-    ]
-    allowed = query(
+def test_authenticated_may_write_no_column_of_any_table(postgres_database):
+    """Security issue item 3: identity and time columns (acknowledged_by, resolved_at, created_at, ...)
+    are never written by a client; a signed-in user changes an alert only through genome_set_alert_status."""
+    writable = query(
         postgres_database,
-        "select column_name, has_column_privilege('authenticated', 'public.system_alerts', column_name, 'update')"
-        " from unnest(%s::text[]) as column_name",
-        (columns,),
+        "select t, has_any_column_privilege('authenticated', 'public.' || t, 'insert, update')"
+        " from unnest(%s::text[]) as t",
+        (list(TABLES),),
     )
-    assert {name for name, may in allowed if may} == {
-        "status",
-        "acknowledged_by",
-        "ack_note",
-        "resolved_by",
-        "resolution_note",
-    }
+    assert {table for table, may in writable if may} == set()
 
 
 @pytest.mark.parametrize(
@@ -406,7 +395,7 @@ def test_rpc_refresh_validation_and_alert_status(service):
         p_note="on it",
     )
     assert (acknowledged["status"], acknowledged["acknowledged_by"]) == ("acknowledged", "ops")
-    rpc(service, "genome_set_alert_status", p_alert_id=alert_id, p_status="resolved", p_by="ops")
+    rpc(service, "genome_set_alert_status", p_alert_id=alert_id, p_status="resolved", p_by="ops", p_note="")
 
 
 def validate_rpc(
@@ -461,8 +450,8 @@ def test_rpc_validation_is_repeatable_and_an_escalation_reopens_with_its_events(
 @pytest.mark.parametrize(
     ("arguments", "sqlstate"),
     [
-        ({"p_alert_id": 12345, "p_status": "resolved", "p_by": "ops"}, "P0002"),
-        ({"p_alert_id": 1, "p_status": "closed", "p_by": "ops"}, "22023"),
+        ({"p_alert_id": 12345, "p_status": "resolved", "p_by": "ops", "p_note": ""}, "P0002"),
+        ({"p_alert_id": 1, "p_status": "closed", "p_by": "ops", "p_note": ""}, "22023"),
     ],
 )
 def test_rpc_alert_status_refusals_carry_their_sqlstate(service, arguments, sqlstate):
@@ -483,13 +472,20 @@ def test_a_resolved_alert_cannot_be_changed_again(service):
         p_actions=[action],
     )
     alert_id = service.execute("select id from public.system_alerts").fetchone()[0]
-    rpc(service, "genome_set_alert_status", p_alert_id=alert_id, p_status="resolved", p_by="ops")
+    rpc(service, "genome_set_alert_status", p_alert_id=alert_id, p_status="resolved", p_by="ops", p_note="")
     with pytest.raises(psycopg.Error) as refused:
-        rpc(service, "genome_set_alert_status", p_alert_id=alert_id, p_status="acknowledged", p_by="ops")
+        rpc(
+            service,
+            "genome_set_alert_status",
+            p_alert_id=alert_id,
+            p_status="acknowledged",
+            p_by="ops",
+            p_note="",
+        )
     assert refused.value.sqlstate == "55000"
 
 
-def test_authenticated_reads_scores_and_acknowledges_but_cannot_read_ads(service):
+def test_an_operator_reads_scores_and_acknowledges_but_cannot_read_ads(service):
     rpc(service, "genome_import_ads", p_ads=ADS)
     action = {"action": "open", "brand_id": "b1", "alert_type": "approval_rate", "severity": "warning"}
     rpc(
@@ -500,13 +496,21 @@ def test_authenticated_reads_scores_and_acknowledges_but_cannot_read_ads(service
         p_metrics=[],
         p_actions=[action],
     )
+    operator = "00000000-0000-0000-0000-00000000000a"
+    service.execute("update public.brands set organization_id = 'o1'")
+    service.execute(
+        "insert into public.organization_members (organization_id, user_id, role) values ('o1', %s, 'operator')",
+        (operator,),
+    )
+    claims = json.dumps({"sub": operator, "role": "authenticated"})
     with service.transaction():
         service.execute("set local role authenticated")
+        service.execute("select set_config('request.jwt.claims', %s, true)", (claims,))
         alert_id = service.execute("select id from public.system_alerts").fetchone()[0]
         changed = service.execute(
-            "select public.genome_set_alert_status(%s, 'acknowledged', 'marketer', '')", (alert_id,)
+            "select public.genome_set_alert_status(%s, 'acknowledged', '')", (alert_id,)
         ).fetchone()[0]
-    assert changed["status"] == "acknowledged"
+    assert (changed["status"], changed["acknowledged_by"]) == ("acknowledged", operator)
     with pytest.raises(psycopg.errors.InsufficientPrivilege), service.transaction():
         service.execute("set local role authenticated")
         service.execute("select count(*) from public.generated_ads")
