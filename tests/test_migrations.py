@@ -452,6 +452,7 @@ def test_rpc_validation_is_repeatable_and_an_escalation_reopens_with_its_events(
     [
         ({"p_alert_id": 12345, "p_status": "resolved", "p_by": "ops", "p_note": ""}, "P0002"),
         ({"p_alert_id": 1, "p_status": "closed", "p_by": "ops", "p_note": ""}, "22023"),
+        ({"p_alert_id": 1, "p_status": "resolved", "p_by": " System ", "p_note": ""}, "22023"),
     ],
 )
 def test_rpc_alert_status_refusals_carry_their_sqlstate(service, arguments, sqlstate):
