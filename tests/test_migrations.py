@@ -138,6 +138,45 @@ def test_a_new_numbered_file_runs_before_the_function_files_that_need_it(empty_p
     ]
 
 
+def test_tenancy_brings_old_alert_names_and_notes_within_the_limits_and_keeps_their_events(
+    empty_postgres_database, tmp_path
+):
+    """A database at the baseline whose alert holds a forged name (an escape) and a 5 MB note gets
+    0002_tenancy: the alert row is cut to the limits with U+FFFD for forbidden characters, the event
+    history keeps what was recorded, and no event is added."""
+    directory = Path(shutil.copytree(POSTGRES, tmp_path / "migrations"))
+    tenancy = (directory / "0002_tenancy.sql").read_text()
+    (directory / "0002_tenancy.sql").unlink()
+    migrate(empty_postgres_database, directory)
+    forged, note = "sys\x1b[2Jtem", "x" * 5_000_000
+    with psycopg.connect(empty_postgres_database, autocommit=True) as connection:
+        connection.execute("insert into public.brands (id, name) values ('b1', 'Brand one')")
+        connection.execute(
+            "insert into public.system_alerts (brand_id, alert_type, severity) values ('b1', 'approval_rate', 'warning')"
+        )
+        connection.execute(  # as authenticated could before 0002
+            "update public.system_alerts set status = 'acknowledged', acknowledged_by = %s,"
+            " acknowledged_at = now(), ack_note = %s",
+            (forged, note),
+        )
+    events = "select kind, actor, char_length(note) from public.system_alert_events order by id"
+    before = query(empty_postgres_database, events)
+    (directory / "0002_tenancy.sql").write_text(tenancy)
+    assert migrate(empty_postgres_database, directory)[0] == "0002_tenancy.sql"
+    alert = query(
+        empty_postgres_database, "select acknowledged_by, char_length(ack_note) from public.system_alerts"
+    )
+    assert alert == [("sys\ufffd[2Jtem", 2000)]
+    assert (
+        query(empty_postgres_database, events)
+        == before
+        == [
+            ("opened", "system", 0),
+            ("acknowledged", forged, 5_000_000),
+        ]
+    )
+
+
 def test_every_table_has_row_level_security_and_policies(postgres_database):
     rows = query(
         postgres_database,
