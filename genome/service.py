@@ -26,6 +26,7 @@ from genome import (
     validation,
 )
 from genome.errors import GenomeError, NotFound
+from genome.monitoring import SYSTEM_ACTOR
 from genome.settings import Settings
 from genome.store import open_store
 from genome.store.base import Store
@@ -341,6 +342,8 @@ class Genome:
     def _set_alert(self, alert_id: int, status: str, by: str, note: str) -> dict:
         alert_id = _alert_id(alert_id)
         by = _text(by, "name", MAX_NAME_LENGTH, required=True)
+        if by.lower() == SYSTEM_ACTOR:
+            raise GenomeError(f'"{SYSTEM_ACTOR}" names the changes validation makes: give your own name')
         note = _text(note, "note", MAX_NOTE_LENGTH, required=False, multiline=True)
         return self.store.set_alert_status(alert_id, status, by, note, datetime.now(UTC))
 

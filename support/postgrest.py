@@ -88,17 +88,18 @@ class PostgrestOnPostgres:
         return sql.SQL("{} as {}").format(value, sql.Identifier(alias or key or column))
 
     def _call(self, cursor: psycopg.Cursor, function: str, body: dict, params: httpx.QueryParams):
+        # as PostgREST resolves overloads: the one whose arguments are the body's keys (defaults may be left out)
         cursor.execute(
             "select proargnames[1:pronargs], proargtypes::regtype[]::text[], proretset,"
-            " t.typtype <> 'c' and p.prorettype <> 'record'::regtype"
+            " t.typtype <> 'c' and p.prorettype <> 'record'::regtype, proargnames[1:pronargs - pronargdefaults]"
             " from pg_proc p join pg_type t on t.oid = p.prorettype"
             " where p.proname = %s and p.pronamespace = 'public'::regnamespace",
             [function],
         )
-        found = cursor.fetchone()
-        if found is None:
+        found = [row for row in cursor.fetchall() if set(row[4] or []) <= set(body) <= set(row[0])]
+        if len(found) != 1:
             raise psycopg.errors.UndefinedFunction(f"function public.{function} does not exist")
-        names, argument_types, returns_set, returns_scalar = found
+        names, argument_types, returns_set, returns_scalar, _ = found[0]
         types = dict(zip(names, argument_types, strict=True))
         arguments = sql.SQL(", ").join(
             sql.SQL("{} => %s::{}").format(sql.Identifier(key), sql.SQL(types[key])) for key in body

@@ -14,6 +14,7 @@ TABLES = (
     "genome_job_runs",
     "ad_performance_totals",
     "generated_ad_elements",
+    "organization_members",
 )
 AUTHENTICATED_READS = frozenset(
     {
@@ -23,5 +24,6 @@ AUTHENTICATED_READS = frozenset(
         "system_alerts",
         "system_alert_events",
         "health_metric_history",
+        "organization_members",
     }
 )

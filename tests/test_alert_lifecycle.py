@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from genome import monitoring
+from genome.errors import GenomeError
 from genome.jobs import ValidateInputs, ValidateOutputs
 from genome.service import Genome
 from genome.settings import Settings
@@ -225,6 +226,19 @@ def test_every_acknowledgement_and_resolution_is_kept_as_an_event(brand_store):
     acknowledged_at = events.loc[events["kind"] == "acknowledged", "occurred_at"].tolist()
     assert acknowledged_at == [pd.Timestamp(t).tz_localize(None) for t in times]
     assert (resolved["acknowledged_by"], resolved["ack_note"]) == ("ben", "still looking")  # the latest
+
+
+@pytest.mark.parametrize("name", ["system", " System "])
+def test_no_operator_signs_as_the_system(brand_store, name):
+    """Security issue item 3: 'system' is validation's name in the event history (auto_resolved)."""
+    brand_store.validate(["b1"], DAY_1, fixed(breach("warning", 0.15)))
+    alert_id = int(the_alert(brand_store)["id"])
+    with pytest.raises(GenomeError, match='"system" names the changes validation makes'):
+        Genome(brand_store, Settings()).resolve(alert_id, name, "done")
+    assert (the_alert(brand_store)["status"], history(brand_store, alert_id)) == (
+        "open",
+        history(brand_store, alert_id)[:1],
+    )
 
 
 def test_the_systems_resolution_is_an_event_with_its_as_of(brand_store):

@@ -38,8 +38,9 @@ FUNCTIONS = {
     "genome_record_alert_event",
     "genome_refuse_alert_event_change",
 }
-# trigger functions that run as their owner, so no role needs to write the table they append to
-DEFINER_TRIGGERS = {"genome_record_alert_event"}
+# functions that run as their owner: the trigger that appends alert events (no role needs to write that
+# table), and genome_set_alert_status, whose signed-in form checks the caller's role and stamps auth.uid()
+DEFINERS = {"genome_record_alert_event", "genome_set_alert_status"}
 CATALOG_FINGERPRINT = """
 select (select count(*) from pg_class where relnamespace = 'public'::regnamespace),
        (select count(*) from pg_proc where pronamespace = 'public'::regnamespace),
@@ -77,10 +78,10 @@ def test_every_function_lives_in_one_file_named_after_it():
     """One `create or replace function` per function file, named as its file; none in numbered files."""
     for migration in migrations.functions(POSTGRES):
         created = re.findall(r"create (?:or replace )?function public\.(\w+)", migration.text)
-        assert created == [migration.name.removesuffix(".sql")]
+        assert set(created) == {migration.name.removesuffix(".sql")}  # overloads share their file
     assert {m.name.removesuffix(".sql") for m in migrations.functions(POSTGRES)} == FUNCTIONS
     for migration in migrations.numbered(POSTGRES):
-        assert "create function" not in migration.text and "create or replace function" not in migration.text
+        assert not re.search(r"create (or replace )?function public\.", migration.text)
 
 
 def test_a_migration_edited_after_it_was_applied_is_refused(empty_postgres_database, tmp_path):
@@ -122,7 +123,8 @@ def test_a_changed_function_file_is_applied_again_and_keeps_its_grants(empty_pos
 def test_a_new_numbered_file_runs_before_the_function_files_that_need_it(empty_postgres_database, tmp_path):
     directory = Path(shutil.copytree(POSTGRES, tmp_path / "migrations"))
     migrate(empty_postgres_database, directory)
-    (directory / "0002_note.sql").write_text("alter table public.brands add column note text;\n")
+    note = f"{migrations.numbered(directory)[-1].number + 1:04d}_note.sql"
+    (directory / note).write_text("alter table public.brands add column note text;\n")
     function = directory / "functions" / "genome_known_ad_ids.sql"
     function.write_text(  # a sql function's body is checked when it is created: the column must exist
         function.read_text().replace(
@@ -131,9 +133,48 @@ def test_a_new_numbered_file_runs_before_the_function_files_that_need_it(empty_p
         )
     )
     assert migrate(empty_postgres_database, directory) == [
-        "0002_note.sql",
+        note,
         "functions/genome_known_ad_ids.sql",
     ]
+
+
+def test_tenancy_brings_old_alert_names_and_notes_within_the_limits_and_keeps_their_events(
+    empty_postgres_database, tmp_path
+):
+    """A database at the baseline whose alert holds a forged name (an escape) and a 5 MB note gets
+    0002_tenancy: the alert row is cut to the limits with U+FFFD for forbidden characters, the event
+    history keeps what was recorded, and no event is added."""
+    directory = Path(shutil.copytree(POSTGRES, tmp_path / "migrations"))
+    tenancy = (directory / "0002_tenancy.sql").read_text()
+    (directory / "0002_tenancy.sql").unlink()
+    migrate(empty_postgres_database, directory)
+    forged, note = "sys\x1b[2Jtem", "x" * 5_000_000
+    with psycopg.connect(empty_postgres_database, autocommit=True) as connection:
+        connection.execute("insert into public.brands (id, name) values ('b1', 'Brand one')")
+        connection.execute(
+            "insert into public.system_alerts (brand_id, alert_type, severity) values ('b1', 'approval_rate', 'warning')"
+        )
+        connection.execute(  # as authenticated could before 0002
+            "update public.system_alerts set status = 'acknowledged', acknowledged_by = %s,"
+            " acknowledged_at = now(), ack_note = %s",
+            (forged, note),
+        )
+    events = "select kind, actor, char_length(note) from public.system_alert_events order by id"
+    before = query(empty_postgres_database, events)
+    (directory / "0002_tenancy.sql").write_text(tenancy)
+    assert migrate(empty_postgres_database, directory)[0] == "0002_tenancy.sql"
+    alert = query(
+        empty_postgres_database, "select acknowledged_by, char_length(ack_note) from public.system_alerts"
+    )
+    assert alert == [("sys\ufffd[2Jtem", 2000)]
+    assert (
+        query(empty_postgres_database, events)
+        == before
+        == [
+            ("opened", "system", 0),
+            ("acknowledged", forged, 5_000_000),
+        ]
+    )
 
 
 def test_every_table_has_row_level_security_and_policies(postgres_database):
@@ -154,7 +195,7 @@ def test_functions_have_a_fixed_search_path_and_run_as_the_caller(postgres_datab
     )
     assert {name for name, _, _ in rows} == FUNCTIONS
     assert {name for name, _, config in rows if 'search_path=""' not in (config or [])} == set()
-    assert {name for name, definer, _ in rows if definer} == DEFINER_TRIGGERS
+    assert {name for name, definer, _ in rows if definer} == DEFINERS
 
 
 @pytest.mark.parametrize("table", TABLES)
@@ -169,29 +210,16 @@ def test_table_privileges_per_role(postgres_database, table):
     assert (anon, authenticated, service) == (False, table in AUTHENTICATED_READS, True)
 
 
-def test_authenticated_may_change_only_the_alert_status_columns(postgres_database):
-    columns = [
-        "status",
-        "acknowledged_by",
-        "ack_note",
-        "resolved_by",
-        "resolution_note",
-        "message",
-        "severity",
-    ]
-    allowed = query(
+def test_authenticated_may_write_no_column_of_any_table(postgres_database):
+    """Security issue item 3: identity and time columns (acknowledged_by, resolved_at, created_at, ...)
+    are never written by a client; a signed-in user changes an alert only through genome_set_alert_status."""
+    writable = query(
         postgres_database,
-        "select column_name, has_column_privilege('authenticated', 'public.system_alerts', column_name, 'update')"
-        " from unnest(%s::text[]) as column_name",
-        (columns,),
+        "select t, has_any_column_privilege('authenticated', 'public.' || t, 'insert, update')"
+        " from unnest(%s::text[]) as t",
+        (list(TABLES),),
     )
-    assert {name for name, may in allowed if may} == {
-        "status",
-        "acknowledged_by",
-        "ack_note",
-        "resolved_by",
-        "resolution_note",
-    }
+    assert {table for table, may in writable if may} == set()
 
 
 @pytest.mark.parametrize(
@@ -406,7 +434,7 @@ def test_rpc_refresh_validation_and_alert_status(service):
         p_note="on it",
     )
     assert (acknowledged["status"], acknowledged["acknowledged_by"]) == ("acknowledged", "ops")
-    rpc(service, "genome_set_alert_status", p_alert_id=alert_id, p_status="resolved", p_by="ops")
+    rpc(service, "genome_set_alert_status", p_alert_id=alert_id, p_status="resolved", p_by="ops", p_note="")
 
 
 def validate_rpc(
@@ -461,8 +489,9 @@ def test_rpc_validation_is_repeatable_and_an_escalation_reopens_with_its_events(
 @pytest.mark.parametrize(
     ("arguments", "sqlstate"),
     [
-        ({"p_alert_id": 12345, "p_status": "resolved", "p_by": "ops"}, "P0002"),
-        ({"p_alert_id": 1, "p_status": "closed", "p_by": "ops"}, "22023"),
+        ({"p_alert_id": 12345, "p_status": "resolved", "p_by": "ops", "p_note": ""}, "P0002"),
+        ({"p_alert_id": 1, "p_status": "closed", "p_by": "ops", "p_note": ""}, "22023"),
+        ({"p_alert_id": 1, "p_status": "resolved", "p_by": " System ", "p_note": ""}, "22023"),
     ],
 )
 def test_rpc_alert_status_refusals_carry_their_sqlstate(service, arguments, sqlstate):
@@ -483,13 +512,20 @@ def test_a_resolved_alert_cannot_be_changed_again(service):
         p_actions=[action],
     )
     alert_id = service.execute("select id from public.system_alerts").fetchone()[0]
-    rpc(service, "genome_set_alert_status", p_alert_id=alert_id, p_status="resolved", p_by="ops")
+    rpc(service, "genome_set_alert_status", p_alert_id=alert_id, p_status="resolved", p_by="ops", p_note="")
     with pytest.raises(psycopg.Error) as refused:
-        rpc(service, "genome_set_alert_status", p_alert_id=alert_id, p_status="acknowledged", p_by="ops")
+        rpc(
+            service,
+            "genome_set_alert_status",
+            p_alert_id=alert_id,
+            p_status="acknowledged",
+            p_by="ops",
+            p_note="",
+        )
     assert refused.value.sqlstate == "55000"
 
 
-def test_authenticated_reads_scores_and_acknowledges_but_cannot_read_ads(service):
+def test_an_operator_reads_scores_and_acknowledges_but_cannot_read_ads(service):
     rpc(service, "genome_import_ads", p_ads=ADS)
     action = {"action": "open", "brand_id": "b1", "alert_type": "approval_rate", "severity": "warning"}
     rpc(
@@ -500,13 +536,21 @@ def test_authenticated_reads_scores_and_acknowledges_but_cannot_read_ads(service
         p_metrics=[],
         p_actions=[action],
     )
+    operator = "00000000-0000-0000-0000-00000000000a"
+    service.execute("update public.brands set organization_id = 'o1'")
+    service.execute(
+        "insert into public.organization_members (organization_id, user_id, role) values ('o1', %s, 'operator')",
+        (operator,),
+    )
+    claims = json.dumps({"sub": operator, "role": "authenticated"})
     with service.transaction():
         service.execute("set local role authenticated")
+        service.execute("select set_config('request.jwt.claims', %s, true)", (claims,))
         alert_id = service.execute("select id from public.system_alerts").fetchone()[0]
         changed = service.execute(
-            "select public.genome_set_alert_status(%s, 'acknowledged', 'marketer', '')", (alert_id,)
+            "select public.genome_set_alert_status(%s, 'acknowledged', '')", (alert_id,)
         ).fetchone()[0]
-    assert changed["status"] == "acknowledged"
+    assert (changed["status"], changed["acknowledged_by"]) == ("acknowledged", operator)
     with pytest.raises(psycopg.errors.InsufficientPrivilege), service.transaction():
         service.execute("set local role authenticated")
         service.execute("select count(*) from public.generated_ads")

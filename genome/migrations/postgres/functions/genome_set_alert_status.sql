@@ -1,14 +1,29 @@
--- genome_set_alert_status(p_alert_id bigint, p_status text, p_by text, p_note text default '',
---                         p_at timestamptz default null) returns jsonb
--- p_status 'acknowledged' or 'resolved', from open or acknowledged -> the updated system_alerts row.
--- P0002 if there is no such alert, 55000 if it is already resolved, 22023 for a bad status or no p_by.
--- Called by: genome/store/postgres.py PostgresStore.set_alert_status, supabase_requests.set_alert_status_call.
--- SECURITY INVOKER, search_path ''; execute for service_role and authenticated (the row level
--- security policy authenticated_alert_status and its column grants bound what authenticated may do).
+-- genome_set_alert_status: the one way to acknowledge or resolve an alert, in two forms.
+--
+-- genome_set_alert_status(p_alert_id bigint, p_status text, p_by text, p_note text,
+--                         p_at timestamptz default null)
+--   returns jsonb — the service role's form (the CLI and the dashboard, which name the signed-in
+--   operator): p_status 'acknowledged' or 'resolved', from open or acknowledged -> the updated
+--   system_alerts row. P0002 if there is no such alert, 55000 if it is already resolved, 22023 for a
+--   bad status, no p_by or p_by 'system' (the name of validation's own changes). Called by:
+--   genome/store/postgres.py PostgresStore.set_alert_status, supabase_requests.set_alert_status_call.
+--   SECURITY INVOKER; execute for service_role only.
+--
+-- genome_set_alert_status(p_alert_id bigint, p_status text, p_note text default '') returns jsonb —
+--   a signed-in user's form (`authenticated`, through PostgREST): the change is stamped with
+--   auth.uid() and now(), whatever the client holds. 42501 when the caller is not signed in or is a
+--   viewer of the alert's organization; P0002 when the alert is not in one of the caller's
+--   organizations. SECURITY DEFINER (authenticated may not write system_alerts), so it checks the
+--   caller's role itself and then calls the service role's form; execute for authenticated only.
+--
+-- p_note has no default in the service role's form, so three arguments always mean the signed-in
+-- form. Both: search_path ''. Names and notes are bounded by the table's checks (0002_tenancy.sql).
 -- Applied by `migrate` after the numbered files, again whenever this file changes.
 
+drop function if exists public.genome_set_alert_status(bigint, text, text, text, timestamptz);
+
 create or replace function public.genome_set_alert_status(
-    p_alert_id bigint, p_status text, p_by text, p_note text default '', p_at timestamptz default null
+    p_alert_id bigint, p_status text, p_by text, p_note text, p_at timestamptz default null
 ) returns jsonb
 language plpgsql volatile security invoker
 set search_path = ''
@@ -23,6 +38,10 @@ begin
     end if;
     if coalesce(btrim(p_by), '') = '' then
         raise exception using errcode = '22023', message = 'say who changes the alert';
+    end if;
+    if lower(btrim(p_by)) = 'system' then
+        raise exception using errcode = '22023',
+            message = '"system" names the changes validation makes: give the operator''s own name';
     end if;
     select s.status into v_current from public.system_alerts s where s.id = p_alert_id for update;
     if not found then
@@ -48,6 +67,36 @@ begin
 end
 $$;
 
+create or replace function public.genome_set_alert_status(
+    p_alert_id bigint, p_status text, p_note text default ''
+) returns jsonb
+language plpgsql volatile security definer
+set search_path = ''
+as $$
+declare
+    v_user uuid := auth.uid();
+    v_role text;
+begin
+    if v_user is null then
+        raise exception using errcode = '42501', message = 'sign in to acknowledge or resolve alerts';
+    end if;
+    select m.role into v_role
+      from public.system_alerts a
+      join public.brands b on b.id = a.brand_id
+      join public.organization_members m on m.organization_id = b.organization_id and m.user_id = v_user
+     where a.id = p_alert_id;
+    if not found then
+        raise exception using errcode = 'P0002', message = format('no alert %s', p_alert_id);
+    end if;
+    if v_role not in ('operator', 'admin') then
+        raise exception using errcode = '42501',
+            message = 'a viewer cannot acknowledge or resolve alerts: ask an admin of your organization to make you an operator';
+    end if;
+    return public.genome_set_alert_status(p_alert_id, p_status, v_user::text, p_note, now());
+end
+$$;
+
 revoke all on function public.genome_set_alert_status(bigint, text, text, text, timestamptz) from public, anon, authenticated;
 grant execute on function public.genome_set_alert_status(bigint, text, text, text, timestamptz) to service_role;
-grant execute on function public.genome_set_alert_status(bigint, text, text, text, timestamptz) to authenticated;
+revoke all on function public.genome_set_alert_status(bigint, text, text) from public, anon, service_role;
+grant execute on function public.genome_set_alert_status(bigint, text, text) to authenticated;
