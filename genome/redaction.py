@@ -28,8 +28,17 @@ SECRET_QUERY_PARAMETERS = frozenset(
 )
 WEB_SCHEMES = frozenset({"http", "https"})
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
-# user:password@ up to the last @ before the path, query or fragment: a password may hold / or @
-_USERINFO = re.compile(r"^(?P<user>[^:/?#@]*):(?P<password>[^?#]*)@(?=[^@/?#]*(?:[/?#]|$))")
+_USER = re.compile("[/?#]")  # a user name never holds these; a password may hold anything
+
+
+def _userinfo(rest: str) -> tuple[str, str | None, str]:
+    """(user, password or None, the rest after `@`): the password of `user:password@` runs to the
+    last @, so one holding / ? # or @ is still found (libpq accepts them); no password: ("", None, rest)."""
+    head, at, tail = rest.rpartition("@")
+    user, colon, password = head.partition(":")
+    if at and colon and not _USER.search(user):
+        return user, password, tail
+    return "", None, rest
 
 
 def is_url(text: str) -> bool:
@@ -45,9 +54,11 @@ def redact_url(url: str) -> str:
     scheme, rest = match.group(1), url.strip()[match.end() :]
     if scheme.lower() in WEB_SCHEMES:  # the origin only: a webhook's token is its path
         return f"{scheme}://{re.split('[/?#]', rest, maxsplit=1)[0].rpartition('@')[2]}"
+    user, password, rest = _userinfo(rest)
     rest, fragment_sep, _fragment = rest.partition("#")
     rest, query_sep, query = rest.partition("?")
-    rest = _USERINFO.sub(rf"\g<user>:{MASK}@", rest, count=1)
+    if password is not None:
+        rest = f"{user}:{MASK}@{rest}"
     pairs = parse_qsl(query, keep_blank_values=True)
     if any(name.lower() in SECRET_QUERY_PARAMETERS for name, _ in pairs):
         query = urlencode(
@@ -62,10 +73,9 @@ def url_secrets(url: str) -> list[str]:
     match = _SCHEME.match(url.strip())
     if match is None:
         return [url] if url else []
-    rest = url.strip()[match.end() :].partition("#")[0]
-    rest, _, query = rest.partition("?")
-    found = _USERINFO.match(rest)
-    secrets = [found.group("password")] if found else []
+    _user, password, rest = _userinfo(url.strip()[match.end() :])
+    rest, _, query = rest.partition("#")[0].partition("?")
+    secrets = [password] if password else []
     secrets += [
         v for n, v in parse_qsl(query, keep_blank_values=True) if n.lower() in SECRET_QUERY_PARAMETERS
     ]

@@ -205,7 +205,24 @@ def test_the_cli_never_prints_the_password_of_an_unreachable_postgres(args, caps
 MALFORMED = {
     "unbalanced-bracket": f"postgresql://genome:{PASSWORD}@[127.0.0.1/genome",
     "port-not-a-number": f"postgresql://genome:{PASSWORD}@db:port/genome",
+    # urllib reads what precedes / or ? as a port and quotes it in its error: here the password's start
+    "slash-in-password": f"postgresql://genome:{PASSWORD}/x@db.example.com:5432/genome",
+    "question-mark-in-password": f"postgresql://genome:{PASSWORD}?x@db/genome",
 }
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql://genome:{PASSWORD}/x@db/genome",
+        f"postgresql://genome:{PASSWORD}?x@db/genome",
+        f"postgresql://genome:{PASSWORD}#x@db/genome",
+        f"postgresql://genome:a@{PASSWORD}@db/genome",
+    ],
+)
+def test_a_password_holding_url_delimiters_is_still_redacted(url):
+    shown = redact_url(url)
+    assert PASSWORD not in shown and shown.startswith("postgresql://genome:***@db/genome")
 
 
 @pytest.mark.parametrize(

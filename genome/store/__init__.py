@@ -18,8 +18,11 @@ def parse_database_url(url: str) -> SplitResult:
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 (parses the port: a malformed one raises here, not deep in a driver)
-    except ValueError as error:
-        raise GenomeError(f"the database URL {redact_url(url)} is malformed: {error}") from None
+    except ValueError:  # urllib's reason quotes what it took for a port, which may be the password
+        raise GenomeError(
+            f"the database URL {redact_url(url)} is malformed: check the port, the brackets around an IPv6"
+            " host, and percent-encode / ? # @ : in the user name or password"
+        ) from None
     return parts
 
 
