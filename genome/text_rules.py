@@ -16,18 +16,22 @@ _CONTROL: Final = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # C0 but tab and line b
 _LINE_BREAKS: Final = "\t\n\r"
 _BIDI: Final = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _ZERO_WIDTH: Final = "\u200b-\u200d\u2060\ufeff"
+#: invisible or line-breaking characters a reader cannot see: soft hyphen, Mongolian vowel separator,
+#: line and paragraph separators, invisible operators, tag characters (which can smuggle hidden text)
+_INVISIBLE: Final = "\u00ad\u180e\u2028\u2029\u2061-\u2064\U000e0000-\U000e007f"
 _SURROGATE: Final = "\ud800-\udfff"
 
 #: regex (for `re` and pandas `str.contains`) of what an id, name or element value may not hold;
 #: surrogates are left out because pandas' UTF-8 strings cannot hold them (`forbidden_reason` adds them)
-FORBIDDEN_IN_TEXT: Final = f"[{_CONTROL}{_LINE_BREAKS}{_BIDI}{_ZERO_WIDTH}]"
+FORBIDDEN_IN_TEXT: Final = f"[{_CONTROL}{_LINE_BREAKS}{_BIDI}{_ZERO_WIDTH}{_INVISIBLE}]"
 #: the same for free text such as notes, where tabs and line breaks are allowed
-FORBIDDEN_IN_NOTE: Final = f"[{_CONTROL}{_BIDI}{_ZERO_WIDTH}]"
+FORBIDDEN_IN_NOTE: Final = f"[{_CONTROL}{_BIDI}{_ZERO_WIDTH}{_INVISIBLE}]"
 
 _KINDS: Final = (
     (re.compile(f"[{_CONTROL}{_LINE_BREAKS}]"), "a control character or line break"),
     (re.compile(f"[{_BIDI}]"), "a bidirectional override"),
     (re.compile(f"[{_ZERO_WIDTH}]"), "a zero-width character"),
+    (re.compile(f"[{_INVISIBLE}]"), "an invisible character or separator"),
     (re.compile(f"[{_SURROGATE}]"), "invalid Unicode"),
 )
 _TEXT: Final = re.compile(f"{FORBIDDEN_IN_TEXT}|[{_SURROGATE}]")

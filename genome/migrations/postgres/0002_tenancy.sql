@@ -90,8 +90,8 @@ $$;
 do $$
 declare
     -- genome/text_rules.py FORBIDDEN_IN_TEXT and FORBIDDEN_IN_NOTE (no NUL: Postgres text cannot hold one)
-    name_chars constant text := '[\u0001-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u200b-\u200d\u2060\ufeff]';
-    note_chars constant text := '[\u0001-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u200b-\u200d\u2060\ufeff]';
+    name_chars constant text := '[\u0001-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u200b-\u200d\u2060\ufeff\u00ad\u180e\u2028\u2029\u2061-\u2064\U000e0000-\U000e007f]';
+    note_chars constant text := '[\u0001-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u200b-\u200d\u2060\ufeff\u00ad\u180e\u2028\u2029\u2061-\u2064\U000e0000-\U000e007f]';
     max_name constant integer := 100;  -- MAX_NAME_LENGTH
     max_note constant integer := 2000;  -- MAX_NOTE_LENGTH
 begin
