@@ -250,7 +250,6 @@ def label_rule(settings: Settings) -> str:
 
 
 LEVEL_RULES: dict[int, str] = coldstart.LEVEL_RULES
-EXPLORATION_RULE: str = coldstart.EXPLORATION_RULE
 
 
 def new_seed() -> int:

@@ -51,7 +51,7 @@ def run_job(label: str, action: Callable, notice_key: str, done: Callable[[dict]
             summary = ws.write(action)
         except GenomeError as exc:
             status.update(label=f"{label} failed", state="error")
-            st.session_state[notice_key] = ("error", f"{label} failed: {exc}", None)
+            st.session_state[notice_key] = ("error", f"{label} failed: {md(exc)}", None)
         else:
             status.update(label=f"{label}: done", state="complete")
             summary = summary if isinstance(summary, Mapping) else {"result": summary}

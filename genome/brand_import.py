@@ -10,7 +10,7 @@ column, reason). What a file means:
 - a blank cell sets the default: the brand id as the name, no organization, sharing off;
 - sharing is on/off, true/false, yes/no or 1/0, in any case.
 
-`brand_text` is the same rule for one argument of `Genome.set_brand`.
+`genome.text_rules.checked_text` is the same rule for one argument of `Genome.set_brand`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from genome.errors import GenomeError
 from genome.problems import Problems
 from genome.text_rules import FORBIDDEN_IN_TEXT, forbidden_reason
 from genome.validation import MAX_ID_LENGTH, CsvSource
@@ -55,21 +54,6 @@ def validate_brands(source: CsvSource) -> pd.DataFrame:
     cleaned["cross_brand_sharing"] = _sharing(raw, problems) if "cross_brand_sharing" in raw.columns else None
     problems.raise_if_any()
     return pd.DataFrame(cleaned, index=raw.index).astype(object)
-
-
-def brand_text(value: object, what: str, limit: int, *, required: bool = False) -> str:
-    """One API argument by the rules of the file: text, trimmed, no forbidden character, not too long."""
-    if not isinstance(value, str):
-        raise GenomeError(f"{what} must be text, got {type(value).__name__}")
-    value = value.strip()
-    reason = forbidden_reason(value)
-    if reason is not None:
-        raise GenomeError(f"{what} {reason}")
-    if required and not value:
-        raise GenomeError(f"{what} must not be empty")
-    if len(value) > limit:
-        raise GenomeError(f"{what} is longer than {limit} characters")
-    return value
 
 
 def brands_file(brands: pd.DataFrame) -> str:

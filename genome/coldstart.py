@@ -42,9 +42,6 @@ def exploration_rule(
     )
 
 
-EXPLORATION_RULE = exploration_rule()
-
-
 def _counts(matured_ads: ArrayLike) -> NDArray[np.float64]:
     counts = np.asarray(matured_ads, dtype=np.float64)
     if not np.all(np.isfinite(counts)):

@@ -30,7 +30,7 @@ from genome.monitoring import SYSTEM_ACTOR
 from genome.settings import Settings
 from genome.store import open_store
 from genome.store.base import Store
-from genome.text_rules import forbidden_reason
+from genome.text_rules import checked_text
 from genome.vocabulary import ALERT_STATUS_FILTERS, BRAND_STAT_NAMES
 
 CsvSource = pd.DataFrame | str | Path | IO
@@ -147,13 +147,11 @@ class Genome:
         name="" gives back the id as name; organization_id="" removes the organization. Sharing lets
         other brands' priors learn from this brand's evidence from their next refresh on.
         """
-        brand_id = brand_import.brand_text(
-            brand_id, "brand id", brand_import.LIMITS["brand_id"], required=True
-        )
+        brand_id = checked_text(brand_id, "brand id", brand_import.LIMITS["brand_id"], required=True)
         if name is not None:
-            name = brand_import.brand_text(name, "name", brand_import.LIMITS["name"])
+            name = checked_text(name, "name", brand_import.LIMITS["name"])
         if organization_id is not None:
-            organization_id = brand_import.brand_text(
+            organization_id = checked_text(
                 organization_id, "organization id", brand_import.LIMITS["organization_id"]
             )
         if cross_brand_sharing is not None and not isinstance(cross_brand_sharing, bool | np.bool_):
@@ -318,7 +316,7 @@ class Genome:
 
     def alerts(self, status: str | None = None, brand_id: str | None = None) -> pd.DataFrame:
         if status is not None and status not in ALERT_STATUS_FILTERS:
-            raise GenomeError(f"status must be open, acknowledged, resolved or unresolved, got {status!r}")
+            raise GenomeError(f"status must be one of {', '.join(ALERT_STATUS_FILTERS)}, got {status!r}")
         if brand_id is not None:
             _brand_text(brand_id)
         return self.store.alerts(status=status, brand_id=brand_id)
@@ -341,10 +339,10 @@ class Genome:
     # --- argument guards ----------------------------------------------------------------------------
     def _set_alert(self, alert_id: int, status: str, by: str, note: str) -> dict:
         alert_id = _alert_id(alert_id)
-        by = _text(by, "name", MAX_NAME_LENGTH, required=True)
+        by = checked_text(by, "name", MAX_NAME_LENGTH, required=True)
         if by.lower() == SYSTEM_ACTOR:
             raise GenomeError(f'"{SYSTEM_ACTOR}" names the changes validation makes: give your own name')
-        note = _text(note, "note", MAX_NOTE_LENGTH, required=False, multiline=True)
+        note = checked_text(note, "note", MAX_NOTE_LENGTH, multiline=True)
         return self.store.set_alert_status(alert_id, status, by, note, datetime.now(UTC))
 
     def _brand_scope(self, brand_id: str | None) -> list[str] | None:
@@ -355,8 +353,6 @@ class Genome:
 
     def _require_brand(self, brand_id: str) -> dict[str, int]:
         """The brand's counts (matured ads, approved, rejected); NotFound when there is no such brand."""
-        if not isinstance(brand_id, str) or not brand_id.strip():
-            raise GenomeError(f"brand id must be a non-empty text, got {brand_id!r}")
         stats = self._brand_stats(brand_id)
         if stats is None:
             raise NotFound(f"no brand {brand_id!r} in this workspace; import its ads first")
@@ -433,11 +429,10 @@ def _alert_id(value: object) -> int:
 
 
 def _brand_text(brand_id: object) -> None:
-    if not isinstance(brand_id, str) or not brand_id.strip():
-        raise GenomeError(f"brand id must be a non-empty text, got {brand_id!r}")
-    reason = forbidden_reason(brand_id)
-    if reason is not None:
-        raise GenomeError(f"brand id {reason}")
+    """A brand id argument as imports store ids: refused when it is not text, empty, too long, holds a
+    forbidden character, or starts or ends with spaces (" aurora" would silently be another brand)."""
+    if checked_text(brand_id, "brand id", validation.MAX_ID_LENGTH, required=True) != brand_id:
+        raise GenomeError(f"brand id must not start or end with spaces, got {brand_id!r}")
 
 
 def _iso(value: object) -> object:
@@ -449,19 +444,3 @@ def _seed(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or not 0 <= value < 2**63:
         raise GenomeError(f"seed must be a whole number from 0 to 2**63 − 1, got {value!r}")
     return int(value)
-
-
-def _text(value: object, what: str, limit: int, required: bool, multiline: bool = False) -> str:
-    """`value` stripped, refused when it is not text, holds what genome.text_rules forbids (tabs and line
-    breaks are allowed when `multiline`), is empty but `required`, or is longer than `limit`."""
-    if not isinstance(value, str):
-        raise GenomeError(f"{what} must be text, got {type(value).__name__}")
-    value = value.strip()
-    reason = forbidden_reason(value, multiline=multiline)
-    if reason is not None:
-        raise GenomeError(f"{what} {reason}")
-    if required and not value:
-        raise GenomeError(f"{what} is required")
-    if len(value) > limit:
-        raise GenomeError(f"{what} is longer than {limit} characters")
-    return value

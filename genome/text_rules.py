@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from genome.errors import GenomeError
+
 _CONTROL: Final = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # C0 but tab and line breaks, DEL, C1
 _LINE_BREAKS: Final = "\t\n\r"
 _BIDI: Final = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
@@ -55,3 +57,21 @@ def printable(text: str) -> str:
     """`text` with every character an id, name or value may not hold shown as U+FFFD, so text read
     back from storage (stored before a rule existed) can never add a line or an escape where it is shown."""
     return _TEXT.sub("\N{REPLACEMENT CHARACTER}", text)
+
+
+def checked_text(
+    value: object, what: str, limit: int, *, required: bool = False, multiline: bool = False
+) -> str:
+    """An API text argument stripped, or GenomeError when it is not text, holds what these rules forbid
+    (tabs and line breaks are allowed when `multiline`), is empty but `required`, or exceeds `limit`."""
+    if not isinstance(value, str):
+        raise GenomeError(f"{what} must be text, got {type(value).__name__}")
+    value = value.strip()
+    reason = forbidden_reason(value, multiline=multiline)
+    if reason is not None:
+        raise GenomeError(f"{what} {reason}")
+    if required and not value:
+        raise GenomeError(f"{what} is required")
+    if len(value) > limit:
+        raise GenomeError(f"{what} is longer than {limit:,} characters")
+    return value

@@ -279,7 +279,7 @@ def sqlite_genome(sqlite_url) -> Genome:
     [
         ({"brand_id": 7}, "brand id must be text"),
         ({"brand_id": None}, "brand id must be text"),
-        ({"brand_id": "  "}, "brand id must not be empty"),
+        ({"brand_id": "  "}, "brand id is required"),
         ({"brand_id": "a\nb"}, "brand id holds a control character or line break"),
         ({"brand_id": "b" * (MAX_ID_LENGTH + 1)}, f"brand id is longer than {MAX_ID_LENGTH}"),
         ({"brand_id": "b1", "name": 3}, "name must be text"),

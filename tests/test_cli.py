@@ -264,7 +264,7 @@ def test_import_brands(run, tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("brand", "set", " "), "brand id must not be empty"),
+        (("brand", "set", " "), "brand id is required"),
         (("brand", "set", "b1", "--name", "a\x1b[2Jb"), "name holds a control character"),
         (("import-brands", "/no/such/brands.csv"), "no such file"),
     ],

@@ -296,7 +296,7 @@ def test_rank_templates_takes_files_and_records(workspace, tmp_path):
 @pytest.mark.parametrize(
     ("arguments", "error"),
     [
-        ({"brand_id": ""}, "brand id must be a non-empty text"),
+        ({"brand_id": ""}, "brand id is required"),
         ({"brand_id": "bad\u200bbrand"}, "brand id holds a zero-width character"),
         ({"mode": "best"}, "mode must be smart_select or roll_the_dice"),
         ({"weight": 3}, "weight must be a number from 0 to 1"),

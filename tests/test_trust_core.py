@@ -156,9 +156,9 @@ def test_a_brand_never_seen_with_no_sharing_brand_gets_an_empty_uniform_answer(s
 def test_the_brand_id_of_a_level_0_answer_is_still_validated(sqlite_url, brand_id):
     g = genome.open(sqlite_url, config={})
     try:
-        with pytest.raises(GenomeError, match="brand id must be a non-empty text"):
+        with pytest.raises(GenomeError, match=r"brand id (is required|must be text)"):
             g.recommend(brand_id)
-        with pytest.raises(GenomeError, match="brand id must be a non-empty text"):
+        with pytest.raises(GenomeError, match=r"brand id (is required|must be text)"):
             g.performance_context(brand_id)
     finally:
         g.close()

@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import auth, charts, state, ui
 from genome import monitoring, vocabulary
 from genome.errors import GenomeError
+from genome.service import MAX_NAME_LENGTH, MAX_NOTE_LENGTH
 
 NOTICE = "alerts_notice"
 ALL_BRANDS = "All brands"
@@ -198,13 +199,13 @@ else:
                 "Your name",
                 value=st.session_state.get(state.OPERATOR_KEY, ""),
                 key="alerts_by",
-                max_chars=100,
+                max_chars=MAX_NAME_LENGTH,
             )
         else:
             by = operator.identity
             st.markdown(f"Acting as **{ui.md(by)}** (signed in)")
         note = st.text_area(
-            "Note", key="alerts_note", max_chars=2000, placeholder="What you checked or changed"
+            "Note", key="alerts_note", max_chars=MAX_NOTE_LENGTH, placeholder="What you checked or changed"
         )
         ack_col, resolve_col, _ = st.columns([1, 1, 3])
         acknowledge = ack_col.form_submit_button("Acknowledge")
