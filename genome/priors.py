@@ -128,3 +128,19 @@ def _contributions(evidence: pd.DataFrame, sharing: pd.DataFrame) -> pd.DataFram
         beta_mass=observations * (1.0 + pooled["failures"].to_numpy(float)),
         brands=1.0,
     )
+
+
+def prior_rule(settings: Settings) -> str:
+    """The published rule for cold-start priors with the settings in force (shown beside them)."""
+    cap = (
+        f", then scaled down to at most {settings.prior_max_weight:g} pseudo-observations (α + β), so own"
+        f" evidence of that weight outweighs what a value borrowed (a native ad weighs 1, an imported one"
+        f" {settings.imported_ad_weight:g})"
+        if settings.prior_max_weight
+        else " (no cap on their weight)"
+    )
+    return (
+        "Cold-start priors pool the posteriors of other brands that opted into sharing (same organization"
+        f" first), weighted by observations, then shrink toward uniform: prior = 1 + {settings.prior_shrinkage:g}"
+        f" × (pooled − 1), floored at {settings.prior_floor:g}{cap}."
+    )

@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard import charts, state, ui
 from genome import coldstart
+from genome.priors import prior_rule
 
 PRIOR_SOURCES = {
     "uniform": "Beta(1, 1): nothing to borrow yet.",
@@ -42,19 +43,11 @@ st.dataframe(
 
 st.subheader("Priors in use")
 priors = ws.priors(brand_id)
-settings = ws.settings
+priors_rule = prior_rule(ws.settings)
 brand = ws.brands().set_index("id").loc[brand_id]
 st.caption(
-    f"Cold-start priors pool the posteriors of other brands that opted into sharing (same organization "
-    f"first), weighted by observations, then shrink toward uniform: prior = 1 + {settings.prior_shrinkage:g} × "
-    f"(pooled − 1), floored at {settings.prior_floor:g}"
-    + (
-        f", then scaled down to at most {settings.prior_max_weight:g} pseudo-observations (α + β), so "
-        f"{settings.prior_max_weight:g} own ads of a value outweigh what it borrowed"
-        if settings.prior_max_weight
-        else " (no cap on their weight)"
-    )
-    + f". This brand {'shares' if bool(brand.get('cross_brand_sharing', False)) else 'does not share'} "
+    priors_rule
+    + f" This brand {'shares' if bool(brand.get('cross_brand_sharing', False)) else 'does not share'} "
     "its own data with others. **Borrowed** values have no own ads yet: their numbers are other brands' "
     "results, never this brand's, and they are never labelled Best."
 )
