@@ -94,6 +94,12 @@ def _parser() -> argparse.ArgumentParser:
     ).add_argument("file")
     command("refresh", "recompute rewards and posteriors", brand=False, as_of=True, json_flag=True)
     command("validate", "compute health metrics and update alerts", brand=False, as_of=True, json_flag=True)
+    command(
+        "daily",
+        "the scheduled job: refresh, then validate, every brand, under one lock",
+        as_of=True,
+        json_flag=True,
+    )
     command("posteriors", "posterior summary of a brand", brand=True, json_flag=True)
     command("recommend", "Thompson-sampled element values", brand=True, json_flag=True, seed=True)
     command(
@@ -334,6 +340,7 @@ COMMANDS: dict[str, Callable[[genome.Genome, argparse.Namespace], int]] = {
     "import-performance": lambda g, a: _import_performance(g, a),
     "refresh": lambda g, a: _print(g.refresh(a.brand, a.as_of), a.json),
     "validate": lambda g, a: _print(g.validate(a.brand, a.as_of), a.json),
+    "daily": lambda g, a: _print(g.daily(a.as_of), a.json),
     "posteriors": lambda g, a: _print(g.posteriors(a.brand), a.json),
     "recommend": lambda g, a: _print(g.recommendation(a.brand, a.seed).to_dict(), a.json),
     "score": lambda g, a: _print(g.pre_gen_score(a.brand, _tags(a.tags)), a.json),

@@ -18,6 +18,7 @@ from genome import (
     coldstart,
     context,
     jobs,
+    notifications,
     posteriors,
     priors,
     ranking,
@@ -26,6 +27,7 @@ from genome import (
     validation,
 )
 from genome.errors import GenomeError, NotFound
+from genome.redaction import scrub
 from genome.settings import Settings
 from genome.store import open_store
 from genome.store.base import Store
@@ -96,9 +98,46 @@ class Genome:
         return self.store.refresh(brand_ids, _as_of(as_of), jobs.compute_refresh, self.settings)
 
     def validate(self, brand_id: str | None = None, as_of: date | str | None = None) -> dict:
-        """Compute health metrics and open, update or resolve alerts."""
-        brand_ids = self._brand_scope(brand_id)
-        return self.store.validate(brand_ids, _as_of(as_of), jobs.compute_validation, self.settings)
+        """Compute health metrics and open, update or resolve alerts; then notify the webhook."""
+        brand_ids, started = self._brand_scope(brand_id), datetime.now(UTC)
+        summary = self.store.validate(brand_ids, _as_of(as_of), jobs.compute_validation, self.settings)
+        return {**summary, "notifications": self._notify(summary, started)}
+
+    def daily(self, as_of: date | str | None = None) -> dict:
+        """The scheduled job: refresh, then validation, for every brand, under one job lock (one
+        transaction on SQLite and Postgres); then notify the webhook of the alerts that changed."""
+        started = datetime.now(UTC)
+        summary = self.store.daily(
+            None, _as_of(as_of), jobs.compute_refresh, jobs.compute_validation, self.settings
+        )
+        return {**summary, "notifications": self._notify(summary["validation"], started)}
+
+    def _notify(self, validation: Mapping, started: datetime) -> dict:
+        """POST the alert changes of a committed validation; record the batch as a 'notify' job run.
+        Never raises: a failure is reported in the result and the job history."""
+        url = self.settings.alert_webhook_url
+        if not url:
+            return {"sent": 0, "failed": 0, "errors": []}
+        try:
+            brand_ids, as_of = validation["brand_ids"], date.fromisoformat(str(validation["as_of"]))
+            changes = notifications.alert_changes(
+                self.store.alert_events(), self.store.alerts(), brand_ids, as_of, started
+            )
+            if changes.empty:
+                return {"sent": 0, "failed": 0, "errors": []}
+            if not url.lower().startswith(("http://", "https://")):
+                delivery = notifications.Delivery(
+                    0, len(changes), ("GENOME_ALERT_WEBHOOK_URL is not an http(s) URL",)
+                )
+            else:
+                delivery = notifications.deliver(url, notifications.payloads(changes))
+            result = delivery.summary()
+            summary = {**result, "validation_job_id": validation.get("job_id")}
+            self.store.record_job("notify", brand_ids, summary, delivery.error_text())
+            return result
+        except Exception as error:  # notifications never fail the job that committed
+            reason = scrub(f"notifying the webhook failed: {type(error).__name__}: {error}", url)
+            return {"sent": 0, "failed": 0, "errors": [reason.splitlines()[0] if reason else reason]}
 
     def import_ads(self, source: CsvSource) -> dict:
         """Validate the whole file, then write it in one transaction; raises ValidationError otherwise."""

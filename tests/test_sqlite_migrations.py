@@ -54,12 +54,16 @@ def test_a_file_of_a_newer_version_is_refused(sqlite_url):
         SqliteStore(sqlite_url, Settings())
 
 
+LAST = sqlite.MIGRATIONS[-1].number  # the number of the newest numbered file
+NEXT = LAST + 1
+
+
 def later_migration(monkeypatch: pytest.MonkeyPatch) -> migrations.Migration:
-    """A numbered file after the baseline, as the next SQL change would add one."""
+    """A numbered file after the newest one, as the next SQL change would add one."""
     added = migrations.Migration(
-        "0002_note.sql",
-        "0002_note",
-        2,
+        f"{NEXT:04d}_note.sql",
+        f"{NEXT:04d}_note",
+        NEXT,
         "-- a note per brand\nalter table brands add column note text;\ncreate index brands_note on brands (note);\n",
     )
     monkeypatch.setattr(sqlite, "MIGRATIONS", [*sqlite.MIGRATIONS, added])
@@ -78,20 +82,23 @@ def test_an_existing_file_gets_a_later_migration_on_open_and_keeps_its_rows(sqli
         reopened.close()
     with closing(sqlite3.connect(sqlite_path(sqlite_url))) as connection:
         columns = [row[1] for row in connection.execute("pragma table_info(brands)")]
-    assert columns[-1] == "note" and pragmas(sqlite_url) == (2, APPLICATION_ID)
+    assert columns[-1] == "note" and pragmas(sqlite_url) == (NEXT, APPLICATION_ID)
 
 
 def test_a_failing_migration_leaves_the_file_as_it_was(sqlite_url, monkeypatch):
     SqliteStore(sqlite_url, Settings()).close()
     broken = migrations.Migration(
-        "0002_broken.sql", "0002_broken", 2, "alter table brands add column x text;\nnonsense;\n"
+        f"{NEXT:04d}_broken.sql",
+        f"{NEXT:04d}_broken",
+        NEXT,
+        "alter table brands add column x text;\nnonsense;\n",
     )
     monkeypatch.setattr(sqlite, "MIGRATIONS", [*sqlite.MIGRATIONS, broken])
     with pytest.raises(StoreError):
         SqliteStore(sqlite_url, Settings())
     with closing(sqlite3.connect(sqlite_path(sqlite_url))) as connection:
         columns = [row[1] for row in connection.execute("pragma table_info(brands)")]
-    assert "x" not in columns and pragmas(sqlite_url) == (1, APPLICATION_ID)
+    assert "x" not in columns and pragmas(sqlite_url) == (LAST, APPLICATION_ID)
 
 
 def test_a_read_only_file_opens_when_up_to_date_and_is_refused_when_it_lacks_a_migration(
@@ -109,4 +116,4 @@ def test_a_read_only_file_opens_when_up_to_date_and_is_refused_when_it_lacks_a_m
     later_migration(monkeypatch)
     with pytest.raises(StoreError, match="needs a one-time upgrade, which needs write access"):
         SqliteStore(sqlite_url, Settings())
-    assert pragmas(sqlite_url) == (1, APPLICATION_ID)
+    assert pragmas(sqlite_url) == (LAST, APPLICATION_ID)
