@@ -146,24 +146,22 @@ def _deliver_one(
     deadline: float,
 ) -> str | None:
     """None when delivered, else why not (the last attempt's reason)."""
-    reason = "not attempted: the time for notifications ran out"
-    for attempt in range(RETRIES + 1):
-        remaining = deadline - clock()
-        if remaining <= 0:
-            return reason
+    reason, attempts = "not attempted: the time for notifications ran out", 0
+    while attempts <= RETRIES and deadline - clock() > 0:
+        if attempts:
+            sleep(min(BACKOFF_SECONDS[attempts - 1], max(deadline - clock(), 0)))
+        attempts += 1
         try:
-            status = post(url, body, min(TIMEOUT_SECONDS, remaining))
+            status = post(url, body, max(min(TIMEOUT_SECONDS, deadline - clock()), 0.01))
         except Exception as error:  # any failure of the attempt is reported, never raised
             reason = _failure(error)
-        else:
-            if 200 <= status < 300:
-                return None
-            reason = f"the webhook answered HTTP {status}"
-            if status < 500:
-                return reason  # the request itself is refused: retrying will not help
-        if attempt < RETRIES:
-            sleep(min(BACKOFF_SECONDS[attempt], max(deadline - clock(), 0)))
-    return f"{reason} (after {RETRIES + 1} attempts)"
+            continue
+        if 200 <= status < 300:
+            return None
+        reason = f"the webhook answered HTTP {status}"
+        if status < 500:
+            break  # the request itself is refused: retrying will not help
+    return reason if attempts < 2 else f"{reason} ({attempts} attempts)"
 
 
 def _failure(error: Exception) -> str:
