@@ -112,6 +112,11 @@ class Genome:
         )
         return {**summary, "notifications": self._notify(summary["validation"], started)}
 
+    def daily_status(self, now: datetime | None = None) -> DailyStatus:
+        """When the scheduled `daily` job last ran, and whether it is overdue (see `daily_status`)."""
+        runs = self.store.job_runs(DAILY_LOOKBACK_RUNS)
+        return daily_status(runs, now or datetime.now(UTC), self.settings.daily_expected_hours)
+
     def _notify(self, validation: Mapping, started: datetime) -> dict:
         """POST the alert changes of a committed validation; record the batch as a 'notify' job run.
         Never raises: a failure is reported in the result and the job history."""
@@ -443,6 +448,58 @@ class Genome:
         own_values = own[priors.VALUE_KEY].drop_duplicates().astype(object)
         zero = own_values.assign(brand_id=brand_id, successes=0.0, failures=0.0, observations=0)
         return posteriors.posterior_scores(zero, borrowed[borrowed["element_name"].isin(tracked)])
+
+
+#: how many of the newest job runs are searched for the last daily run (a day holds a handful)
+DAILY_LOOKBACK_RUNS = 500
+SCHEDULE_HINT = "schedule `python -m genome daily` (README, Scheduling)"
+
+
+@dataclass(frozen=True)
+class DailyStatus:
+    """One line about the scheduled job for the Overview page; `overdue` when it needs attention."""
+
+    text: str
+    overdue: bool
+
+
+def daily_status(runs: pd.DataFrame, now: datetime, expected_hours: float) -> DailyStatus:
+    """From the newest job runs: when the last daily run finished and how, and whether the last
+    succeeded one is older than `expected_hours` (or there is none)."""
+    daily = runs.loc[runs["job_type"] == "daily"] if not runs.empty else runs
+    if daily.empty:
+        return DailyStatus(f"The daily job has not run yet: {SCHEDULE_HINT}.", True)
+    newest = daily.sort_values("id").iloc[-1]
+    succeeded = daily.loc[daily["status"] == "succeeded"]
+    last = f"Last daily run: {_when(newest['finished_at'], now)} ({newest['status']})"
+    if succeeded.empty:
+        return DailyStatus(f"{last}; no daily run has succeeded yet: see Data, Job history.", True)
+    age = now - _utc(succeeded.sort_values("id").iloc[-1]["finished_at"])
+    if newest["status"] != "succeeded" or age > timedelta(hours=expected_hours):
+        return DailyStatus(
+            f"{last}. The last successful one was {_hours(age)} ago, and one is expected every"
+            f" {expected_hours:g} hours: check the scheduler and Data, Job history; {SCHEDULE_HINT}.",
+            True,
+        )
+    return DailyStatus(f"{last}.", False)
+
+
+def _utc(value: object) -> datetime:
+    """A stored time as an aware UTC datetime (the stores return naive UTC or aware times)."""
+    at = pd.Timestamp(value)  # type: ignore[arg-type]
+    return (at.tz_localize(UTC) if at.tzinfo is None else at.tz_convert(UTC)).to_pydatetime()
+
+
+def _when(value: object, now: datetime) -> str:
+    at = _utc(value)
+    return f"{at:%Y-%m-%d %H:%M} UTC, {_hours(now - at)} ago"
+
+
+def _hours(age: timedelta) -> str:
+    hours = age.total_seconds() / 3600
+    if hours < 1:
+        return "less than an hour"
+    return f"{hours:,.0f} hours" if hours < 48 else f"{hours / 24:,.0f} days"
 
 
 def _as_of(value: date | str | None) -> date:

@@ -11,13 +11,14 @@ import subprocess
 import sys
 import threading
 from contextlib import closing
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 import pytest
 
 import genome
 from genome import jobs
+from genome.service import daily_status
 from genome.settings import Settings
 from genome.store import sqlite as sqlite_module
 from genome.store.sqlite import SqliteStore, sqlite_path
@@ -184,3 +185,66 @@ def test_the_sqlite_migration_to_daily_keeps_job_runs_and_score_history_links(tm
     assert runs_after[: len(runs_before)] == runs_before
     assert summary["refresh"]["job_id"] > runs_before[-1][0]
     assert pd.Series([row[1] for row in runs_after]).iloc[-1] == "daily"
+
+
+# --- the Overview page's line about the scheduled job ------------------------------------------------
+NOW = datetime(2026, 3, 2, 12, tzinfo=UTC)
+
+
+def runs(*rows: tuple[str, str, datetime]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"id": i, "job_type": job_type, "status": status, "finished_at": at}
+            for i, (job_type, status, at) in enumerate(rows, 1)
+        ],
+        columns=["id", "job_type", "status", "finished_at"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("history", "overdue", "words"),
+    [
+        (runs(), True, ["has not run yet", "python -m genome daily", "Scheduling"]),
+        (runs(("refresh", "succeeded", NOW)), True, ["has not run yet"]),
+        (
+            runs(("daily", "succeeded", NOW - timedelta(hours=3))),
+            False,
+            ["2026-03-02 09:00 UTC", "3 hours ago", "(succeeded)"],
+        ),
+        (
+            runs(("daily", "succeeded", NOW - timedelta(days=3))),
+            True,
+            ["3 days ago", "expected every 26 hours", "Scheduling"],
+        ),
+        (
+            runs(
+                ("daily", "succeeded", NOW - timedelta(hours=5)),
+                ("daily", "failed", NOW - timedelta(hours=1)),
+            ),
+            True,
+            ["(failed)", "last successful one was 5 hours ago", "Job history"],
+        ),
+        (runs(("daily", "failed", NOW - timedelta(hours=1))), True, ["no daily run has succeeded yet"]),
+    ],
+)
+def test_daily_status_says_when_the_daily_job_last_ran_and_warns_when_overdue(history, overdue, words):
+    status = daily_status(history, NOW, 26)
+    assert status.overdue is overdue
+    for word in words:
+        assert word in status.text
+
+
+def test_the_overview_page_shows_the_last_daily_run_and_warns_when_overdue(sqlite_url, monkeypatch):
+    from tests.test_dashboard_apptest import assert_clean, open_page, page_text
+
+    g = genome.open(sqlite_url, config={})
+    g.load_demo(seed=3, as_of=AS_OF)
+    monkeypatch.setenv("GENOME_DATABASE_URL", sqlite_url)
+    at = open_page("overview")
+    assert_clean(at)
+    assert "The daily job has not run yet" in " ".join(w.value for w in at.warning)
+    g.daily(AS_OF)
+    g.close()
+    at = open_page("overview")
+    assert_clean(at)
+    assert not at.warning and "Last daily run:" in page_text(at) and "(succeeded)" in page_text(at)
