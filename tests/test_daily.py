@@ -248,3 +248,14 @@ def test_the_overview_page_shows_the_last_daily_run_and_warns_when_overdue(sqlit
     at = open_page("overview")
     assert_clean(at)
     assert not at.warning and "Last daily run:" in page_text(at) and "(succeeded)" in page_text(at)
+
+
+def test_daily_without_json_prints_three_lines_for_a_log(sqlite_url):
+    g = genome.open(sqlite_url, config={})
+    g.load_demo(seed=3, as_of=AS_OF)
+    g.close()
+    done = cli(sqlite_url, "daily", "--as-of", AS_OF.isoformat())
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.split(" ")[0] for line in lines] == ["daily", "refresh:", "validation:"]
+    assert f"for {AS_OF.isoformat()}" in lines[0] and "notifications sent 0, failed 0" in lines[2]
