@@ -13,6 +13,7 @@ import threading
 from contextlib import closing
 from datetime import UTC, date, datetime, timedelta
 
+import httpx
 import pandas as pd
 import pytest
 
@@ -21,7 +22,10 @@ from genome import jobs
 from genome.service import daily_status
 from genome.settings import Settings
 from genome.store import sqlite as sqlite_module
+from genome.store import supabase_requests as rq
 from genome.store.sqlite import SqliteStore, sqlite_path
+from genome.store.supabase import SupabaseStore
+from support.postgrest import SECRET, URL, PostgrestOnPostgres
 from tests.conftest import ROOT
 
 AS_OF = date(2026, 3, 1)
@@ -259,3 +263,35 @@ def test_daily_without_json_prints_three_lines_for_a_log(sqlite_url):
     lines = done.stdout.splitlines()
     assert [line.split(" ")[0] for line in lines] == ["daily", "refresh:", "validation:"]
     assert f"for {AS_OF.isoformat()}" in lines[0] and "notifications sent 0, failed 0" in lines[2]
+
+
+# --- Supabase over REST: two calls, each one transaction under the job lock -----------------------------
+def test_a_daily_or_notify_record_over_rest_is_one_rpc_call():
+    started = datetime(2026, 3, 1, 6, 0, tzinfo=UTC)
+    call = rq.job_run_call("notify", ("b1",), started, {"sent": 0, "failed": 1}, "1 of 1 not delivered")
+    assert rq.wire_request(call) == rq.WireRequest(
+        "POST",
+        "/rpc/genome_record_job",
+        (),
+        b'{"p_job_type":"notify","p_brand_ids":["b1"],"p_status":"failed",'
+        b'"p_started_at":"2026-03-01T06:00:00.000000Z","p_summary":{"sent":0,"failed":1},'
+        b'"p_error":"1 of 1 not delivered"}',
+    )
+    assert rq.job_run_call("daily", ("b1",), started, {}, None).args["p_status"] == "succeeded"
+
+
+@pytest.mark.postgres
+def test_daily_over_rest_records_the_refresh_the_validation_and_the_daily_run(postgres_database):
+    server = PostgrestOnPostgres(postgres_database)
+    store = SupabaseStore(URL, SECRET, Settings(), transport=httpx.MockTransport(server))
+    try:
+        g = genome.Genome(store, Settings())
+        g.load_demo(seed=3, as_of=AS_OF)
+        summary = g.daily(AS_OF)
+        runs = g.job_runs(3).set_index("id")
+    finally:
+        store.close()
+        server.close()
+    ids = [summary["refresh"]["job_id"], summary["validation"]["job_id"], summary["job_id"]]
+    assert runs.loc[ids, "job_type"].tolist() == ["refresh", "validate", "daily"]
+    assert runs.loc[summary["job_id"], "summary"]["validation"]["job_id"] == ids[1]
