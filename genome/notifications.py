@@ -15,7 +15,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 
@@ -26,7 +26,12 @@ NOTIFIED_KINDS = ("opened", "escalated", "reopened", "auto_resolved")
 TIMEOUT_SECONDS = 3.0  # one attempt's connect + response
 RETRIES = 2  # after the first attempt, on a timeout, a connection failure or a 5xx
 BACKOFF_SECONDS = (0.5, 1.0)
-BUDGET_SECONDS = 20.0  # all deliveries of one validation; what is left over is reported as not sent
+BUDGET_SECONDS = 20.0
+#: how far the database's clock may lag the caller's when events are matched to a validation
+#: (a validation that changed nothing sends nothing, so a repeat never resends)
+CLOCK_SLACK = timedelta(
+    minutes=1
+)  # all deliveries of one validation; what is left over is reported as not sent
 _VERB = {"opened": "opened", "escalated": "escalated", "reopened": "reopened", "auto_resolved": "resolved"}
 _PERCENT_METRICS = ("approval_rate", "generation_success_rate", "winner_rate", "prediction_accuracy")
 

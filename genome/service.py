@@ -121,12 +121,14 @@ class Genome:
         """POST the alert changes of a committed validation; record the batch as a 'notify' job run.
         Never raises: a failure is reported in the result and the job history."""
         url = self.settings.alert_webhook_url
-        if not url:
+        changed = sum(int(validation.get(f"alerts_{what}", 0)) for what in ("opened", "updated", "resolved"))
+        if not url or not changed:
             return {"sent": 0, "failed": 0, "errors": []}
         try:
             brand_ids, as_of = validation["brand_ids"], date.fromisoformat(str(validation["as_of"]))
+            since = started - notifications.CLOCK_SLACK
             changes = notifications.alert_changes(
-                self.store.alert_events(), self.store.alerts(), brand_ids, as_of, started
+                self.store.alert_events(), self.store.alerts(), brand_ids, as_of, since
             )
             if changes.empty:
                 return {"sent": 0, "failed": 0, "errors": []}

@@ -247,3 +247,12 @@ def test_payload_text_is_escaped_for_slack_and_printable():
     assert "a&amp;b" in payload["text"] and "&lt;script&gt;" in payload["text"]
     assert "\n" not in payload["message"]
     assert payload["event"] == "escalated" and payload["value"] == 0.08 and payload["threshold"] == 0.1
+
+
+def test_a_repeated_validation_changes_nothing_and_sends_nothing(demo, fast_delivery):
+    with webhook(200) as hook:
+        first, _ = validate_later(demo, hook.url)
+        again, runs = validate_later(demo, hook.url)
+    assert first["notifications"]["sent"] > 0 and len(hook.received) == first["notifications"]["sent"]
+    assert again["notifications"] == {"sent": 0, "failed": 0, "errors": []}
+    assert (runs["job_type"] == "notify").sum() == 1
