@@ -95,15 +95,18 @@ def test_a_failed_daily_is_recorded_and_exits_1_with_a_one_line_reason(workspace
         def broken(inputs, settings):
             raise RuntimeError("validation exploded")
 
+        before = g.job_runs(1)["id"].iloc[0]
+        scores_before = g.store.scores()
         with pytest.raises(RuntimeError):
-            g.store.daily(None, AS_OF, jobs.compute_refresh, broken, g.settings)
+            g.store.daily(None, AS_OF + timedelta(days=7), jobs.compute_refresh, broken, g.settings)
         runs = g.job_runs(3)
+        scores_after = g.store.scores()
     finally:
         g.close()
-    newest = runs.iloc[0]
-    assert (newest["job_type"], newest["status"]) == ("daily", "failed")
-    assert "validation exploded" in newest["error"]
-    assert "refresh" not in set(runs["job_type"].iloc[:1])  # the refresh rolled back with it
+    new = runs.loc[runs["id"] > before]
+    assert new[["job_type", "status"]].values.tolist() == [["daily", "failed"]]  # the refresh rolled back
+    assert "validation exploded" in new["error"].iloc[0]
+    pd.testing.assert_frame_equal(scores_after, scores_before)
 
 
 @pytest.fixture
