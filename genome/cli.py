@@ -94,6 +94,12 @@ def _parser() -> argparse.ArgumentParser:
     ).add_argument("file")
     command("refresh", "recompute rewards and posteriors", brand=False, as_of=True, json_flag=True)
     command("validate", "compute health metrics and update alerts", brand=False, as_of=True, json_flag=True)
+    command(
+        "daily",
+        "the scheduled job: refresh, then validate, every brand, under one lock",
+        as_of=True,
+        json_flag=True,
+    )
     command("posteriors", "posterior summary of a brand", brand=True, json_flag=True)
     command("recommend", "Thompson-sampled element values", brand=True, json_flag=True, seed=True)
     command(
@@ -175,6 +181,30 @@ def _print(data: object, as_json: bool) -> int:
             print(_printable(f"{str(key).ljust(width)}  {value}"))
     else:
         print(_printable(str(data)))
+    return 0
+
+
+def _daily(g: genome.Genome, args: argparse.Namespace) -> int:
+    """The daily job; without --json, three lines for a log."""
+    summary = g.daily(args.as_of)
+    if args.json:
+        return _print(summary, True)
+    refresh, validation, sent = summary["refresh"], summary["validation"], summary["notifications"]
+    learned = (
+        "nothing new to learn"
+        if refresh.get("skipped")
+        else f"{refresh['elements_updated']:,} element values updated"
+    )
+    print(
+        f"daily run #{summary['job_id']} for {validation['as_of']} done in {summary['duration_seconds']:,.1f} s"
+    )
+    print(f"refresh: {refresh['rewarded_ads']:,} ads rewarded, {learned}")
+    print(
+        f"validation: {validation['metrics']:,} health metrics; alerts opened {validation['alerts_opened']},"
+        f" updated {validation['alerts_updated']}, resolved {validation['alerts_resolved']};"
+        f" notifications sent {sent['sent']}, failed {sent['failed']}"
+        + (f" ({_printable('; '.join(dict.fromkeys(sent['errors'])))})" if sent["errors"] else "")
+    )
     return 0
 
 
@@ -334,6 +364,7 @@ COMMANDS: dict[str, Callable[[genome.Genome, argparse.Namespace], int]] = {
     "import-performance": lambda g, a: _import_performance(g, a),
     "refresh": lambda g, a: _print(g.refresh(a.brand, a.as_of), a.json),
     "validate": lambda g, a: _print(g.validate(a.brand, a.as_of), a.json),
+    "daily": lambda g, a: _daily(g, a),
     "posteriors": lambda g, a: _print(g.posteriors(a.brand), a.json),
     "recommend": lambda g, a: _print(g.recommendation(a.brand, a.seed).to_dict(), a.json),
     "score": lambda g, a: _print(g.pre_gen_score(a.brand, _tags(a.tags)), a.json),

@@ -18,6 +18,7 @@ from genome import (
     coldstart,
     context,
     jobs,
+    notifications,
     posteriors,
     priors,
     ranking,
@@ -27,6 +28,7 @@ from genome import (
 )
 from genome.errors import GenomeError, NotFound
 from genome.monitoring import SYSTEM_ACTOR
+from genome.redaction import scrub
 from genome.settings import Settings
 from genome.store import open_store
 from genome.store.base import Store
@@ -97,9 +99,53 @@ class Genome:
         return self.store.refresh(brand_ids, _as_of(as_of), jobs.compute_refresh, self.settings)
 
     def validate(self, brand_id: str | None = None, as_of: date | str | None = None) -> dict:
-        """Compute health metrics and open, update or resolve alerts."""
-        brand_ids = self._brand_scope(brand_id)
-        return self.store.validate(brand_ids, _as_of(as_of), jobs.compute_validation, self.settings)
+        """Compute health metrics and open, update or resolve alerts; then notify the webhook."""
+        brand_ids, started = self._brand_scope(brand_id), datetime.now(UTC)
+        summary = self.store.validate(brand_ids, _as_of(as_of), jobs.compute_validation, self.settings)
+        return {**summary, "notifications": self._notify(summary, started)}
+
+    def daily(self, as_of: date | str | None = None) -> dict:
+        """The scheduled job: refresh, then validation, for every brand, under one job lock (one
+        transaction on SQLite and Postgres); then notify the webhook of the alerts that changed."""
+        started = datetime.now(UTC)
+        summary = self.store.daily(
+            None, _as_of(as_of), jobs.compute_refresh, jobs.compute_validation, self.settings
+        )
+        return {**summary, "notifications": self._notify(summary["validation"], started)}
+
+    def daily_status(self, now: datetime | None = None) -> DailyStatus:
+        """When the scheduled `daily` job last ran, and whether it is overdue (see `daily_status`)."""
+        runs = self.store.job_runs(DAILY_LOOKBACK_RUNS)
+        return daily_status(runs, now or datetime.now(UTC), self.settings.daily_expected_hours)
+
+    def _notify(self, validation: Mapping, started: datetime) -> dict:
+        """POST the alert changes of a committed validation; record the batch as a 'notify' job run.
+        Never raises: a failure is reported in the result and the job history."""
+        url = self.settings.alert_webhook_url
+        changed = sum(int(validation.get(f"alerts_{what}", 0)) for what in ("opened", "updated", "resolved"))
+        if not url or not changed:
+            return {"sent": 0, "failed": 0, "errors": []}
+        try:
+            brand_ids, as_of = validation["brand_ids"], date.fromisoformat(str(validation["as_of"]))
+            since = started - notifications.CLOCK_SLACK
+            changes = notifications.alert_changes(
+                self.store.alert_events(), self.store.alerts(), brand_ids, as_of, since
+            )
+            if changes.empty:
+                return {"sent": 0, "failed": 0, "errors": []}
+            if not url.lower().startswith(("http://", "https://")):
+                delivery = notifications.Delivery(
+                    0, len(changes), ("GENOME_ALERT_WEBHOOK_URL is not an http(s) URL",)
+                )
+            else:
+                delivery = notifications.deliver(url, notifications.payloads(changes))
+            result = delivery.summary()
+            summary = {**result, "validation_job_id": validation.get("job_id")}
+            self.store.record_job("notify", brand_ids, summary, delivery.error_text())
+            return result
+        except Exception as error:  # notifications never fail the job that committed
+            reason = scrub(f"notifying the webhook failed: {type(error).__name__}: {error}", url)
+            return {"sent": 0, "failed": 0, "errors": [reason.splitlines()[0] if reason else reason]}
 
     def import_ads(self, source: CsvSource) -> dict:
         """Validate the whole file, then write it in one transaction; raises ValidationError otherwise."""
@@ -403,6 +449,58 @@ class Genome:
         own_values = own[priors.VALUE_KEY].drop_duplicates().astype(object)
         zero = own_values.assign(brand_id=brand_id, successes=0.0, failures=0.0, observations=0)
         return posteriors.posterior_scores(zero, borrowed[borrowed["element_name"].isin(tracked)])
+
+
+#: how many of the newest job runs are searched for the last daily run (a day holds a handful)
+DAILY_LOOKBACK_RUNS = 500
+SCHEDULE_HINT = "schedule `python -m genome daily` (README, Scheduling)"
+
+
+@dataclass(frozen=True)
+class DailyStatus:
+    """One line about the scheduled job for the Overview page; `overdue` when it needs attention."""
+
+    text: str
+    overdue: bool
+
+
+def daily_status(runs: pd.DataFrame, now: datetime, expected_hours: float) -> DailyStatus:
+    """From the newest job runs: when the last daily run finished and how, and whether the last
+    succeeded one is older than `expected_hours` (or there is none)."""
+    daily = runs.loc[runs["job_type"] == "daily"] if not runs.empty else runs
+    if daily.empty:
+        return DailyStatus(f"The daily job has not run yet: {SCHEDULE_HINT}.", True)
+    newest = daily.sort_values("id").iloc[-1]
+    succeeded = daily.loc[daily["status"] == "succeeded"]
+    last = f"Last daily run: {_when(newest['finished_at'], now)} ({newest['status']})"
+    if succeeded.empty:
+        return DailyStatus(f"{last}; no daily run has succeeded yet: see Data, Job history.", True)
+    age = now - _utc(succeeded.sort_values("id").iloc[-1]["finished_at"])
+    if newest["status"] != "succeeded" or age > timedelta(hours=expected_hours):
+        return DailyStatus(
+            f"{last}. The last successful one was {_hours(age)} ago, and one is expected every"
+            f" {expected_hours:g} hours: check the scheduler and Data, Job history; {SCHEDULE_HINT}.",
+            True,
+        )
+    return DailyStatus(f"{last}.", False)
+
+
+def _utc(value: object) -> datetime:
+    """A stored time as an aware UTC datetime (the stores return naive UTC or aware times)."""
+    at = pd.Timestamp(value)  # type: ignore[arg-type]
+    return (at.tz_localize(UTC) if at.tzinfo is None else at.tz_convert(UTC)).to_pydatetime()
+
+
+def _when(value: object, now: datetime) -> str:
+    at = _utc(value)
+    return f"{at:%Y-%m-%d %H:%M} UTC, {_hours(now - at)} ago"
+
+
+def _hours(age: timedelta) -> str:
+    hours = age.total_seconds() / 3600
+    if hours < 1:
+        return "less than an hour"
+    return f"{hours:,.0f} hours" if hours < 48 else f"{hours / 24:,.0f} days"
 
 
 def _as_of(value: date | str | None) -> date:

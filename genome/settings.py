@@ -142,6 +142,17 @@ SETTINGS: tuple[Setting, ...] = (
         "60",
         "Seconds a write waits for a running job (refresh, validation, import) to finish before giving up.",
     ),
+    Setting(
+        "GENOME_ALERT_WEBHOOK_URL",
+        "",
+        "Where alert changes are POSTed as JSON after each validation (a Slack incoming webhook works as is); never shown.",
+        secret=True,
+    ),
+    Setting(
+        "GENOME_DAILY_EXPECTED_HOURS",
+        "26",
+        "Hours after the last `daily` run before the Overview page warns that the scheduled job is overdue.",
+    ),
 )
 
 SETTING_NAMES = frozenset(s.name for s in SETTINGS)
@@ -200,6 +211,8 @@ class Settings:
     )
     db_timeout_seconds: float = 5.0
     job_wait_seconds: float = 60.0
+    alert_webhook_url: str = field(default="", repr=False)  # its path is a token
+    daily_expected_hours: float = 26.0
 
     @classmethod
     def load(cls, mapping: Mapping[str, object] | None = None) -> Settings:
@@ -241,6 +254,8 @@ class Settings:
             },
             db_timeout_seconds=_number(raw, "GENOME_DB_TIMEOUT_SECONDS", low=0.1, high=600),
             job_wait_seconds=_number(raw, "GENOME_JOB_WAIT_SECONDS", low=0.1, high=86_400),
+            alert_webhook_url=str(source.get("GENOME_ALERT_WEBHOOK_URL", "") or "").strip(),
+            daily_expected_hours=_number(raw, "GENOME_DAILY_EXPECTED_HOURS", low=1, high=24 * 366),
         )
 
 

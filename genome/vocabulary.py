@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Final, Literal, get_args
 
-JobType = Literal["refresh", "validate", "import_ads", "import_performance"]
+JobType = Literal["refresh", "validate", "import_ads", "import_performance", "daily", "notify"]
 JOB_TYPES: Final[tuple[JobType, ...]] = get_args(JobType)
 #: succeeded jobs that write what a refresh reads (ads, daily rows, stored scores): a refresh is
 #: skipped only when none of them came after the last refresh of the same inputs

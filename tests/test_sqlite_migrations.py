@@ -54,12 +54,12 @@ def test_a_file_of_a_newer_version_is_refused(sqlite_url):
         SqliteStore(sqlite_url, Settings())
 
 
-LAST = sqlite.MIGRATIONS[-1].number
+LAST = sqlite.MIGRATIONS[-1].number  # the number of the newest numbered file
 NEXT = LAST + 1
 
 
 def later_migration(monkeypatch: pytest.MonkeyPatch) -> migrations.Migration:
-    """A numbered file after the baseline, as the next SQL change would add one."""
+    """A numbered file after the newest one, as the next SQL change would add one."""
     added = migrations.Migration(
         f"{NEXT:04d}_note.sql",
         f"{NEXT:04d}_note",

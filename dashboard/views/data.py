@@ -145,6 +145,13 @@ if refresh_col.button("Refresh all brands", key="data_refresh", help="Learn from
 
 st.subheader("Job history")
 jobs = ws.job_runs()
+notify_runs = jobs.loc[jobs["job_type"] == "notify"] if not jobs.empty else jobs
+if not notify_runs.empty and notify_runs.iloc[0]["status"] == "failed":
+    st.warning(
+        f"The last alert notifications were not all delivered: {ui.md(str(notify_runs.iloc[0]['error']))}."
+        " The alerts themselves are saved (Alerts page); check the receiving service and"
+        " GENOME_ALERT_WEBHOOK_URL (README, Notifications)."
+    )
 if jobs.empty:
     st.caption("No jobs have run yet.")
 else:

@@ -17,6 +17,9 @@ st.caption(
 )
 ui.show_notice(NOTICE)
 
+daily = ws.genome.daily_status()  # one read of the newest job runs
+(st.warning if daily.overdue else st.caption)(ui.md(daily.text))
+
 overview = ws.overview()
 if overview.empty:
     ui.empty_workspace("overview")

@@ -15,6 +15,7 @@ import pandas as pd
 
 from genome.jobs import RefreshOutputs, ValidateOutputs
 from genome.settings import Settings
+from genome.vocabulary import JobType
 
 
 class Store(Protocol):
@@ -68,6 +69,22 @@ class Store(Protocol):
         """Run one validation transaction (`compute(inputs, settings)`, or `compute(inputs)`
         without settings); returns the job summary (alerts opened / updated / resolved, metrics,
         job_id)."""
+
+    def daily(
+        self,
+        brand_ids: Sequence[str] | None,
+        as_of: date,
+        refresh: Callable[..., RefreshOutputs],
+        validate: Callable[..., ValidateOutputs],
+        settings: Settings | None = None,
+    ) -> dict:
+        """A refresh then a validation under one job lock (SQLite, Postgres: one transaction; REST: two
+        calls); returns {"refresh": summary, "validation": summary, "job_id"} of the 'daily' run."""
+
+    def record_job(
+        self, job_type: JobType, brand_ids: Sequence[str], summary: dict, error: str | None = None
+    ) -> int:
+        """Record a run that wrote nothing else (a notification batch); failed when `error`."""
 
     # --- reads ------------------------------------------------------------------------------------
     def ad_aggregates(self, brand_ids: Sequence[str] | None, as_of: date) -> pd.DataFrame: ...

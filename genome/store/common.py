@@ -29,9 +29,17 @@ Connection = TypeVar("Connection")
 MAX_ERROR_LENGTH = 2000
 #: a refresh summary's id of the newest write job when it checked (see `unchanged_refresh`)
 LAST_WRITE_KEY = "last_write_job_id"
-#: settings that only say where the data lives: not refresh inputs
+#: settings that only say where the data lives or where news goes: not refresh inputs
 _LOCATION_SETTINGS = frozenset(
-    {"database_url", "supabase_url", "supabase_secret_key", "db_timeout_seconds", "job_wait_seconds"}
+    {
+        "database_url",
+        "supabase_url",
+        "supabase_secret_key",
+        "db_timeout_seconds",
+        "job_wait_seconds",
+        "alert_webhook_url",
+        "daily_expected_hours",
+    }
 )
 # How long one statement of a job may run on a remote server: a job's one write call grows with the
 # data (about 9 s at 1M daily rows on Postgres), and giving up early would report a failure for a
@@ -233,6 +241,12 @@ class JobFlow(Generic[Connection]):
     def _record_failed_job(self, run: JobRun, error: str) -> None:
         raise NotImplementedError
 
+    def _record_job_run(
+        self, connection: Connection, run: JobRun, summary: dict, error: str | None = None
+    ) -> int:
+        """Record a run of `run.job_type` with `summary`, succeeded or (with `error`) failed; its id."""
+        raise NotImplementedError
+
     def _failure_is_recordable(self, error: Exception) -> bool:
         """False when recording would fail the way the job did (e.g. waiting for the same lock)."""
         return True
@@ -256,7 +270,11 @@ class JobFlow(Generic[Connection]):
     ) -> dict:
         """Recompute and apply; or, when nothing it reads changed since the last refresh (only with
         `settings`, which the fingerprint covers), record a skipped run with that refresh's results."""
+        return self._run_job("refresh", brand_ids, as_of, self._refresh_body(as_of, compute, settings))
 
+    def _refresh_body(
+        self, as_of: date, compute: Callable[..., RefreshOutputs], settings: Settings | None
+    ) -> JobBody:
         def body(connection: Connection, run: JobRun, brands: pd.DataFrame | None) -> dict:
             assert brands is not None
             fingerprint = (
@@ -282,7 +300,7 @@ class JobFlow(Generic[Connection]):
             outputs = dataclasses.replace(outputs, summary={**outputs.summary, **marks})
             return self._write_refresh(connection, run, outputs)
 
-        return self._run_job("refresh", brand_ids, as_of, body)
+        return body
 
     def validate(
         self,
@@ -291,6 +309,11 @@ class JobFlow(Generic[Connection]):
         compute: Callable[..., ValidateOutputs],
         settings: Settings | None = None,
     ) -> dict:
+        return self._run_job("validate", brand_ids, as_of, self._validate_body(as_of, compute, settings))
+
+    def _validate_body(
+        self, as_of: date, compute: Callable[..., ValidateOutputs], settings: Settings | None
+    ) -> JobBody:
         def body(connection: Connection, run: JobRun, _brands: pd.DataFrame | None) -> dict:
             alerts = self._read_unresolved_alerts(connection, run)
             inputs = ValidateInputs(
@@ -301,7 +324,41 @@ class JobFlow(Generic[Connection]):
             )
             return self._write_validation(connection, run, _call(compute, inputs, settings))
 
-        return self._run_job("validate", brand_ids, as_of, body)
+        return body
+
+    def daily(
+        self,
+        brand_ids: Sequence[str] | None,
+        as_of: date,
+        refresh: Callable[..., RefreshOutputs],
+        validate: Callable[..., ValidateOutputs],
+        settings: Settings | None = None,
+    ) -> dict:
+        """A refresh, then a validation, in one job scope (one transaction under the job lock on
+        SQLite and Postgres, so no other job runs between them; two calls over REST). Each records its
+        own run; the 'daily' run records both summaries."""
+        refresh_body = self._refresh_body(as_of, refresh, settings)
+        validate_body = self._validate_body(as_of, validate, settings)
+
+        def body(connection: Connection, run: JobRun, brands: pd.DataFrame | None) -> dict:
+            summary = {
+                "refresh": refresh_body(connection, dataclasses.replace(run, job_type="refresh"), brands),
+                "validation": validate_body(
+                    connection, dataclasses.replace(run, job_type="validate"), brands
+                ),
+            }
+            return {**summary, "job_id": self._record_job_run(connection, run, summary)}
+
+        return self._run_job("daily", brand_ids, as_of, body)
+
+    def record_job(
+        self, job_type: JobType, brand_ids: Sequence[str], summary: dict, error: str | None = None
+    ) -> int:
+        """Record a run of `job_type` that wrote nothing else (a notification batch): succeeded, or
+        failed with `error`. Its id."""
+        run = JobRun(job_type, utc_now(), tuple(brand_ids))
+        with self._job_scope() as connection:
+            return self._record_job_run(connection, run, summary, error)
 
     # --- the flow ----------------------------------------------------------------------------------
     def _run_job(

@@ -181,6 +181,22 @@ class PostgresStore(JobFlow[psycopg.Connection]):
             (list(run.brand_ids), run.started, dumps(summary)),
         )
 
+    def _record_job_run(
+        self, connection: psycopg.Connection, run: JobRun, summary: dict, error: str | None = None
+    ) -> int:
+        return self._call(
+            connection,
+            "select public.genome_record_job(%s, %s::text[], %s, %s, %s::jsonb, %s)",
+            (
+                run.job_type,
+                list(run.brand_ids),
+                "failed" if error else "succeeded",
+                run.started,
+                dumps(summary),
+                error,
+            ),
+        )
+
     def _record_failed_job(self, run: JobRun, error: str) -> None:
         """On the connection's autocommit, outside the job lock."""
         self._call(

@@ -366,6 +366,14 @@ class SqliteStore(JobFlow[sqlite3.Connection]):
                 connection, run.job_type, run.brand_ids, "failed", run.started, summary, error
             )
 
+    def _record_job_run(
+        self, connection: sqlite3.Connection, run: JobRun, summary: dict, error: str | None = None
+    ) -> int:
+        status = "failed" if error else "succeeded"
+        return sqlite_writes.record_job(
+            connection, run.job_type, run.brand_ids, status, run.started, summary, error
+        )
+
     def _failure_is_recordable(self, error: Exception) -> bool:
         """Not when the job failed waiting for the write lock: the record would wait (and fail) the same
         way, doubling the wait; the error already says what happened."""

@@ -263,6 +263,12 @@ class SupabaseStore(common.JobFlow[None]):
         call = rq.skipped_refresh_call(run.brand_ids, summary, run.started)
         return self._call(call, "recording a skipped refresh")  # type: ignore[return-value]
 
+    def _record_job_run(self, _connection: None, run: JobRun, summary: dict, error: str | None = None) -> int:
+        call = rq.job_run_call(
+            run.job_type, run.brand_ids, run.started, summary, error and self._redact(error)
+        )
+        return self._call(call, f"recording a {run.job_type} run")  # type: ignore[return-value]
+
     def _record_failed_job(self, run: JobRun, error: str) -> None:
         """Best effort, after the fact: the job's own error is the one raised."""
         brand_ids = run.brand_ids if run.as_of is not None else None

@@ -379,6 +379,19 @@ def record_failed_job_call(
     return _record_job_call(job_type, brand_ids, "failed", started_at, summary, error)
 
 
+def job_run_call(
+    job_type: JobType,
+    brand_ids: Sequence[str],
+    started_at: datetime,
+    summary: Mapping[str, object],
+    error: str | None,
+) -> RpcCall:
+    """The record of a run that wrote nothing else (a daily run's, a notification batch's):
+    succeeded, or failed with `error`."""
+    status = "failed" if error else "succeeded"
+    return _record_job_call(job_type, brand_ids, status, started_at, json_safe(summary), error)
+
+
 def skipped_refresh_call(
     brand_ids: Sequence[str], summary: Mapping[str, object], started_at: datetime
 ) -> RpcCall:
