@@ -453,7 +453,7 @@ class Genome:
 
 #: how many of the newest job runs are searched for the last daily run (a day holds a handful)
 DAILY_LOOKBACK_RUNS = 500
-SCHEDULE_HINT = "schedule `python -m genome daily` (README, Scheduling)"
+SCHEDULE_HINT = 'schedule "python -m genome daily" (README, Scheduling)'
 
 
 @dataclass(frozen=True)
