@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, is_dataclass
@@ -21,7 +20,7 @@ from genome import ranking, validation
 from genome.brand_import import sharing_word
 from genome.errors import GenomeError
 from genome.settings import Settings, SettingsError
-from genome.text_rules import FORBIDDEN_IN_NOTE
+from genome.text_rules import printable
 from genome.vocabulary import ALERT_STATUS_FILTERS
 
 SET_BRAND_HELP = "create or change a brand: name, organization, cross-brand sharing"
@@ -30,9 +29,6 @@ SET_BRAND_RULES = (
     " off). Sharing on lets other brands' priors learn from this brand's evidence (its own organization"
     " first) from their next refresh on."
 )
-#: what printed text may not carry: genome.text_rules' rule for free text, and carriage returns
-#: (which would let a value overwrite the line it is on)
-_UNPRINTABLE = re.compile(f"{FORBIDDEN_IN_NOTE}|\r")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -209,10 +205,8 @@ def _daily(g: genome.Genome, args: argparse.Namespace) -> int:
 
 
 def _printable(text: str) -> str:
-    """`text` with control characters (but line feeds and tabs), bidirectional overrides and zero-width
-    characters shown as U+FFFD: stored data is printed as it is, but must not drive the terminal
-    (escape sequences, C1 controls) or reorder what a reader sees."""
-    return _UNPRINTABLE.sub("\N{REPLACEMENT CHARACTER}", text)
+    """Stored data as printed: it must not drive the terminal or reorder what a reader sees."""
+    return printable(text, multiline=True)
 
 
 def _migrate(args: argparse.Namespace) -> int:

@@ -53,10 +53,16 @@ def forbidden_reason(text: str, *, multiline: bool = False) -> str | None:
     return f"holds {kind} (U+{ord(character):04X})"
 
 
-def printable(text: str) -> str:
+#: what multiline output may not carry: the notes' rule, and carriage returns (which would let text
+#: overwrite the line it is on in a terminal)
+_SHOWN_MULTILINE: Final = re.compile(f"{FORBIDDEN_IN_NOTE}|[\r{_SURROGATE}]")
+
+
+def printable(text: str, *, multiline: bool = False) -> str:
     """`text` with every character an id, name or value may not hold shown as U+FFFD, so text read
-    back from storage (stored before a rule existed) can never add a line or an escape where it is shown."""
-    return _TEXT.sub("\N{REPLACEMENT CHARACTER}", text)
+    back from storage (stored before a rule existed) can never add a line or an escape where it is shown.
+    `multiline` keeps tabs and line feeds (tables, notes in a terminal) but not carriage returns."""
+    return (_SHOWN_MULTILINE if multiline else _TEXT).sub("\N{REPLACEMENT CHARACTER}", text)
 
 
 def checked_text(
