@@ -16,6 +16,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -71,30 +73,24 @@ def wait_healthy(base: str, server: subprocess.Popen) -> None:
     raise RuntimeError(f"streamlit did not become healthy within {START_TIMEOUT_S} s")
 
 
-@pytest.fixture(scope="module")
-def demo_url(tmp_path_factory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'genome.db'}"
+def demo_workspace(folder: Path) -> str:
+    """URL of a new SQLite workspace in `folder` with the demo loaded."""
+    url = f"sqlite:///{folder / 'genome.db'}"
     g = genome.open(url)
     g.load_demo()
     g.close()
     return url
 
 
-@pytest.fixture(scope="module")
-def workspace(demo_url):
-    """The workspace the server shows, opened directly to compute what the pages should show."""
-    g = genome.open(demo_url)
-    yield g
-    g.close()
-
-
-@pytest.fixture(scope="module")
-def server(demo_url):
-    port = free_port()
-    env = {**os.environ, "GENOME_DATABASE_URL": demo_url}
+@contextmanager
+def running_dashboard(database_url: str, port: int, *options: str) -> Iterator[str]:
+    """The dashboard served by `streamlit run` on 127.0.0.1:`port` (extra command-line `options`),
+    healthy before its base URL is yielded, stopped afterwards."""
+    env = {**os.environ, "GENOME_DATABASE_URL": database_url}
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless", "true",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal"],
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+         "--client.toolbarMode", "minimal", *options],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
@@ -107,6 +103,25 @@ def server(demo_url):
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory) -> str:
+    return demo_workspace(tmp_path_factory.mktemp("browser"))
+
+
+@pytest.fixture(scope="module")
+def workspace(demo_url):
+    """The workspace the server shows, opened directly to compute what the pages should show."""
+    g = genome.open(demo_url)
+    yield g
+    g.close()
+
+
+@pytest.fixture(scope="module")
+def server(demo_url) -> Iterator[str]:
+    with running_dashboard(demo_url, free_port()) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -9,11 +9,8 @@ back with genome's API. Screenshots go to the test's temporary folder, never int
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 
@@ -24,13 +21,13 @@ import genome
 from tests.test_dashboard_browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    ROOT,
     VIEWPORT,
     WAIT_MS,
     assert_no_exception,
+    demo_workspace,
     free_port,
+    running_dashboard,
     settle,
-    wait_healthy,
 )
 
 pytestmark = pytest.mark.browser
@@ -60,11 +57,7 @@ def provider() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('signin') / 'genome.db'}"
-    g = genome.open(url)
-    g.load_demo()
-    g.close()
-    return url
+    return demo_workspace(tmp_path_factory.mktemp("signin"))
 
 
 @pytest.fixture(scope="module")
@@ -81,22 +74,8 @@ def server(provider, demo_url, tmp_path_factory) -> Iterator[str]:
         f'client_secret = "{secrets.token_hex(16)}"\n'
         f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n'
     )
-    env = {**os.environ, "GENOME_DATABASE_URL": demo_url}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--secrets.files", str(secrets_file),
-         "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    try:
-        wait_healthy(base, process)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    with running_dashboard(demo_url, port, "--secrets.files", str(secrets_file)) as served:
+        yield served
 
 
 @pytest.fixture
