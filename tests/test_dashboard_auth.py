@@ -6,16 +6,12 @@ real sign-in through an OIDC provider on loopback is tests/test_dashboard_signin
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-import genome
 from dashboard.auth import LOCAL_MODE_NOTICE, Operator, operator_from_claims
 from genome.service import MAX_NAME_LENGTH
+from tests import test_dashboard_apptest as apptest
 from tests.test_dashboard_apptest import APP, PAGES, TIMEOUT, assert_clean, page_text
 from tests.test_secrets import sent_to_browser
 
@@ -32,38 +28,11 @@ DANA = {"is_logged_in": True, "email": "dana@example.com", "name": "Dana Ops", "
 
 
 # --- fixtures -------------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("auth_demo") / "genome.db"
-    g = genome.open(f"sqlite:///{path}")
-    g.load_demo()
-    g.close()
-    return path
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-@pytest.fixture
-def demo_url(demo_template, tmp_path, monkeypatch) -> str:
-    for suffix in ("", "-wal", "-shm"):
-        source = Path(f"{demo_template}{suffix}")
-        if source.exists():
-            shutil.copy(source, tmp_path / f"genome.db{suffix}")
-    url = f"sqlite:///{tmp_path / 'genome.db'}"
-    monkeypatch.setenv("GENOME_DATABASE_URL", url)
-    return url
-
-
-@pytest.fixture
-def workspace(demo_url):
-    g = genome.open(demo_url)
-    yield g
-    g.close()
+# the AppTest suite's fixtures: a demo workspace per session, a copy per test, caches cleared after each
+demo_template = apptest.demo_template
+demo_url = apptest.demo_url
+workspace = apptest.workspace
+fresh_caches = apptest.fresh_caches
 
 
 def app(demo_url: str, auth: dict | None = None, user: dict | None = None) -> AppTest:
