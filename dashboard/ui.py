@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 import streamlit as st
 
-from dashboard import state
+from dashboard import formats, state
 from genome.errors import GenomeError
 
 PAGE_SIZE = 50  # rows per page of a big table
@@ -29,21 +29,23 @@ def file_slug(text: str) -> str:
 
 
 def show_notice(key: str) -> None:
-    """Show (once) the summary a job left in the session before the rerun that shows the new data."""
+    """Show (once) the sentence a job or an action left in the session before the rerun that shows the new data."""
     notice = st.session_state.pop(key, None)
     if notice is None:
         return
-    kind, title, summary = notice
-    (st.success if kind == "success" else st.error)(
-        title, icon=":material/check_circle:" if kind == "success" else ":material/warning:"
-    )
-    if summary:
-        with st.expander("Job summary", expanded=False):
-            st.json(_jsonable(summary))
+    kind, text = notice
+    if kind == "success":
+        st.success(text, icon=":material/check_circle:")
+    else:
+        st.error(text, icon=":material/warning:")
 
 
 def run_job(label: str, action: Callable, notice_key: str, done: Callable[[dict], str]) -> None:
-    """Run a write with visible progress, remember its summary, clear the caches and rerun the page."""
+    """Run a write with visible progress, remember what it did as a sentence, clear the caches and rerun.
+
+    A page that shows a table runs the job after drawing it (into a container placed above), so the
+    table stays in view while the job works.
+    """
     ws = state.workspace()
     with st.status(label, expanded=True) as status:
         st.write(f"{label} — this can take a few seconds on a big workspace.")
@@ -51,11 +53,11 @@ def run_job(label: str, action: Callable, notice_key: str, done: Callable[[dict]
             summary = ws.write(action)
         except GenomeError as exc:
             status.update(label=f"{label} failed", state="error")
-            st.session_state[notice_key] = ("error", f"{label} failed: {md(exc)}", None)
+            st.session_state[notice_key] = ("error", f"{label} failed: {md(exc)}")
         else:
             status.update(label=f"{label}: done", state="complete")
             summary = summary if isinstance(summary, Mapping) else {"result": summary}
-            st.session_state[notice_key] = ("success", done(dict(summary)), dict(summary))
+            st.session_state[notice_key] = ("success", done(dict(summary)))
     st.rerun()
 
 
@@ -66,6 +68,7 @@ def paged_table(frame: pd.DataFrame, key: str, page_size: int = PAGE_SIZE, **dat
     if pages > 1:
         page = st.pagination(pages, key=f"{key}_page")
     start = (page - 1) * page_size
+    dataframe_args.setdefault("placeholder", formats.MISSING)  # a missing value reads "—", never "None"
     st.dataframe(frame.iloc[start : start + page_size], hide_index=True, **dataframe_args)
     if pages > 1:
         st.caption(f"Rows {start + 1:,}–{min(start + page_size, len(frame)):,} of {len(frame):,}")
@@ -91,7 +94,10 @@ def load_demo(notice_key: str) -> None:
         "Loading the demo workspace",
         lambda g: g.load_demo(),
         notice_key,
-        lambda s: f"Demo workspace loaded: {s.get('brands', '?')} brands, {s.get('ads', '?')} ads.",
+        lambda s: (
+            f"Demo workspace loaded: {formats.count(s.get('brands'), 'brand')}, {formats.count(s.get('ads'), 'ad')}"
+            f" and {formats.count(s.get('performance_rows'), 'daily performance row')}."
+        ),
     )
 
 
@@ -110,15 +116,120 @@ def brand_heading(ws: state.Workspace, brand_id: str, title: str) -> None:
     st.caption(f"Brand: **{md(name)}** · id `{brand_id.replace('`', '')}`")
 
 
-def job_summary_text(summary: Mapping) -> str:
-    """The headline numbers of a refresh or validation summary, for the success message."""
+def _took(summary: Mapping) -> str:
+    took = summary.get("duration_seconds")
+    return f" in {formats.seconds(took)}" if isinstance(took, int | float) else ""
+
+
+def _brands(summary: Mapping) -> str:
+    brand_ids = summary.get("brand_ids")
+    return formats.count(len(brand_ids), "brand") if isinstance(brand_ids, list) else "every brand"
+
+
+def _number(summary: Mapping, key: str) -> int:
+    value = summary.get(key, 0)
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0
+
+
+def _changes(noun: str, changes: list[tuple[int, str]], none: str) -> str:
+    """'3 alerts updated, 1 resolved' (the non-zero changes, the noun on the first), or `none`."""
+    shown = [(n, what) for n, what in changes if n]
+    if not shown:
+        return none
+    first, *rest = shown
+    return ", ".join(
+        [f"{formats.count(first[0], noun)} {first[1]}", *(f"{formats.count(n)} {w}" for n, w in rest)]
+    )
+
+
+def refresh_text(summary: Mapping) -> str:
+    """'5 brands in 0.11 s: 30 new rewards, 305 updated, 85 unchanged; 136 element values rescored'."""
+    head = f"{_brands(summary)}{_took(summary)}"
+    unchanged = _number(summary, "rewards_unchanged")
+    if summary.get("skipped"):
+        return f"{head}: nothing new since the last refresh ({formats.count(unchanged, 'reward')} unchanged)"
+    others = [(_number(summary, "rewards_updated"), "updated"), (unchanged, "unchanged"),
+              (_number(summary, "rewards_removed"), "removed")]  # fmt: skip
+    new = formats.count(_number(summary, "rewards_new"), "new reward")
+    rewards = ", ".join([new, *(f"{formats.count(n)} {what}" for n, what in others if n)])
+    return (
+        f"{head}: {rewards}; {formats.count(_number(summary, 'elements_updated'), 'element value')} rescored"
+    )
+
+
+def validation_text(summary: Mapping) -> str:
+    """'5 brands in 0.19 s: 20 health metrics; 1 alert opened, 3 updated; 2 notifications sent'."""
+    alerts = _changes(
+        "alert",
+        [
+            (_number(summary, f"alerts_{what}"), what)
+            for what in ("opened", "updated", "reopened", "resolved")
+        ],
+        "no alert changed",
+    )
+    text = f"{_brands(summary)}{_took(summary)}: {formats.count(_number(summary, 'metrics'), 'health metric')}; {alerts}"
+    sent = summary.get("notifications")
+    if isinstance(sent, Mapping) and (_number(sent, "sent") or _number(sent, "failed")):
+        text += f"; {notification_text(sent)}"
+    return text
+
+
+def notification_text(summary: Mapping) -> str:
+    """'2 notifications sent, 1 failed'."""
+    return _changes(
+        "notification",
+        [(_number(summary, "sent"), "sent"), (_number(summary, "failed"), "failed")],
+        "nothing to send",
+    )
+
+
+def import_text(noun: str) -> Callable[[Mapping], str]:
+    """'620 ads added, 3 changed, 2 unchanged' for an import of `noun`s."""
+    return lambda summary: _changes(
+        noun,
+        [(_number(summary, "inserted"), "added"), (_number(summary, "updated"), "changed"),
+         (_number(summary, "unchanged"), "unchanged")],
+        f"no {noun}s in the file",
+    )  # fmt: skip
+
+
+def daily_text(summary: Mapping) -> str:
+    refresh, validation = summary.get("refresh"), summary.get("validation")
     parts = [
-        f"{key.replace('_', ' ')} {value:,}" if isinstance(value, int) else f"{key.replace('_', ' ')} {value}"
-        for key, value in summary.items()
-        if isinstance(value, int | float) and not isinstance(value, bool) and key != "job_id"
+        f"refresh of {refresh_text(refresh)}" if isinstance(refresh, Mapping) else "",
+        f"validation of {validation_text(validation)}" if isinstance(validation, Mapping) else "",
     ]
-    return ", ".join(parts[:6])
+    return "; then ".join(part for part in parts if part)
 
 
-def _jsonable(value: object) -> object:
-    return json.loads(json.dumps(value, default=str))
+def counts_text(summary: Mapping) -> str:
+    """Any other summary: its numbers with their names in words ('Rewarded ads: 420')."""
+    return "; ".join(
+        f"{formats.title(key)}: {formats.count(value) if isinstance(value, int) else formats.decimal(value)}"
+        for key, value in summary.items()
+        if isinstance(value, int | float) and not isinstance(value, bool) and not key.endswith("job_id")
+    )
+
+
+JOB_TEXTS: dict[str, Callable[[Mapping], str]] = {
+    "refresh": refresh_text,
+    "validate": validation_text,
+    "daily": daily_text,
+    "notify": notification_text,
+    "import_ads": import_text("ad"),
+    "import_performance": import_text("daily performance row"),
+    "import_brands": import_text("brand"),
+}
+
+
+def job_summary_text(job_type: str, summary: object) -> str:
+    """What a job did, in a sentence a marketer reads (the notice after a job, the Data page's job
+    history); empty when there is no summary."""
+    if isinstance(summary, str):
+        try:
+            summary = json.loads(summary)
+        except ValueError:
+            return summary
+    if not isinstance(summary, Mapping) or not summary:
+        return ""
+    return JOB_TEXTS.get(job_type, counts_text)(summary)

@@ -154,11 +154,12 @@ def health_metrics(
 
 
 def format_values(values: pd.Series, metric_names: pd.Series) -> pd.Series:
-    """Human text for metric values: percentages, days, or a correlation."""
-    percent = (values * 100).round(1).astype(str) + "%"
-    days = values.round(1).astype(str) + " days"
-    plain = values.round(2).astype(str)
-    text = plain.where(~metric_names.isin(DAY_METRICS), days)
+    """Human text for metric values, written like the dashboard writes them (dashboard/formats.py):
+    rates as '11.5 %', days as '35 days' / '1 day' / '2.5 days', a correlation as '0.31'."""
+    percent = (values * 100).map("{:.1f} %".format)
+    day_count = values.map("{:.1f}".format).str.removesuffix(".0")
+    days = day_count + np.where(day_count == "1", " day", " days")
+    text = values.map("{:.2f}".format).where(~metric_names.isin(DAY_METRICS), days)
     return text.where(~metric_names.isin(PERCENT_METRICS), percent).astype(object)
 
 
@@ -222,10 +223,11 @@ def decide_alerts(metrics: pd.DataFrame, unresolved_alerts: pd.DataFrame, settin
     before = frame["severity_before"].astype(object)
     stays_critical = resolving | (before == "critical")
     frame["severity"] = frame["severity_now"].where(~stays_critical, before)
-    frame["threshold_value"] = warning.where(resolving | (frame["severity_now"] == "warning"), critical)
-    frame["message"] = _messages(
-        frame["metric_name"], frame["severity_now"], value, frame["threshold_value"], below
-    )
+    # the threshold the alert's severity names: a critical alert keeps showing the critical one when
+    # the metric eases (severity only escalates); a resolve names the warning one it recovered past
+    named = frame["severity"].where(~resolving, "")
+    frame["threshold_value"] = critical.where(named == "critical", warning)
+    frame["message"] = _messages(frame["metric_name"], named, value, frame["threshold_value"], warning, below)
 
     alert_ids = pd.to_numeric(frame["alert_id"], errors="coerce").astype("Int64")
     frame["alert_id"] = alert_ids.astype(object).where(alert_ids.notna(), None)
@@ -236,22 +238,33 @@ def decide_alerts(metrics: pd.DataFrame, unresolved_alerts: pd.DataFrame, settin
 
 def _messages(
     metric_names: pd.Series,
-    severity_now: pd.Series,
+    severity: pd.Series,
     values: pd.Series,
     thresholds: pd.Series,
+    warnings: pd.Series,
     below: pd.Series,
 ) -> pd.Series:
-    """One sentence per action from the metric, its value and the threshold alone (no date, no count)."""
+    """One sentence per action from the metric, its value and the threshold shown alone (no date, no
+    count): a breach names its severity's threshold; a critical alert whose metric eased past the
+    critical threshold says so and names the warning threshold it is still past; a resolve ("")
+    names the warning threshold it recovered past."""
     label = metric_names.map(METRIC_LABELS).fillna(metric_names).astype(object)
     value_text = format_values(values, metric_names)
     threshold_text = format_values(thresholds, metric_names)
+    warning_text = format_values(warnings, metric_names)
     direction = pd.Series(np.where(below, "below", "above"), index=metric_names.index, dtype=object)
     back = pd.Series(np.where(below, "above", "below"), index=metric_names.index, dtype=object)
+    past = pd.Series(np.where(below, values < thresholds, values > thresholds), index=metric_names.index)
     breach_text = (
-        label + " " + value_text + " is " + direction + " the " + severity_now.astype(object)
+        label + " " + value_text + " is " + direction + " the " + severity.astype(object)
         + " threshold " + threshold_text + "."
+    )  # fmt: skip
+    eased_text = (
+        label + " " + value_text + " is back " + back + " the critical threshold " + threshold_text
+        + " but still " + direction + " the warning threshold " + warning_text + "."
     )  # fmt: skip
     resolve_text = (
         label + " recovered to " + value_text + ", " + back + " the warning threshold " + threshold_text + "."
     )
-    return breach_text.where(severity_now != "", resolve_text)
+    text = breach_text.where(past, eased_text)
+    return text.where(severity != "", resolve_text)

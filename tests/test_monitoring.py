@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from genome.monitoring import METRIC_NAMES, decide_alerts, health_metrics
+from genome.monitoring import METRIC_NAMES, decide_alerts, format_values, health_metrics
 from genome.settings import Settings, Thresholds
 from genome.vocabulary import ALERT_ACTION_COLUMNS, HEALTH_METRIC_COLUMNS
 
@@ -238,7 +238,7 @@ def test_first_breach_opens_an_alert():
         "severity": "warning",
         "metric_value": 0.15,
         "threshold_value": 0.20,
-        "message": "Approval rate 15.0% is below the warning threshold 20.0%.",
+        "message": "Approval rate 15.0 % is below the warning threshold 20.0 %.",
     }
 
 
@@ -250,13 +250,50 @@ def test_repeat_breach_updates_the_alert_and_takes_the_current_severity():
         "critical",
         0.10,
     )
-    assert row["message"] == "Approval rate 5.0% is below the critical threshold 10.0%."
+    assert row["message"] == "Approval rate 5.0 % is below the critical threshold 10.0 %."
 
 
-def test_a_repeat_that_eases_stays_critical():
+def test_a_repeat_that_eases_stays_critical_and_names_the_critical_threshold():
+    """Issue 15: a critical row said "below the warning threshold" and showed the warning value."""
     row = decide(0.15, alert(5, "critical")).iloc[0]
-    assert (row["action"], row["severity"], row["threshold_value"]) == ("update", "critical", 0.20)
-    assert row["message"] == "Approval rate 15.0% is below the warning threshold 20.0%."
+    assert (row["action"], row["severity"], row["threshold_value"]) == ("update", "critical", 0.10)
+    assert row["message"] == (
+        "Approval rate 15.0 % is back above the critical threshold 10.0 % but still below the warning "
+        "threshold 20.0 %."
+    )
+
+
+@pytest.mark.parametrize(
+    ("metric", "value", "alerts"),
+    [
+        ("approval_rate", 0.05, NO_ALERTS),
+        ("approval_rate", 0.05, alert(5, "warning")),
+        ("approval_rate", 0.15, alert(5, "critical")),
+        ("data_freshness_days", 20.0, alert(5, "critical", alert_type="data_freshness_days")),
+        ("winner_rate", 0.01, NO_ALERTS),
+        ("prediction_accuracy", 0.3, alert(5, "critical", alert_type="prediction_accuracy")),
+    ],
+)
+def test_a_critical_alert_shows_and_names_the_critical_threshold(metric, value, alerts):
+    row = decide(value, alerts, metric=metric).iloc[0]
+    critical = SETTINGS.alert_thresholds[metric].critical
+    assert (row["severity"], row["threshold_value"]) == ("critical", critical)
+    assert "critical threshold" in row["message"]
+
+
+@pytest.mark.parametrize(
+    ("metric", "value", "text"),
+    [
+        ("approval_rate", 0.115385, "11.5 %"),
+        ("data_freshness_days", 35.0, "35 days"),
+        ("data_freshness_days", 1.0, "1 day"),
+        ("data_freshness_days", 2.5, "2.5 days"),
+        ("prediction_accuracy", 0.3, "0.30"),
+    ],
+)
+def test_values_are_written_like_the_dashboard_writes_them(metric, value, text):
+    """Issue 15: "35.000" days and 11.5% beside 0.115; the same text as dashboard/formats.py."""
+    assert format_values(pd.Series([value]), pd.Series([metric])).tolist() == [text]
 
 
 def test_recovered_metric_resolves_its_alert():
@@ -267,7 +304,7 @@ def test_recovered_metric_resolves_its_alert():
         "critical",
         0.20,
     )
-    assert row["message"] == "Approval rate recovered to 35.0%, above the warning threshold 20.0%."
+    assert row["message"] == "Approval rate recovered to 35.0 %, above the warning threshold 20.0 %."
 
 
 @pytest.mark.parametrize(

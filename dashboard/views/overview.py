@@ -5,15 +5,21 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from dashboard import state, ui
+from dashboard import formats, state, ui
 
 NOTICE = "overview_notice"
+PERCENT = "%.1f %%"  # a rate column holds percentages (rate x 100), one decimal, like formats.percent
+RATE_COLUMNS = ("exploration_rate", "winner_rate", "approval_rate")
+TABLE_COLUMNS = (
+    "name", "brand_id", "organization_id", "cold_start_level", "matured_ads", "ads", "exploration_rate",
+    "winner_rate", "approval_rate", "open_alerts", "acknowledged_alerts", "last_refresh",
+)  # fmt: skip
 
 ws = state.workspace()
 st.title("Overview")
 st.caption(
     "Every brand at a glance: how much it has learned (cold-start level, matured ads), how much it "
-    "still explores, its winner rate and open alerts."
+    "still explores, its winner rate, and its open and acknowledged alerts."
 )
 ui.show_notice(NOTICE)
 
@@ -26,77 +32,93 @@ if overview.empty:
     st.stop()
 
 decided = overview["approved"] + overview["rejected"]
+alert_counts = ws.alert_counts().reindex(overview["brand_id"], fill_value=0)
 table = overview.assign(
-    approval_rate=np.where(decided > 0, overview["approved"] / decided.where(decided > 0, 1), np.nan)
-)[
-    [
-        "name",
-        "brand_id",
-        "organization_id",
-        "cold_start_level",
-        "matured_ads",
-        "ads",
-        "exploration_rate",
-        "winner_rate",
-        "approval_rate",
-        "open_alerts",
-        "last_refresh",
-    ]
-]
-
-brands, ads, matured, alerts = st.columns(4)
-brands.metric("Brands", f"{len(overview):,}")
-ads.metric("Ads", f"{int(overview['ads'].sum()):,}")
-matured.metric(
-    "Matured ads", f"{int(overview['matured_ads'].sum()):,}", help="Ads whose CTR has matured into a reward."
+    approval_rate=np.where(decided > 0, overview["approved"] / decided.where(decided > 0, 1), np.nan),
+    open_alerts=alert_counts["open"].to_numpy(),  # status open only, as on the Alerts page
+    acknowledged_alerts=alert_counts["acknowledged"].to_numpy(),
+    organization_id=overview["organization_id"].fillna(formats.MISSING),
 )
-alerts.metric("Open alerts", f"{int(overview['open_alerts'].sum()):,}")
+table[list(RATE_COLUMNS)] *= 100  # shown as percentages with one decimal, as on every page
+table = table[list(TABLE_COLUMNS)]
+
+brands, ads, matured, open_alerts, acknowledged = st.columns(5)
+brands.metric("Brands", formats.count(len(overview)))
+ads.metric("Ads", formats.count(overview["ads"].sum()))
+matured.metric(
+    "Matured ads",
+    formats.count(overview["matured_ads"].sum()),
+    help="Ads whose CTR has matured into a reward.",
+)
+open_alerts.metric(
+    "Open alerts",
+    formats.count(table["open_alerts"].sum()),
+    help="Alerts no one has acknowledged or resolved yet (the Alerts page counts the same).",
+)
+acknowledged.metric(
+    "Acknowledged alerts",
+    formats.count(table["acknowledged_alerts"].sum()),
+    help="Alerts someone is looking into: still unresolved, no longer open.",
+)
 
 refresh, validate, _ = st.columns([1, 1, 3])
-if refresh.button(
+refresh_clicked = refresh.button(
     "Refresh all brands",
     type="primary",
     key="overview_refresh",
     help="Recompute rewards and posteriors of every brand from the performance data up to today.",
-):
-    ui.run_job(
-        "Refreshing every brand",
-        lambda g: g.refresh(),
-        NOTICE,
-        lambda s: f"Refresh finished: {ui.job_summary_text(s)}.",
-    )
-if validate.button(
+)
+validate_clicked = validate.button(
     "Run validation",
     key="overview_validate",
     help="Recompute health metrics and open, update or resolve alerts.",
-):
-    ui.run_job(
-        "Validating every brand",
-        lambda g: g.validate(),
-        NOTICE,
-        lambda s: f"Validation finished: {ui.job_summary_text(s)}.",
-    )
+)
+job_progress = st.container()  # a job shows its progress here, under the buttons, while the table stays
 
 ui.paged_table(
-    table.sort_values(["open_alerts", "name"], ascending=[False, True], kind="stable"),
+    table.sort_values(
+        ["open_alerts", "acknowledged_alerts", "name"], ascending=[False, False, True], kind="stable"
+    ),
     key="overview_table",
     column_config={
         "name": st.column_config.TextColumn("Brand", pinned=True),
-        "brand_id": "Id",
+        "brand_id": "Brand id",
         "organization_id": "Organization",
         "cold_start_level": st.column_config.NumberColumn(
-            "Level",
+            "Cold-start level",
             help="Cold-start level 0–3 from the number of matured ads (see Exploration & cold start).",
         ),
         "matured_ads": st.column_config.NumberColumn("Matured ads", format="localized"),
         "ads": st.column_config.NumberColumn("Ads", format="localized"),
-        "exploration_rate": st.column_config.NumberColumn("Exploration", format="percent"),
-        "winner_rate": st.column_config.NumberColumn(
-            "Winner rate", format="percent", help="Share of rewards at or above the winner threshold."
+        "exploration_rate": st.column_config.NumberColumn(
+            "Exploration",
+            format=PERCENT,
+            help="Share of element dimensions a recommendation explores; it falls as matured ads grow.",
         ),
-        "approval_rate": st.column_config.NumberColumn("Approval rate", format="percent"),
-        "open_alerts": st.column_config.NumberColumn("Open alerts"),
-        "last_refresh": st.column_config.DatetimeColumn("Last refresh", format="YYYY-MM-DD HH:mm"),
+        "winner_rate": st.column_config.NumberColumn(
+            "Winner rate", format=PERCENT, help="Share of rewards at or above the winner threshold."
+        ),
+        "approval_rate": st.column_config.NumberColumn(
+            "Approval rate", format=PERCENT, help="Approved among approved and rejected ads."
+        ),
+        "open_alerts": st.column_config.NumberColumn("Open alerts", format="localized"),
+        "acknowledged_alerts": st.column_config.NumberColumn("Acknowledged alerts", format="localized"),
+        "last_refresh": st.column_config.DatetimeColumn("Last refresh (UTC)", format="YYYY-MM-DD HH:mm"),
     },
 )
+with job_progress:
+    if refresh_clicked:
+        ui.run_job(
+            "Refreshing every brand",
+            lambda g: g.refresh(),
+            NOTICE,
+            lambda s: f"Refresh finished for {ui.job_summary_text('refresh', s)}.",
+        )
+    if validate_clicked:
+        ui.run_job(
+            "Validating every brand",
+            lambda g: g.validate(),
+            NOTICE,
+            lambda s: f"Validation finished for {ui.job_summary_text('validate', s)}.",
+        )
 st.caption("Pick a brand in the sidebar to see its elements, exploration and generation preview.")
