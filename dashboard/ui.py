@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 
 import pandas as pd
 import streamlit as st
 
 from dashboard import formats, state
 from genome.errors import GenomeError
+from genome.problems import WHOLE_FILE
 
 PAGE_SIZE = 50  # rows per page of a big table
 DATA_PAGE = "views/data.py"
@@ -63,23 +65,58 @@ def run_job(label: str, action: Callable, notice_key: str, done: Callable[[dict]
 
 def paged_table(frame: pd.DataFrame, key: str, page_size: int = PAGE_SIZE, **dataframe_args) -> None:
     """Show a table a page at a time (a big workspace has too many rows to ship to the browser at once)."""
+    dataframe_args.setdefault("placeholder", formats.MISSING)  # a missing value reads "—", never "None"
+    with _paged(frame, key, page_size) as page:
+        st.dataframe(page, hide_index=True, **dataframe_args)
+
+
+@contextmanager
+def _paged(frame: pd.DataFrame, key: str, page_size: int) -> Iterator[pd.DataFrame]:
+    """The rows of the page the visitor chose (pagination above, a row count below when there are pages)."""
     pages = max(1, math.ceil(len(frame) / page_size))
     page = 1
     if pages > 1:
         page = st.pagination(pages, key=f"{key}_page")
     start = (page - 1) * page_size
-    dataframe_args.setdefault("placeholder", formats.MISSING)  # a missing value reads "—", never "None"
-    st.dataframe(frame.iloc[start : start + page_size], hide_index=True, **dataframe_args)
+    yield frame.iloc[start : start + page_size]
     if pages > 1:
         st.caption(f"Rows {start + 1:,}–{min(start + page_size, len(frame)):,} of {len(frame):,}")
 
 
+def problems_table(problems: pd.DataFrame, key: str) -> None:
+    """The row-level problems of a refused file, full width and wrapped: row, column and the whole reason."""
+    rows = problems["row"].astype("int64")
+    columns = problems["column"].astype(str)
+    shown = pd.DataFrame(
+        {
+            "Row": rows.map("{:,}".format).where(rows > 0, "whole file"),
+            "Column": escaped(columns).where(columns != WHOLE_FILE, "whole file"),
+            "Reason": escaped(problems["reason"].astype(str)),
+        }
+    )
+    with _paged(shown, key, PAGE_SIZE) as page:
+        st.table(page.set_index("Row"), border="horizontal")
+    st.caption("Row: the data row of the file, counting from 1 under the header row.")
+
+
+def escaped(texts: pd.Series) -> pd.Series:
+    """`md` over a column of texts at once."""
+    return texts.str.replace(_MARKDOWN_SPECIAL, r"\\\1", regex=True)
+
+
+def empty_state(title: str, text: str, icon: str) -> None:
+    """A neutral empty state (never a success box): a title saying what is missing, a sentence saying
+    what to do. Both are the page's own words; escape any data with `md` first."""
+    st.info(f"**{title}**  \n{text}", icon=icon)
+
+
 def empty_workspace(key: str) -> None:
     """What an empty workspace offers instead of an error: the demo, or the import page."""
-    st.info(
+    empty_state(
+        "No brands yet",
         "This workspace has no brands yet. Load the demo workspace to explore every page with "
         "realistic data, or import your own ads and performance on the Data page.",
-        icon=":material/eco:",
+        ":material/eco:",
     )
     left, right = st.columns(2)
     with left:

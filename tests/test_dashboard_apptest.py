@@ -340,7 +340,7 @@ def test_alert_filters_narrow_the_table(demo_url, workspace, severity):
     alerts = workspace.alerts()
     expected = alerts.loc[alerts["severity"] == severity]
     if expected.empty:
-        assert "No alert matches these filters." in page_text(at)
+        assert "No alert matches these filters" in page_text(at)
     else:
         shown = at.dataframe[0].value
         assert set(shown["severity"]) == {severity}
@@ -435,6 +435,20 @@ def test_elements_and_exploration_show_own_versus_borrowed(demo_url, workspace, 
 
 
 # --- data -------------------------------------------------------------------------------------------------
+def as_rendered(text: object) -> str:
+    """Markdown-escaped text as the page shows it."""
+    return re.sub(r"\\(.)", r"\1", str(text))
+
+
+def problem_rows(at: AppTest) -> list[tuple[str, str]]:
+    """(row, column) of the problems table (a static table of markdown-escaped text), as rendered."""
+    problems = at.table[-1].value.reset_index()
+    assert list(problems.columns) == ["Row", "Column", "Reason"]
+    return [
+        (as_rendered(r), as_rendered(c)) for r, c in zip(problems["Row"], problems["Column"], strict=True)
+    ]
+
+
 def test_importing_a_bad_ads_file_lists_row_errors_and_writes_nothing(demo_url, workspace):
     ads_before = workspace.overview()["ads"].sum()
     at = open_page("data")
@@ -442,12 +456,7 @@ def test_importing_a_bad_ads_file_lists_row_errors_and_writes_nothing(demo_url, 
     at.button(key="data_ads_import").click().run()
     assert_clean(at)
     assert "bad.csv was refused; nothing was written" in page_text(at)
-    problems = at.dataframe[0].value
-    assert set(problems.columns) >= {"row", "column", "reason"}
-    assert sorted(zip(problems["row"], problems["column"], strict=True)) == [
-        (2, "created_at"),
-        (3, "final_status"),
-    ]
+    assert sorted(problem_rows(at)) == [("2", "created_at"), ("3", "final_status")]
     assert workspace.overview()["ads"].sum() == ads_before
 
 
@@ -520,9 +529,14 @@ def test_element_values_render_as_text_never_as_html(demo_url, workspace):
 
 def test_job_history_shows_the_demo_jobs(demo_url, workspace):
     at = open_page("data")
-    jobs = next(d.value for d in at.dataframe if "job_type" in d.value.columns)
-    assert set(jobs["job_type"]) >= {"refresh", "validate"}
+    jobs = next(d.value for d in at.dataframe if "job" in d.value.columns)
+    assert set(jobs["job"]) >= {"Refresh", "Validation"}
     assert len(jobs) == min(len(workspace.job_runs(500)), 25)
+    refresh = jobs.loc[jobs["job"] == "Refresh", "summary"].iloc[0]
+    assert re.fullmatch(r"5 brands in \d+\.\d\d s: .*new rewards?.*rescored", refresh), (
+        refresh
+    )  # a sentence, no JSON
+    assert not jobs["summary"].str.contains("[{}_]", regex=True).any()
 
 
 def test_settings_table_never_shows_the_secret(demo_url, monkeypatch):

@@ -11,7 +11,7 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from tests import test_dashboard_apptest as apptest
-from tests.test_dashboard_apptest import APP, TIMEOUT, assert_clean, page_text
+from tests.test_dashboard_apptest import APP, TIMEOUT, assert_clean, page_text, problem_rows
 
 # the fixtures of the AppTest suite: one demo workspace per session, copied per test
 demo_template = apptest.demo_template
@@ -158,11 +158,7 @@ def test_a_bad_brands_csv_lists_every_problem_and_writes_nothing(demo_url, works
     at.button(key="brands_import").click().run()
     assert_clean(at)
     assert "bad.csv was refused; nothing was written" in page_text(at)
-    problems = at.dataframe[-1].value
-    assert list(zip(problems["row"], problems["column"], strict=True)) == [
-        (2, "brand_id"),
-        (3, "cross_brand_sharing"),
-    ]
+    assert problem_rows(at) == [("2", "brand_id"), ("3", "cross_brand_sharing")]
     pd.testing.assert_frame_equal(workspace.brands(), before)
 
 

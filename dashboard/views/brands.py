@@ -68,7 +68,7 @@ def save_brand(brand_id: str, known: set[str]) -> None:
     except GenomeError as exc:
         st.error(f"Not saved: {ui.md(exc)}", icon=":material/warning:")
         return
-    st.session_state[NOTICE] = ("success", saved_text(saved), None)
+    st.session_state[NOTICE] = ("success", saved_text(saved))
     st.session_state[SELECT_NEXT] = saved["id"]
     st.session_state.pop(EDITING, None)
     st.rerun()
@@ -115,7 +115,7 @@ def show_import_result() -> None:
             "upload it again:",
             icon=":material/warning:",
         )
-        ui.paged_table(payload, key="brands_problems")
+        ui.problems_table(payload, key="brands_problems")
 
 
 ws = state.workspace()
@@ -125,10 +125,11 @@ ui.show_notice(NOTICE)
 
 brands = ws.brands()
 if brands.empty:
-    st.info(
-        "No brands yet. Add one below (a brand can be set up before its ads arrive), import a brands "
-        "CSV, or import ads on the Data page.",
-        icon=":material/storefront:",
+    ui.empty_state(
+        "No brands yet",
+        "Add one below (a brand can be set up before its ads arrive), import a brands CSV, or import ads "
+        "on the Data page.",
+        ":material/storefront:",
     )
 else:
     ui.paged_table(
@@ -141,8 +142,8 @@ else:
             "sharing": st.column_config.CheckboxColumn(
                 "Sharing", help="Shares its evidence with others' priors."
             ),
-            "ads": st.column_config.NumberColumn("Ads", format="%d"),
-            "created": st.column_config.DatetimeColumn("Created", format="YYYY-MM-DD"),
+            "ads": st.column_config.NumberColumn("Ads", format="localized"),
+            "created": st.column_config.DatetimeColumn("Created (UTC)", format="YYYY-MM-DD"),
         },
     )
     st.download_button(
@@ -191,7 +192,7 @@ if st.button(
         "Refreshing every brand",
         lambda g: g.refresh(),
         NOTICE,
-        lambda s: f"Refresh finished: {ui.job_summary_text(s)}.",
+        lambda s: f"Refresh finished for {ui.job_summary_text('refresh', s)}.",
     )
 
 st.subheader("Import a brands CSV")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 import streamlit as st
 
-from dashboard import state, ui
+from dashboard import formats, state, ui
 from genome.errors import GenomeError, ValidationError
 from genome.validation import NOTE_KEYS, performance_notes_text
 
@@ -28,6 +26,46 @@ IMPORTS = {
         "One row per ad per day: counts, spend and revenue.",
     ),
 }
+
+
+JOB_NAMES = {
+    "refresh": "Refresh",
+    "validate": "Validation",
+    "daily": "Daily refresh and validation",
+    "notify": "Alert notifications",
+    "import_ads": "Ads import",
+    "import_performance": "Performance import",
+}
+JOB_COLUMNS = {
+    "id": st.column_config.NumberColumn("#", format="%d"),
+    "job": "Job",
+    "brand": "Brand",
+    "status": "Status",
+    "summary": st.column_config.TextColumn("What it did", width="large"),
+    "error": st.column_config.TextColumn("Error", width="medium"),
+    "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="YYYY-MM-DD HH:mm:ss"),
+    "duration": "Took",
+}
+
+
+def job_table(jobs: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """The job runs in words: what each did as a sentence (ui.job_summary_text), its brand by name, how long it took."""
+    took = (jobs["finished_at"] - jobs["started_at"]).dt.total_seconds()
+    return pd.DataFrame(
+        {
+            "id": jobs["id"],
+            "job": jobs["job_type"].map(JOB_NAMES).fillna(jobs["job_type"]),
+            "brand": jobs["brand_id"].map(names).fillna(jobs["brand_id"]).fillna("All brands"),
+            "status": jobs["status"],
+            "summary": [
+                ui.job_summary_text(kind, summary)  # at most JOB_HISTORY_LIMIT rows
+                for kind, summary in zip(jobs["job_type"], jobs["summary"], strict=True)
+            ],
+            "error": jobs["error"],
+            "started_at": jobs["started_at"],
+            "duration": took.map(formats.seconds),
+        }
+    )
 
 
 @st.dialog("Load the demo workspace?")
@@ -73,7 +111,7 @@ def show_import_result(kind: str) -> None:
     if kind_of == "imported":
         counts = {key: value for key, value in payload.items() if key not in NOTE_KEYS}
         st.success(
-            f"{ui.md(name)} imported: {ui.job_summary_text(counts)}. Run a refresh to learn from it.",
+            f"{ui.md(name)} imported: {ui.job_summary_text(f'import_{kind}', counts)}. Run a refresh to learn from it.",
             icon=":material/check_circle:",
         )
         for line in performance_notes_text(payload):
@@ -86,13 +124,7 @@ def show_import_result(kind: str) -> None:
             f"{ui.md(name)} was refused; nothing was written. Fix these {total:,} problems and upload it again:",
             icon=":material/warning:",
         )
-        ui.paged_table(
-            problems,
-            key=f"data_{kind}_problems",
-            column_config={
-                "row": st.column_config.NumberColumn("Row", help="1-based data row; 0 means the whole file.")
-            },
-        )
+        ui.problems_table(problems, key=f"data_{kind}_problems")
 
 
 ws = state.workspace()
@@ -132,16 +164,14 @@ for column, (kind, (title, template, help_text)) in zip(st.columns(2), IMPORTS.i
             type="tertiary",
             icon=":material/download:",
         )
-        show_import_result(kind)
+for kind in IMPORTS:  # below both uploaders, full width: a problem's reason is read whole
+    show_import_result(kind)
 
 refresh_col, _ = st.columns([1, 3])
-if refresh_col.button("Refresh all brands", key="data_refresh", help="Learn from the imported data now."):
-    ui.run_job(
-        "Refreshing every brand",
-        lambda g: g.refresh(),
-        NOTICE,
-        lambda s: f"Refresh finished: {ui.job_summary_text(s)}.",
-    )
+refresh_clicked = refresh_col.button(
+    "Refresh all brands", key="data_refresh", help="Learn from the imported data now."
+)
+job_progress = st.container()  # the job's progress; the job history below stays in view meanwhile
 
 st.subheader("Job history")
 jobs = ws.job_runs()
@@ -153,12 +183,10 @@ if not notify_runs.empty and notify_runs.iloc[0]["status"] == "failed":
         " GENOME_ALERT_WEBHOOK_URL (README, Notifications)."
     )
 if jobs.empty:
-    st.caption("No jobs have run yet.")
+    ui.empty_state(
+        "No jobs yet", "Imports, refreshes and validations will be listed here.", ":material/history:"
+    )
 else:
-    if "summary" in jobs.columns:
-        jobs = jobs.assign(
-            summary=jobs["summary"].map(lambda v: v if isinstance(v, str) else json.dumps(v, default=str))
-        )
     status_filter = st.multiselect(
         "Status",
         sorted(jobs["status"].dropna().unique().tolist()),
@@ -168,19 +196,7 @@ else:
     if status_filter:
         jobs = jobs.loc[jobs["status"].isin(status_filter)]
     ui.paged_table(
-        jobs,
-        key="data_jobs",
-        page_size=25,
-        column_config={
-            "id": st.column_config.NumberColumn("#", format="%d"),
-            "job_type": "Job",
-            "brand_id": "Brand (empty: all)",
-            "status": "Status",
-            "summary": st.column_config.TextColumn("Summary", width="large"),
-            "error": "Error",
-            "started_at": st.column_config.DatetimeColumn("Started", format="YYYY-MM-DD HH:mm:ss"),
-            "finished_at": st.column_config.DatetimeColumn("Finished", format="YYYY-MM-DD HH:mm:ss"),
-        },
+        job_table(jobs, ws.brand_names()), key="data_jobs", page_size=25, column_config=JOB_COLUMNS
     )
     st.caption(f"The latest {state.JOB_HISTORY_LIMIT} job runs.")
 
@@ -189,4 +205,23 @@ with st.expander("Settings in use"):
         "From .streamlit/secrets.toml and the environment (the environment wins). Secrets are never shown:"
         " keys are masked and URLs show *** for their passwords and tokens."
     )
-    st.dataframe(state.settings_table(dict(ws.config)), hide_index=True)
+    st.dataframe(
+        state.settings_table(dict(ws.config)),
+        hide_index=True,
+        placeholder=formats.MISSING,
+        column_config={
+            "setting": "Setting",
+            "value": "Value in use",
+            "default": "Default",
+            "set": st.column_config.CheckboxColumn("Set here", help="Set in the secrets or the environment."),
+            "help": st.column_config.TextColumn("What it does", width="large"),
+        },
+    )
+with job_progress:
+    if refresh_clicked:
+        ui.run_job(
+            "Refreshing every brand",
+            lambda g: g.refresh(),
+            NOTICE,
+            lambda s: f"Refresh finished for {ui.job_summary_text('refresh', s)}.",
+        )
