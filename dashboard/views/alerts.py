@@ -15,6 +15,8 @@ ALL_BRANDS = "All brands"
 SEVERITIES = tuple(reversed(vocabulary.SEVERITIES))  # the most severe first
 STATUSES = vocabulary.ALERT_STATUSES
 RESET_NOTE = "alerts_reset_note"  # set after an action: the next run starts with an empty note
+PICK_GENERATION = "alerts_pick_generation"  # counts the actions of the session (see pick_key)
+LAST_PICKED = "alerts_last_picked"  # the alert the picker showed last, kept across a new key
 TABLE_COLUMNS = [
     "id", "brand", "severity", "status", "alert_type", "metric_value", "threshold_value", "message",
     "occurrences", "last_seen_at", "first_seen_at", "as_of", "acknowledged_by", "resolved_by",
@@ -117,13 +119,16 @@ def show_details(ws: state.Workspace, alert: pd.Series, brand_name: str) -> None
     event_history(ws, alert, key="alerts_details_events")
 
 
-def alert_labels(alerts: pd.DataFrame) -> dict[int, str]:
-    """Picker labels in words: '#3 · critical · Data freshness · Dune Outdoor (open)'."""
+def alert_labels(alerts: pd.DataFrame, with_state: bool = True) -> dict[int, str]:
+    """Picker labels in words: '#3 · critical · Data freshness · Dune Outdoor (open)'; without the
+    severity and status (which change) when `with_state` is false."""
     metric = alerts["alert_type"].map(monitoring.METRIC_LABELS).fillna(alerts["alert_type"])
-    text = (
-        "#" + alerts["id"].astype(str) + " · " + alerts["severity"] + " · " + metric + " · "
-        + alerts["brand"].astype(str) + " (" + alerts["status"] + ")"
-    )  # fmt: skip
+    text = "#" + alerts["id"].astype(str) + " · " + metric + " · " + alerts["brand"].astype(str)
+    if with_state:
+        text = (
+            "#" + alerts["id"].astype(str) + " · " + alerts["severity"] + " · " + metric + " · "
+            + alerts["brand"].astype(str) + " (" + alerts["status"] + ")"
+        )  # fmt: skip
     return dict(zip(alerts["id"].astype(int), text, strict=True))
 
 
@@ -142,8 +147,17 @@ def act_on(ws: state.Workspace, actionable: pd.DataFrame) -> None:
     labels = alert_labels(actionable)
     if st.session_state.pop(RESET_NOTE, False):  # the last action succeeded: never reuse its note
         st.session_state["alerts_note"] = ""
+    ids = list(labels)
+    last = st.session_state.get(LAST_PICKED)
     pick, details = st.columns([4, 1], vertical_alignment="bottom")
-    alert_id = pick.selectbox("Alert", list(labels), format_func=labels.get, key="alerts_pick")
+    alert_id = pick.selectbox(
+        "Alert",
+        ids,
+        index=ids.index(last) if last in ids else 0,
+        format_func=labels.get,
+        key=pick_key(),
+    )
+    st.session_state[LAST_PICKED] = alert_id
     chosen = actionable.loc[actionable["id"].astype(int) == alert_id].iloc[0]
     if details.button("Details", key="alerts_details", icon=":material/search:"):
         show_details(ws, chosen, str(chosen["brand"]))
@@ -179,7 +193,17 @@ def act_on(ws: state.Workspace, actionable: pd.DataFrame) -> None:
         else:
             st.session_state[NOTICE] = ("success", f"Alert #{alert_id} {verb} by {ui.md(by.strip())}.")
             st.session_state[RESET_NOTE] = True
+            st.session_state[PICK_GENERATION] = st.session_state.get(PICK_GENERATION, 0) + 1
             st.rerun()
+
+
+def pick_key() -> str:
+    """The action picker's key, new after every action or validation. A keyed selectbox is identified
+    by its key alone, and the browser keeps showing the label it first drew for the chosen option, so
+    without a new key the picker would still say "(open)" after Acknowledge. The chosen alert is kept
+    (LAST_PICKED)."""
+    generation = st.session_state.get(PICK_GENERATION, 0)
+    return "alerts_pick" if generation == 0 else f"alerts_pick_{generation}"
 
 
 @st.fragment
@@ -193,8 +217,14 @@ def metric_history(ws: state.Workspace, brand_filter: str, names: dict[str, str]
             ":material/monitoring:",
         )
         return
-    metrics = sorted(history["metric_name"].unique().tolist())
-    metric = st.selectbox("Metric", metrics, key="alerts_metric")
+    recorded = set(history["metric_name"].unique())
+    metrics = [name for name in monitoring.METRIC_NAMES if name in recorded]  # the one metric order
+    metric = st.selectbox(
+        "Metric",
+        metrics,
+        key="alerts_metric",
+        format_func=lambda name: monitoring.METRIC_LABELS.get(name, name),
+    )
     if brand_filter != ALL_BRANDS:
         history = history.loc[history["brand_id"] == brand_filter]
     st.plotly_chart(charts.metric_history_figure(history, metric, names), key="alerts_metric_chart")
@@ -255,7 +285,7 @@ if shown.empty:
 else:
     ui.paged_table(alert_table(shown), key="alerts_table", column_config=TABLE_CONFIG)
     st.subheader("Alert history")
-    history_labels = alert_labels(shown)
+    history_labels = alert_labels(shown, with_state=False)  # the table beside it shows severity and status
     history_id = st.selectbox(
         "Alert", list(history_labels), format_func=history_labels.get, key="alerts_history_pick"
     )
@@ -272,6 +302,7 @@ st.subheader("Metric history")
 metric_history(ws, brand_filter, names)
 with job_progress:
     if validate_clicked:
+        st.session_state[PICK_GENERATION] = st.session_state.get(PICK_GENERATION, 0) + 1  # labels may change
         ui.run_job(
             "Validating every brand",
             lambda g: g.validate(),

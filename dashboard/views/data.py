@@ -38,13 +38,13 @@ JOB_NAMES = {
 }
 JOB_COLUMNS = {
     "id": st.column_config.NumberColumn("#", format="%d"),
+    "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="YYYY-MM-DD HH:mm:ss"),
     "job": "Job",
     "brand": "Brand",
     "status": "Status",
+    "duration": "Took",
     "summary": st.column_config.TextColumn("What it did", width="large"),
     "error": st.column_config.TextColumn("Error", width="medium"),
-    "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="YYYY-MM-DD HH:mm:ss"),
-    "duration": "Took",
 }
 
 
@@ -54,16 +54,16 @@ def job_table(jobs: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "id": jobs["id"],
+            "started_at": jobs["started_at"],
             "job": jobs["job_type"].map(JOB_NAMES).fillna(jobs["job_type"]),
             "brand": jobs["brand_id"].map(names).fillna(jobs["brand_id"]).fillna("All brands"),
             "status": jobs["status"],
+            "duration": took.map(formats.seconds),
             "summary": [
                 ui.job_summary_text(kind, summary)  # at most JOB_HISTORY_LIMIT rows
                 for kind, summary in zip(jobs["job_type"], jobs["summary"], strict=True)
             ],
             "error": jobs["error"],
-            "started_at": jobs["started_at"],
-            "duration": took.map(formats.seconds),
         }
     )
 
