@@ -28,8 +28,8 @@ def brand_table(brands: pd.DataFrame, overview: pd.DataFrame) -> pd.DataFrame:
     ads = overview.set_index("brand_id")["ads"] if not overview.empty else pd.Series(dtype="int64")
     return pd.DataFrame(
         {
-            "id": brands["id"],
             "name": brands["name"],
+            "id": brands["id"],
             "organization": brands["organization_id"],
             "sharing": brands["cross_brand_sharing"].astype(bool),
             "ads": brands["id"].map(ads).fillna(0).astype("int64"),
@@ -136,8 +136,8 @@ else:
         brand_table(brands, ws.overview()),
         key="brands_table",
         column_config={
+            "name": st.column_config.TextColumn("Brand", pinned=True),
             "id": "Brand id",
-            "name": "Name",
             "organization": st.column_config.TextColumn("Organization", help="Empty: no organization."),
             "sharing": st.column_config.CheckboxColumn(
                 "Sharing", help="Shares its evidence with others' priors."
