@@ -70,8 +70,14 @@ def event_history(ws: state.Workspace, alert: pd.Series, key: str) -> None:
             events["metric_value"], pd.Series(alert["alert_type"], index=events.index)
         ),
     )
-    table["value"] = table["value"].where(events["metric_value"].notna(), "")
-    st.dataframe(table[list(EVENT_COLUMNS)], hide_index=True, column_config=EVENT_COLUMNS, key=key)
+    table["value"] = table["value"].where(events["metric_value"].notna(), formats.MISSING)
+    st.dataframe(
+        table[list(EVENT_COLUMNS)],
+        hide_index=True,
+        column_config=EVENT_COLUMNS,
+        key=key,
+        placeholder=formats.MISSING,
+    )
 
 
 def alert_facts(alert: pd.Series, brand_name: str) -> pd.DataFrame:

@@ -137,9 +137,9 @@ if overview.empty:
     ui.empty_workspace("data")
 else:
     brands, ads, matured = st.columns(3)
-    brands.metric("Brands", f"{len(overview):,}")
-    ads.metric("Ads", f"{int(overview['ads'].sum()):,}")
-    matured.metric("Matured ads", f"{int(overview['matured_ads'].sum()):,}")
+    brands.metric("Brands", formats.count(len(overview)))
+    ads.metric("Ads", formats.count(overview["ads"].sum()))
+    matured.metric("Matured ads", formats.count(overview["matured_ads"].sum()))
     if st.button("Load demo workspace…", key="data_demo"):
         confirm_demo()
 
