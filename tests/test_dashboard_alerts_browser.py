@@ -76,3 +76,28 @@ def assert_details_read_in_words(tab, alert) -> None:
     tab.keyboard.press("Escape")
     dialog.wait_for(state="hidden")
     assert_no_exception(tab)
+
+
+WATCH_JOB_JS = """(jobLabel) => {
+    window.__jobSeen = false;
+    window.__tableGoneDuringJob = false;
+    const check = () => {
+        if (!document.body.innerText.includes(jobLabel)) return;
+        window.__jobSeen = true;
+        if (!document.querySelector('[data-testid="stDataFrame"]')) window.__tableGoneDuringJob = true;
+    };
+    new MutationObserver(check).observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def test_the_brand_table_stays_in_view_while_a_job_runs(server, page):
+    """Issue 15: the Overview's brand table disappeared while Refresh all brands ran."""
+    open_page(page, server, "")
+    page.evaluate(WATCH_JOB_JS, "Refreshing every brand")
+    page.get_by_role("button", name="Refresh all brands").click()
+    page.get_by_text("Refresh finished for").wait_for()
+    settle(page)
+    assert page.evaluate("window.__jobSeen"), "the job's progress was never shown"
+    assert not page.evaluate("window.__tableGoneDuringJob")
+    assert page.locator('[data-testid="stDataFrame"]').count() == 1
+    assert_no_exception(page)
