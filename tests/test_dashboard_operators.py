@@ -187,3 +187,19 @@ def test_overview_rates_are_percentages_and_missing_values_are_not_none(demo_url
     )
     assert "None" not in table["organization_id"].astype(str).tolist()
     assert "Brands" in page_text(at)
+
+
+# --- the alert workflow resets after an action ----------------------------------------------------------
+def test_after_an_action_the_note_is_empty_and_the_picker_names_the_new_status(demo_url, workspace):
+    at = open_page("alerts")
+    alert_id = at.selectbox(key="alerts_pick").value
+    at.text_input(key="alerts_by").input("Dana Ops")
+    at.text_area(key="alerts_note").input("Checked the feed")
+    next(b for b in at.form_submit_button if b.label == "Acknowledge").click().run()
+    assert_clean(at)
+    assert at.text_area(key="alerts_note").value == ""
+    picker = next(s for s in at.selectbox if s.key and s.key.startswith("alerts_pick_"))  # a new key
+    assert picker.value == alert_id  # the same alert stays chosen
+    label = next(option for option in picker.options if option.startswith(f"#{alert_id} ·"))
+    assert label.endswith("(acknowledged)")
+    assert workspace.alerts().set_index("id").loc[alert_id, "ack_note"] == "Checked the feed"

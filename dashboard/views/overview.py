@@ -102,7 +102,9 @@ ui.paged_table(
             "Approval rate", format=PERCENT, help="Approved among approved and rejected ads."
         ),
         "open_alerts": st.column_config.NumberColumn("Open alerts", format="localized"),
-        "acknowledged_alerts": st.column_config.NumberColumn("Acknowledged alerts", format="localized"),
+        "acknowledged_alerts": st.column_config.NumberColumn(
+            "Acknowledged", format="localized", help="Acknowledged alerts: someone is looking into them."
+        ),
         "last_refresh": st.column_config.DatetimeColumn("Last refresh (UTC)", format="YYYY-MM-DD HH:mm"),
     },
 )
