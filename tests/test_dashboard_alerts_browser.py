@@ -101,3 +101,21 @@ def test_the_brand_table_stays_in_view_while_a_job_runs(server, page):
     assert not page.evaluate("window.__tableGoneDuringJob")
     assert page.locator('[data-testid="stDataFrame"]').count() == 1
     assert_no_exception(page)
+
+
+def test_as_configured_there_is_no_deploy_button_and_the_favicon_is_served_locally(browser, demo_url):
+    """Issue 15: the Deploy toolbar showed, and the tab icon was a material icon fetched from the internet."""
+    context = browser.new_context(viewport=suite.VIEWPORT)
+    tab = context.new_page()
+    tab.set_default_timeout(suite.WAIT_MS)
+    requested: list[str] = []
+    tab.on("request", lambda request: requested.append(request.url))
+    try:
+        with suite.running_dashboard(demo_url, suite.free_port(), toolbar=()) as base:  # the shipped config
+            open_page(tab, base, "")
+            assert tab.get_by_role("button", name="Deploy").count() == 0
+            icons = tab.evaluate("[...document.querySelectorAll('link[rel~=icon]')].map(link => link.href)")
+            assert icons and all(icon.startswith(f"{base}/media/") for icon in icons), icons
+            assert all(url.startswith(base) for url in requested), "nothing is fetched from the internet"
+    finally:
+        context.close()

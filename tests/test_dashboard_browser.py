@@ -83,14 +83,20 @@ def demo_workspace(folder: Path) -> str:
 
 
 @contextmanager
-def running_dashboard(database_url: str, port: int, *options: str) -> Iterator[str]:
-    """The dashboard served by `streamlit run` on 127.0.0.1:`port` (extra command-line `options`),
-    healthy before its base URL is yielded, stopped afterwards."""
+def running_dashboard(
+    database_url: str,
+    port: int,
+    *options: str,
+    toolbar: tuple[str, ...] = ("--client.toolbarMode", "minimal"),
+) -> Iterator[str]:
+    """The dashboard served by `streamlit run` on 127.0.0.1:`port` (extra command-line `options`; no
+    toolbar for screenshots unless `toolbar=()` keeps .streamlit/config.toml's), healthy before its
+    base URL is yielded, stopped afterwards."""
     env = {**os.environ, "GENOME_DATABASE_URL": database_url}
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-         "--client.toolbarMode", "minimal", *options],
+         *toolbar, *options],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
