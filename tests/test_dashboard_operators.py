@@ -9,6 +9,8 @@ tests/test_dashboard_alerts_browser.py.
 from __future__ import annotations
 
 import re
+import tomllib
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -24,6 +26,7 @@ demo_template = apptest.demo_template
 demo_url = apptest.demo_url
 workspace = apptest.workspace
 fresh_caches = apptest.fresh_caches
+empty_url = apptest.empty_url
 
 
 def metrics(at) -> dict[str, str]:
@@ -93,16 +96,9 @@ def test_no_matching_alert_is_a_neutral_state_not_a_success(demo_url, workspace)
     assert any("No alert matches these filters" in box.value and "Widen the" in box.value for box in at.info)
 
 
-def test_the_empty_workspace_state_has_a_title(apptest_empty_url):
+def test_the_empty_workspace_state_has_a_title(empty_url):
     at = open_page("overview")
     assert at.info[0].value.startswith("**No brands yet**")
-
-
-@pytest.fixture
-def apptest_empty_url(tmp_path, monkeypatch) -> str:
-    url = f"sqlite:///{tmp_path / 'empty.db'}"
-    monkeypatch.setenv("GENOME_DATABASE_URL", url)
-    return url
 
 
 # --- a job says what it did, in a sentence --------------------------------------------------------------
@@ -167,9 +163,6 @@ def test_the_sidebar_names_the_brand_and_shows_its_id_below(demo_url, workspace)
 
 
 def test_the_toolbar_hides_deploy_and_the_favicon_ships_with_the_dashboard():
-    import tomllib
-    from pathlib import Path
-
     root = Path(__file__).resolve().parents[1]
     config = tomllib.loads((root / ".streamlit" / "config.toml").read_text())
     assert config["client"]["toolbarMode"] == "viewer"
