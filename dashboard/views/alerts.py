@@ -98,13 +98,13 @@ def alert_facts(alert: pd.Series, brand_name: str) -> pd.DataFrame:
         "Last seen": formats.moment(alert["last_seen_at"]),
         "Latest validation date": formats.moment(pd.Timestamp(alert["as_of"]).date())
         if pd.notna(alert["as_of"])
-        else formats.MISSING,
+        else "",
         "Acknowledged": _who_when(alert["acknowledged_by"], alert["acknowledged_at"]),
         "Acknowledgement note": _text(alert["ack_note"]),
         "Resolved": _who_when(alert["resolved_by"], alert["resolved_at"]),
         "Resolution note": _text(alert["resolution_note"]),
     }
-    return pd.DataFrame({"Field": list(facts), "Detail": [ui.md(v) for v in facts.values()]})
+    return pd.DataFrame({"Field": list(facts), "Detail": [ui.md(_text(v)) for v in facts.values()]})
 
 
 def _text(value: object) -> str:
@@ -129,13 +129,10 @@ def alert_labels(alerts: pd.DataFrame, with_state: bool = True) -> dict[int, str
     """Picker labels in words: '#3 · critical · Data freshness · Dune Outdoor (open)'; without the
     severity and status (which change) when `with_state` is false."""
     metric = alerts["alert_type"].map(monitoring.METRIC_LABELS).fillna(alerts["alert_type"])
-    text = "#" + alerts["id"].astype(str) + " · " + metric + " · " + alerts["brand"].astype(str)
+    what = metric + " · " + alerts["brand"].astype(str)
     if with_state:
-        text = (
-            "#" + alerts["id"].astype(str) + " · " + alerts["severity"] + " · " + metric + " · "
-            + alerts["brand"].astype(str) + " (" + alerts["status"] + ")"
-        )  # fmt: skip
-    return dict(zip(alerts["id"].astype(int), text, strict=True))
+        what = alerts["severity"] + " · " + what + " (" + alerts["status"] + ")"
+    return dict(zip(alerts["id"].astype(int), "#" + alerts["id"].astype(str) + " · " + what, strict=True))
 
 
 def alert_table(alerts: pd.DataFrame) -> pd.DataFrame:
