@@ -255,7 +255,6 @@ JOB_TEXTS: dict[str, Callable[[Mapping], str]] = {
     "notify": notification_text,
     "import_ads": import_text("ad"),
     "import_performance": import_text("daily performance row"),
-    "import_brands": import_text("brand"),
 }
 
 

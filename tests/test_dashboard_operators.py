@@ -146,6 +146,13 @@ def test_a_job_notice_is_a_sentence_without_field_names_or_json(demo_url, page, 
         ("notify", '{"sent": 0, "failed": 2, "errors": ["timeout"]}', "2 notifications failed"),
         ("something_new", {"rewarded_ads": 420, "ratio": 0.5, "job_id": 3}, "Rewarded ads: 420; Ratio: 0.50"),
         ("refresh", None, ""),
+        (
+            "daily",
+            {"refresh": {"brand_ids": ["a"], "rewards_unchanged": 4, "skipped": True},
+             "validation": {"brand_ids": ["a"], "metrics": 5, "alerts_resolved": 1}},
+            "refresh of 1 brand: nothing new since the last refresh (4 rewards unchanged); then validation of "
+            "1 brand: 5 health metrics; 1 alert resolved",
+        ),
     ],
 )  # fmt: skip
 def test_job_summaries_read_as_sentences(job_type, summary, expected):
