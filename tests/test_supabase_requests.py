@@ -24,7 +24,7 @@ from genome import jobs
 from genome.errors import GenomeError, NotFound, StoreError
 from genome.jobs import RefreshInputs, RefreshOutputs
 from genome.settings import Settings
-from genome.store import common, frames, migrations
+from genome.store import common, frames, migrations, reads
 from genome.store import supabase_requests as rq
 from genome.store.postgres import PostgresStore
 from genome.store.supabase import SupabaseStore
@@ -118,7 +118,7 @@ def sent(request: httpx.Request) -> rq.WireRequest:
     ],
 )
 def test_page_range_is_inclusive_and_respects_the_limit(page, limit, expected):
-    read = rq.PagedRead("t", order=("id",), limit=limit)
+    read = reads.Read("t", {}, ("id",), limit=limit)
     assert rq.page_range(read, page) == expected
 
 
@@ -134,7 +134,7 @@ def test_page_range_is_inclusive_and_respects_the_limit(page, limit, expected):
     ],
 )
 def test_a_short_page_or_the_limit_ends_a_read(page, received, so_far, limit, last):
-    read = rq.PagedRead("t", order=("id",), limit=limit)
+    read = reads.Read("t", {}, ("id",), limit=limit)
     assert rq.is_last_page(read, page, received, so_far) is last
 
 
@@ -142,7 +142,7 @@ def test_a_short_page_or_the_limit_ends_a_read(page, received, so_far, limit, la
 
 
 def test_table_page_request():
-    assert rq.wire_request(rq.brands_read(), page=2) == rq.WireRequest(
+    assert rq.wire_request(reads.brands(), page=2) == rq.WireRequest(
         "GET",
         "/brands",
         (
@@ -225,7 +225,7 @@ def test_a_short_page_ends_a_keyset_read(received, last):
     ],
 )
 def test_alert_filters(status, brand_ids, filters):
-    params = rq.wire_request(rq.alerts_read(status, brand_ids)).params
+    params = rq.wire_request(reads.alerts(status, brand_ids)).params
     assert params[1:-3] == filters
     assert params[-3:] == (("order", "last_seen_at.desc,id.desc"), ("offset", "0"), ("limit", "1000"))
 
@@ -240,7 +240,7 @@ def test_alert_filters(status, brand_ids, filters):
     ],
 )
 def test_alert_events_are_read_oldest_first_by_alert_and_brand(alert_id, brand_id, filters):
-    request = rq.wire_request(rq.alert_events_read(alert_id, brand_id))
+    request = rq.wire_request(reads.alert_events(alert_id, brand_id))
     assert (request.method, request.path) == ("GET", "/system_alert_events")
     assert request.params[1:-3] == filters
     assert request.params[-3:] == (("order", "id.asc"), ("offset", "0"), ("limit", "1000"))
@@ -251,11 +251,11 @@ def test_alert_events_are_read_oldest_first_by_alert_and_brand(alert_id, brand_i
     [("plain-id_1", "plain-id_1"), ("a,b", '"a,b"'), ("x(y)", '"x(y)"'), ('say "hi"', '"say \\"hi\\""')],
 )
 def test_in_filter_values_with_reserved_characters_are_quoted(value, rendered):
-    assert rq.Filter("id", "in", (value,)).query_value() == f"in.({rendered})"
+    assert rq.wire_request(reads.alerts(None, [value])).params[1] == ("brand_id", f"in.({rendered})")
 
 
 def test_rewards_are_read_with_the_ad_id_renamed_and_the_components_taken_out_of_their_json():
-    params = dict(rq.wire_request(rq.rewards_read(["b1"])).params)
+    params = dict(rq.wire_request(reads.rewards(["b1"])).params)
     assert params["select"] == (
         "ad_id:generated_ad_id,brand_id,reward_score,ctr:reward_components->ctr,"
         "conversion_rate:reward_components->conversion_rate,roas:reward_components->roas,"
@@ -268,12 +268,12 @@ def test_rewards_are_read_with_the_ad_id_renamed_and_the_components_taken_out_of
 
 
 def test_job_runs_read_newest_first_up_to_the_limit():
-    params = dict(rq.wire_request(rq.job_runs_read(5)).params)
+    params = dict(rq.wire_request(reads.job_runs(5)).params)
     assert (params["order"], params["offset"], params["limit"]) == ("started_at.desc,id.desc", "0", "5")
 
 
 def test_the_newest_succeeded_write_jobs_are_one_get_of_two_rows_newest_first():
-    assert rq.wire_request(rq.newest_writes_read()) == rq.WireRequest(
+    assert rq.wire_request(reads.newest_writes()) == rq.WireRequest(
         "GET",
         "/genome_job_runs",
         (
@@ -359,7 +359,7 @@ def test_a_refresh_marks_its_fingerprint_and_the_newest_write_it_saw(newest_writ
 
 def test_a_skipped_refresh_is_one_succeeded_job_record():
     summary = {"skipped": True, "rewards_unchanged": np.int64(2), "duration_seconds": 0.01}
-    call = rq.skipped_refresh_call(("b1", "b2"), summary, datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
+    call = rq.job_run_call("refresh", ("b1", "b2"), datetime(2026, 3, 1, 9, 0, tzinfo=UTC), summary, None)
     assert rq.wire_request(call) == rq.WireRequest(
         "POST",
         "/rpc/genome_record_job",
@@ -416,9 +416,8 @@ def rewards_frame() -> pd.DataFrame:
 
 def test_refresh_payload_sends_nan_and_inf_as_null_and_dates_as_days():
     started = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
-    call = rq.apply_refresh_call(
-        ["b1"], date(2026, 3, 1), rewards_frame(), pd.DataFrame(), {"n": np.int64(2)}, started
-    )
+    run = common.JobRun("refresh", started, ("b1",), date(2026, 3, 1))
+    call = rq.apply_refresh_call(run, RefreshOutputs(rewards_frame(), pd.DataFrame(), {"n": np.int64(2)}))
     first, second = call.args["p_rewards"]
     assert call.function == "genome_apply_refresh"
     assert first == {
@@ -545,7 +544,8 @@ def test_validation_and_alert_payloads():
         }
     )
     at = datetime(2026, 3, 1, 8, 0)
-    call = rq.apply_validation_call(("b1",), date(2026, 3, 1), metrics, actions, {}, at)
+    run = common.JobRun("validate", at, ("b1",), date(2026, 3, 1))
+    call = rq.apply_validation_call(run, jobs.ValidateOutputs(metrics, actions))
     assert call.args["p_metrics"] == [
         {
             "brand_id": "b1",
@@ -572,14 +572,14 @@ def test_validation_and_alert_payloads():
 @pytest.mark.parametrize(
     ("read_with", "expected_read"),
     [
-        (lambda s: s.brands(), rq.brands_read()),
-        (lambda s: s.rewards("b1"), rq.rewards_read(["b1"])),
-        (lambda s: s.scores(), rq.scores_read(None)),
-        (lambda s: s.score_history("b1"), rq.score_history_read("b1")),
-        (lambda s: s.alerts("unresolved", "b,1"), rq.alerts_read("unresolved", ["b,1"])),
-        (lambda s: s.metric_history("b1"), rq.metric_history_read("b1")),
-        (lambda s: s.alert_events(3, "b1"), rq.alert_events_read(3, "b1")),
-        (lambda s: s.job_runs(20), rq.job_runs_read(20)),
+        (lambda s: s.brands(), reads.brands()),
+        (lambda s: s.rewards("b1"), reads.rewards(["b1"])),
+        (lambda s: s.scores(), reads.scores(None)),
+        (lambda s: s.score_history("b1"), reads.score_history("b1")),
+        (lambda s: s.alerts("unresolved", "b,1"), reads.alerts("unresolved", ["b,1"])),
+        (lambda s: s.metric_history("b1"), reads.metric_history("b1")),
+        (lambda s: s.alert_events(3, "b1"), reads.alert_events(3, "b1")),
+        (lambda s: s.job_runs(20), reads.job_runs(20)),
         (lambda s: s.brand_overview(0.7), rq.brand_overview_read(0.7)),
         (
             lambda s: s.ad_aggregates(["b1"], date(2026, 3, 1)),
@@ -932,8 +932,8 @@ def test_a_refresh_with_nothing_new_over_rest_is_skipped_recorded_and_costs_thre
     second = store.refresh(None, contract.AS_OF, contract.settings_refresh, contract.SETTINGS)
     brands, check, record = counter.requests[before:]
     assert [sent(brands), sent(check)] == [
-        rq.wire_request(rq.brands_read()),
-        rq.wire_request(rq.newest_writes_read()),
+        rq.wire_request(reads.brands()),
+        rq.wire_request(reads.newest_writes()),
     ]
     assert (record.method, record.url.path) == ("POST", "/rest/v1/rpc/genome_record_job")
     assert second == {

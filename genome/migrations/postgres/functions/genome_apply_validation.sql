@@ -15,11 +15,6 @@
 --     Duplicate actions for one (brand, alert_type): the last one counts.
 -- -> p_summary || {"job_id", "brand_ids", "as_of", "metrics", "alerts_opened", "alerts_updated",
 --    "alerts_reopened", "alerts_resolved", "duration_seconds"}, job_type 'validate'.
--- Called by: genome/store/postgres.py PostgresStore.validate, supabase_requests.apply_validation_call.
--- Takes the job lock pg_advisory_xact_lock(7240311), so no two jobs interleave.
--- SECURITY INVOKER, search_path '' (tables written public.<name>); execute for service_role only.
--- Applied by `migrate` after the numbered files, again whenever this file changes. A change of its
--- arguments or return type needs `drop function if exists` of the old signature above the create.
 
 create or replace function public.genome_apply_validation(
     p_brand_ids text[], p_as_of date, p_metrics jsonb, p_actions jsonb,
