@@ -250,6 +250,16 @@ class JobFlow(Generic[Connection]):
         """False when recording would fail the way the job did (e.g. waiting for the same lock)."""
         return True
 
+    # --- a job's inputs, read on their own ---------------------------------------------------------
+    def ad_aggregates(self, brand_ids: Sequence[str] | None, as_of: date) -> pd.DataFrame:
+        return self._read_ad_aggregates(None, brand_ids, as_of)
+
+    def ad_elements(
+        self, brand_ids: Sequence[str] | None, elements: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """One row per (ad, element) of `elements` (None = every element)."""
+        return self._read_ad_elements(None, brand_ids, elements)
+
     # --- the jobs ----------------------------------------------------------------------------------
     def import_ads(self, ads: pd.DataFrame) -> dict:
         return self._import("import_ads", ads)

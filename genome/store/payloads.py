@@ -15,7 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from genome.store.frames import BRANDS, REWARD_COMPONENTS, REWARDS, SCORES  # noqa: F401 (sqlite_writes)
+from genome.posteriors import SCORE_COLUMNS
+from genome.rewards import REWARD_COLUMNS
+from genome.store.frames import BRANDS, REWARD_COMPONENTS  # noqa: F401 (sqlite_writes)
+from genome.validation import PERFORMANCE_FILE_COLUMNS
 
 AD_PAYLOAD = (
     "ad_id",
@@ -26,20 +29,10 @@ AD_PAYLOAD = (
     "is_imported",
     "created_at",
 )
-PERFORMANCE_PAYLOAD = (
-    "ad_id",
-    "date",
-    "impressions",
-    "clicks",
-    "conversions",
-    "spend",
-    "revenue",
-    "campaign_objective",
-)
-# the stored columns of a frame a job writes, without the one the database stamps
+PERFORMANCE_PAYLOAD = PERFORMANCE_FILE_COLUMNS
 BRAND_PAYLOAD = tuple(BRANDS)
-REWARD_PAYLOAD = tuple(name for name in REWARDS if name != "computed_at")
-SCORE_PAYLOAD = tuple(name for name in SCORES if name != "last_updated")
+REWARD_PAYLOAD = REWARD_COLUMNS
+SCORE_PAYLOAD = SCORE_COLUMNS
 DATE_COLUMNS = frozenset({"date", "first_date", "last_date", "matured_at", "as_of"})
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 

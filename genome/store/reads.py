@@ -2,7 +2,7 @@
 
 A `Read` names the table, the frame it returns (a frames spec), its filters, its order (a unique key,
 so pages over REST neither overlap nor skip rows) and its limit. `sql` renders one for SQLite and
-Postgres, `supabase_requests.wire_request` for PostgREST; `TableReads` gives a backend the Store's
+Postgres, `supabase_requests.select_list` and PostgREST filters for the supabase backend; `TableReads` gives a backend the Store's
 reads over its one primitive, `_select(read, connection)`.
 """
 

@@ -206,7 +206,9 @@ class SupabaseStore(TableReads, common.JobFlow[None]):
     def _read_ad_elements(
         self, _connection: None, brand_ids: Sequence[str] | None, elements: Sequence[str] | None
     ) -> pd.DataFrame:
-        return self.ad_elements(brand_ids, elements)
+        groups = self._fetch_after(rq.ad_elements_read(brand_ids, elements))
+        columns = ("brand_id", "element_name", "element_value", "ad_ids")
+        return frames.elements_from_groups([tuple(group[column] for column in columns) for group in groups])
 
     def _write_import(self, _connection: None, run: JobRun, rows: pd.DataFrame) -> dict:
         build = rq.import_ads_call if run.job_type == "import_ads" else rq.import_performance_call
@@ -233,17 +235,6 @@ class SupabaseStore(TableReads, common.JobFlow[None]):
         return not (isinstance(error, StoreError) and error.code is None)
 
     # --- reads ----------------------------------------------------------------------------------------
-    def ad_aggregates(self, brand_ids: Sequence[str] | None, as_of: date) -> pd.DataFrame:
-        return self._read_ad_aggregates(None, brand_ids, as_of)
-
-    def ad_elements(
-        self, brand_ids: Sequence[str] | None, elements: Sequence[str] | None = None
-    ) -> pd.DataFrame:
-        """One row per (ad, element) of `elements` (None = every element), as the SQL backends read them."""
-        groups = self._fetch_after(rq.ad_elements_read(brand_ids, elements))
-        columns = ("brand_id", "element_name", "element_value", "ad_ids")
-        return frames.elements_from_groups([tuple(group[column] for column in columns) for group in groups])
-
     def brand_overview(self, winner_threshold: float) -> pd.DataFrame:
         return self._select(rq.brand_overview_read(winner_threshold))
 

@@ -4,8 +4,8 @@ Like postgrest's `pre_select`, every function here returns plain frozen data: a 
 or a set-returning SQL function, read 1,000 rows at a time in its key order), a `KeysetRead` (a
 set-returning SQL function that computes one page, the rows after the last key read) or an `RpcCall`
 (one SQL function call; a write's jsonb arguments carry a whole job).
-`wire_request` renders each as the exact HTTP request supabase-py sends, so the request shapes are
-tested without a network and `genome.store.supabase` stays the one thin place that talks to the server.
+`genome.store.supabase` stays the one thin place that talks to the server; support/wire.py renders
+each request as supabase-py sends it, so the request shapes are tested without a network.
 
 Paging assumes the project's PostgREST `max-rows` is at least `PAGE_SIZE` (Supabase's default is
 exactly 1,000): a read stops at the first short page.
@@ -13,7 +13,6 @@ exactly 1,000): a read stops at the first short page.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -31,7 +30,6 @@ PAGE_SIZE = 1000  # rows per page: Supabase's default max-rows, which silently c
 # ids per genome_known_ad_ids call: it answers one row per known id, so the answer never reaches the
 # max-rows cap (and the body stays a few tens of KB)
 IDS_PER_CALL = PAGE_SIZE
-RESERVED_IN_VALUES = ',:()"\\'  # characters PostgREST needs quoted inside in.(…)
 
 
 @dataclass(frozen=True)
@@ -57,17 +55,7 @@ class RpcCall:
     args: Mapping[str, object] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class WireRequest:
-    """The HTTP request supabase-py sends: path under /rest/v1, query params in order, JSON body."""
-
-    method: str
-    path: str
-    params: tuple[tuple[str, str], ...]
-    body: bytes | None
-
-
-# --- paging and rendering -----------------------------------------------------------------------
+# --- paging -----------------------------------------------------------------------
 
 
 def page_range(read: Read, page: int) -> tuple[int, int]:
@@ -97,53 +85,9 @@ def is_last_keyset_page(rows_received: int) -> bool:
     return rows_received < PAGE_SIZE
 
 
-def wire_request(
-    request: Read | KeysetRead | RpcCall, page: int = 0, last_row: Mapping[str, object] | None = None
-) -> WireRequest:
-    """The exact request for one page of a read (`page` of a `PagedRead`; the page after `last_row`
-    of a `KeysetRead`), or for a call: what supabase-py puts on the wire."""
-    if isinstance(request, RpcCall):
-        return WireRequest("POST", f"/rpc/{request.function}", (), encode_json(dict(request.args)))
-    if isinstance(request, KeysetRead):
-        params = (("order", ",".join(f"{column}.asc" for column in request.order)),)
-        body = encode_json(keyset_args(request, last_row))
-        return WireRequest("POST", f"/rpc/{request.function}", params, body)
-    params: list[tuple[str, str]] = []
-    if not request.is_function:
-        params.append(("select", select_list(request)))
-    params += [(f.column, _filter_value(f.value)) for f in request.filters]
-    direction = "desc" if request.descending else "asc"
-    params.append(("order", ",".join(f"{column}.{direction}" for column in request.order)))
-    start, end = page_range(request, page)
-    params += [("offset", str(start)), ("limit", str(end - start + 1))]
-    if request.is_function:
-        body = encode_json(dict(request.function_args or {}))
-        return WireRequest("POST", f"/rpc/{request.source}", tuple(params), body)
-    return WireRequest("GET", f"/{request.source}", tuple(params), None)
-
-
-def encode_json(value: object) -> bytes:
-    """JSON the way postgrest encodes a body: compact, UTF-8, NaN refused (payloads carry null)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
-
-
 def select_list(read: Read) -> str:
     """A table read's columns as PostgREST selects them, renamed (`alias:column`) where the table's differ."""
     return ",".join(f"{name}:{read.sources[name]}" if name in read.sources else name for name in read.spec)
-
-
-def _filter_value(value: object) -> str:
-    """A PostgREST filter: `eq.value`, or `in.(a,b)` for a tuple."""
-    if isinstance(value, tuple):
-        return "in.(" + ",".join(_quote_in_value(v) for v in value) + ")"
-    return f"eq.{value}"
-
-
-def _quote_in_value(value: str) -> str:
-    text = str(value)
-    if any(char in text for char in RESERVED_IN_VALUES):
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return text
 
 
 # --- reads ----------------------------------------------------------------------------------------
