@@ -2,8 +2,8 @@
 
 A `Read` names the table, the frame it returns (a frames spec), its filters, its order (a unique key,
 so pages over REST neither overlap nor skip rows) and its limit. `sql` renders one for SQLite and
-Postgres, `supabase_requests.select_list` and PostgREST filters for the supabase backend; `TableReads` gives a backend the Store's
-reads over its one primitive, `_select(read, connection)`.
+Postgres; the supabase backend asks PostgREST for it. `TableReads` gives a backend the Store's reads
+over its one primitive, `_select(read, connection)`.
 """
 
 from __future__ import annotations
