@@ -18,6 +18,7 @@ from genome.settings import Settings
 from genome.store import supabase_requests as rq
 from genome.store.sqlite import SqliteStore
 from genome.validation import MAX_ID_LENGTH
+from support import wire
 from tests.test_migrations import rpc
 from tests.test_supabase_requests import FakePostgrest, sent, store_with
 
@@ -346,7 +347,7 @@ def test_supabase_adapter_sends_exactly_the_built_call_and_returns_the_counts():
     counts = {"inserted": 0, "updated": 1, "unchanged": 0}
     fake = FakePostgrest({"rpc/genome_save_brands": counts})
     assert store_with(fake).save_brands(KEEP_SHARING) == counts
-    assert [sent(r) for r in fake.requests] == [rq.wire_request(rq.save_brands_call(KEEP_SHARING))]
+    assert [sent(r) for r in fake.requests] == [wire.wire_request(rq.save_brands_call(KEEP_SHARING))]
 
 
 @pytest.mark.postgres

@@ -25,6 +25,7 @@ from genome.store import sqlite as sqlite_module
 from genome.store import supabase_requests as rq
 from genome.store.sqlite import SqliteStore, sqlite_path
 from genome.store.supabase import SupabaseStore
+from support import wire
 from support.postgrest import SECRET, URL, PostgrestOnPostgres
 from tests.conftest import ROOT
 
@@ -272,7 +273,7 @@ def test_daily_without_json_prints_three_lines_for_a_log(sqlite_url):
 def test_a_daily_or_notify_record_over_rest_is_one_rpc_call():
     started = datetime(2026, 3, 1, 6, 0, tzinfo=UTC)
     call = rq.job_run_call("notify", ("b1",), started, {"sent": 0, "failed": 1}, "1 of 1 not delivered")
-    assert rq.wire_request(call) == rq.WireRequest(
+    assert wire.wire_request(call) == wire.WireRequest(
         "POST",
         "/rpc/genome_record_job",
         (),

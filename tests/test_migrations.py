@@ -30,6 +30,7 @@ FUNCTIONS = {
     "genome_import_performance",
     "genome_apply_refresh",
     "genome_apply_validation",
+    "genome_apply_alert_actions",
     "genome_set_alert_status",
     "genome_ad_aggregates_page",
     "genome_known_ad_ids",

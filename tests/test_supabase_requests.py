@@ -24,11 +24,12 @@ from genome import jobs
 from genome.errors import GenomeError, NotFound, StoreError
 from genome.jobs import RefreshInputs, RefreshOutputs
 from genome.settings import Settings
-from genome.store import common, frames, migrations
+from genome.store import common, frames, migrations, reads
 from genome.store import supabase_requests as rq
 from genome.store.postgres import PostgresStore
 from genome.store.supabase import SupabaseStore
 from genome.vocabulary import WRITE_JOB_TYPES
+from support import wire
 from support.postgrest import MAX_ROWS, SECRET, URL, CountingTransport, PostgrestOnPostgres
 from tests import test_store_contract as contract
 from tests import test_supabase_live as live
@@ -96,10 +97,10 @@ def store_with(fake: FakePostgrest | httpx.MockTransport, **settings: object) ->
     return SupabaseStore(URL, SECRET, Settings(**settings), transport=transport)
 
 
-def sent(request: httpx.Request) -> rq.WireRequest:
+def sent(request: httpx.Request) -> wire.WireRequest:
     """What actually went on the wire, in the shape `wire_request` describes."""
     path = request.url.path.removeprefix("/rest/v1")
-    return rq.WireRequest(
+    return wire.WireRequest(
         request.method, path, tuple(request.url.params.multi_items()), request.content or None
     )
 
@@ -118,7 +119,7 @@ def sent(request: httpx.Request) -> rq.WireRequest:
     ],
 )
 def test_page_range_is_inclusive_and_respects_the_limit(page, limit, expected):
-    read = rq.PagedRead("t", order=("id",), limit=limit)
+    read = reads.Read("t", {}, ("id",), limit=limit)
     assert rq.page_range(read, page) == expected
 
 
@@ -134,7 +135,7 @@ def test_page_range_is_inclusive_and_respects_the_limit(page, limit, expected):
     ],
 )
 def test_a_short_page_or_the_limit_ends_a_read(page, received, so_far, limit, last):
-    read = rq.PagedRead("t", order=("id",), limit=limit)
+    read = reads.Read("t", {}, ("id",), limit=limit)
     assert rq.is_last_page(read, page, received, so_far) is last
 
 
@@ -142,7 +143,7 @@ def test_a_short_page_or_the_limit_ends_a_read(page, received, so_far, limit, la
 
 
 def test_table_page_request():
-    assert rq.wire_request(rq.brands_read(), page=2) == rq.WireRequest(
+    assert wire.wire_request(reads.brands(), page=2) == wire.WireRequest(
         "GET",
         "/brands",
         (
@@ -157,7 +158,7 @@ def test_table_page_request():
 
 def test_function_page_request_carries_its_arguments_in_the_body():
     read = rq.brand_overview_read(0.7)
-    assert rq.wire_request(read, page=1) == rq.WireRequest(
+    assert wire.wire_request(read, page=1) == wire.WireRequest(
         "POST",
         "/rpc/genome_brand_overview",
         (("order", "brand_id.asc"), ("offset", "1000"), ("limit", "1000")),
@@ -171,7 +172,7 @@ def test_function_page_request_carries_its_arguments_in_the_body():
 )
 def test_aggregates_are_read_a_page_of_ads_after_the_last_ad_read(last_row, after):
     read = rq.ad_aggregates_read(["brand-a", "b,2"], date(2026, 3, 1))
-    assert rq.wire_request(read, last_row=last_row) == rq.WireRequest(
+    assert wire.wire_request(read, last_row=last_row) == wire.WireRequest(
         "POST",
         "/rpc/genome_ad_aggregates_page",
         (("order", "ad_id.asc"),),
@@ -199,7 +200,7 @@ def test_elements_are_read_as_groups_after_the_last_brand_element_and_value_for_
     last_row, after
 ):
     read = rq.ad_elements_read(None, ("hook_type", "color_mode"))
-    request = rq.wire_request(read, last_row=last_row)
+    request = wire.wire_request(read, last_row=last_row)
     assert (request.method, request.path) == ("POST", "/rpc/genome_ad_element_groups")
     assert request.params == (("order", "brand_id.asc,element_name.asc,element_value.asc"),)
     assert json.loads(request.body) == {
@@ -225,7 +226,7 @@ def test_a_short_page_ends_a_keyset_read(received, last):
     ],
 )
 def test_alert_filters(status, brand_ids, filters):
-    params = rq.wire_request(rq.alerts_read(status, brand_ids)).params
+    params = wire.wire_request(reads.alerts(status, brand_ids)).params
     assert params[1:-3] == filters
     assert params[-3:] == (("order", "last_seen_at.desc,id.desc"), ("offset", "0"), ("limit", "1000"))
 
@@ -240,7 +241,7 @@ def test_alert_filters(status, brand_ids, filters):
     ],
 )
 def test_alert_events_are_read_oldest_first_by_alert_and_brand(alert_id, brand_id, filters):
-    request = rq.wire_request(rq.alert_events_read(alert_id, brand_id))
+    request = wire.wire_request(reads.alert_events(alert_id, brand_id))
     assert (request.method, request.path) == ("GET", "/system_alert_events")
     assert request.params[1:-3] == filters
     assert request.params[-3:] == (("order", "id.asc"), ("offset", "0"), ("limit", "1000"))
@@ -251,11 +252,11 @@ def test_alert_events_are_read_oldest_first_by_alert_and_brand(alert_id, brand_i
     [("plain-id_1", "plain-id_1"), ("a,b", '"a,b"'), ("x(y)", '"x(y)"'), ('say "hi"', '"say \\"hi\\""')],
 )
 def test_in_filter_values_with_reserved_characters_are_quoted(value, rendered):
-    assert rq.Filter("id", "in", (value,)).query_value() == f"in.({rendered})"
+    assert wire.wire_request(reads.alerts(None, [value])).params[1] == ("brand_id", f"in.({rendered})")
 
 
 def test_rewards_are_read_with_the_ad_id_renamed_and_the_components_taken_out_of_their_json():
-    params = dict(rq.wire_request(rq.rewards_read(["b1"])).params)
+    params = dict(wire.wire_request(reads.rewards(["b1"])).params)
     assert params["select"] == (
         "ad_id:generated_ad_id,brand_id,reward_score,ctr:reward_components->ctr,"
         "conversion_rate:reward_components->conversion_rate,roas:reward_components->roas,"
@@ -268,12 +269,12 @@ def test_rewards_are_read_with_the_ad_id_renamed_and_the_components_taken_out_of
 
 
 def test_job_runs_read_newest_first_up_to_the_limit():
-    params = dict(rq.wire_request(rq.job_runs_read(5)).params)
+    params = dict(wire.wire_request(reads.job_runs(5)).params)
     assert (params["order"], params["offset"], params["limit"]) == ("started_at.desc,id.desc", "0", "5")
 
 
 def test_the_newest_succeeded_write_jobs_are_one_get_of_two_rows_newest_first():
-    assert rq.wire_request(rq.newest_writes_read()) == rq.WireRequest(
+    assert wire.wire_request(reads.newest_writes()) == wire.WireRequest(
         "GET",
         "/genome_job_runs",
         (
@@ -359,8 +360,8 @@ def test_a_refresh_marks_its_fingerprint_and_the_newest_write_it_saw(newest_writ
 
 def test_a_skipped_refresh_is_one_succeeded_job_record():
     summary = {"skipped": True, "rewards_unchanged": np.int64(2), "duration_seconds": 0.01}
-    call = rq.skipped_refresh_call(("b1", "b2"), summary, datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
-    assert rq.wire_request(call) == rq.WireRequest(
+    call = rq.job_run_call("refresh", ("b1", "b2"), datetime(2026, 3, 1, 9, 0, tzinfo=UTC), summary, None)
+    assert wire.wire_request(call) == wire.WireRequest(
         "POST",
         "/rpc/genome_record_job",
         (),
@@ -382,7 +383,7 @@ def test_known_ad_id_checks_send_each_id_once_and_at_most_a_page_of_ids_per_call
 
 def test_known_ad_ids_travel_in_the_body_unquoted():
     (call,) = rq.known_ad_ids_calls(['say "hi"', "a,b", "x(y)"])
-    assert rq.wire_request(call) == rq.WireRequest(
+    assert wire.wire_request(call) == wire.WireRequest(
         "POST", "/rpc/genome_known_ad_ids", (), b'{"p_ad_ids":["a,b","say \\"hi\\"","x(y)"]}'
     )
 
@@ -416,9 +417,8 @@ def rewards_frame() -> pd.DataFrame:
 
 def test_refresh_payload_sends_nan_and_inf_as_null_and_dates_as_days():
     started = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
-    call = rq.apply_refresh_call(
-        ["b1"], date(2026, 3, 1), rewards_frame(), pd.DataFrame(), {"n": np.int64(2)}, started
-    )
+    run = common.JobRun("refresh", started, ("b1",), date(2026, 3, 1))
+    call = rq.apply_refresh_call(run, RefreshOutputs(rewards_frame(), pd.DataFrame(), {"n": np.int64(2)}))
     first, second = call.args["p_rewards"]
     assert call.function == "genome_apply_refresh"
     assert first == {
@@ -447,12 +447,12 @@ def test_refresh_payload_sends_nan_and_inf_as_null_and_dates_as_days():
         "p_summary": {"n": 2},
         "p_started_at": "2026-03-01T12:30:00.000000Z",
     }
-    rq.encode_json(call.args)  # postgrest's encoder refuses NaN: the payload must carry none
+    wire.encode_json(call.args)  # postgrest's encoder refuses NaN: the payload must carry none
 
 
 def test_postgrest_encoding_refuses_nan_so_payloads_must_convert_it():
     with pytest.raises(ValueError, match="not JSON compliant"):
-        rq.encode_json({"x": math.nan})
+        wire.encode_json({"x": math.nan})
 
 
 def test_import_payload_types():
@@ -545,7 +545,8 @@ def test_validation_and_alert_payloads():
         }
     )
     at = datetime(2026, 3, 1, 8, 0)
-    call = rq.apply_validation_call(("b1",), date(2026, 3, 1), metrics, actions, {}, at)
+    run = common.JobRun("validate", at, ("b1",), date(2026, 3, 1))
+    call = rq.apply_validation_call(run, jobs.ValidateOutputs(metrics, actions))
     assert call.args["p_metrics"] == [
         {
             "brand_id": "b1",
@@ -572,14 +573,14 @@ def test_validation_and_alert_payloads():
 @pytest.mark.parametrize(
     ("read_with", "expected_read"),
     [
-        (lambda s: s.brands(), rq.brands_read()),
-        (lambda s: s.rewards("b1"), rq.rewards_read(["b1"])),
-        (lambda s: s.scores(), rq.scores_read(None)),
-        (lambda s: s.score_history("b1"), rq.score_history_read("b1")),
-        (lambda s: s.alerts("unresolved", "b,1"), rq.alerts_read("unresolved", ["b,1"])),
-        (lambda s: s.metric_history("b1"), rq.metric_history_read("b1")),
-        (lambda s: s.alert_events(3, "b1"), rq.alert_events_read(3, "b1")),
-        (lambda s: s.job_runs(20), rq.job_runs_read(20)),
+        (lambda s: s.brands(), reads.brands()),
+        (lambda s: s.rewards("b1"), reads.rewards(["b1"])),
+        (lambda s: s.scores(), reads.scores(None)),
+        (lambda s: s.score_history("b1"), reads.score_history("b1")),
+        (lambda s: s.alerts("unresolved", "b,1"), reads.alerts("unresolved", ["b,1"])),
+        (lambda s: s.metric_history("b1"), reads.metric_history("b1")),
+        (lambda s: s.alert_events(3, "b1"), reads.alert_events(3, "b1")),
+        (lambda s: s.job_runs(20), reads.job_runs(20)),
         (lambda s: s.brand_overview(0.7), rq.brand_overview_read(0.7)),
         (
             lambda s: s.ad_aggregates(["b1"], date(2026, 3, 1)),
@@ -592,7 +593,7 @@ def test_validation_and_alert_payloads():
 def test_the_adapter_sends_exactly_the_built_request(read_with, expected_read):
     fake = FakePostgrest({name: [] for name in _answer_names()})
     read_with(store_with(fake))
-    assert [sent(r) for r in fake.requests] == [rq.wire_request(expected_read)]
+    assert [sent(r) for r in fake.requests] == [wire.wire_request(expected_read)]
 
 
 def _answer_names() -> list[str]:
@@ -646,7 +647,8 @@ def test_keyset_reads_ask_for_the_page_after_the_last_row_until_a_short_page(ads
     assert frame["ad_id"].tolist() == [row["ad_id"] for row in rows]
     pages = ads // 1000 + 1
     assert [sent(r) for r in fake.requests] == [
-        rq.wire_request(read, last_row=None if page == 0 else rows[page * 1000 - 1]) for page in range(pages)
+        wire.wire_request(read, last_row=None if page == 0 else rows[page * 1000 - 1])
+        for page in range(pages)
     ]
 
 
@@ -655,7 +657,7 @@ def test_known_ad_ids_cost_one_call_per_thousand_distinct_ids():
     ids = [f"ad-{i:04d}" for i in range(2500)]
     known = store_with(fake).known_ad_ids(ids + ids)
     assert known == set(ids[0:1000:2] + ids[1000:2000:2] + ids[2000::2])
-    assert [sent(r) for r in fake.requests] == [rq.wire_request(c) for c in rq.known_ad_ids_calls(ids)]
+    assert [sent(r) for r in fake.requests] == [wire.wire_request(c) for c in rq.known_ad_ids_calls(ids)]
 
 
 def test_job_runs_stop_at_the_limit_without_reading_further():
@@ -932,8 +934,8 @@ def test_a_refresh_with_nothing_new_over_rest_is_skipped_recorded_and_costs_thre
     second = store.refresh(None, contract.AS_OF, contract.settings_refresh, contract.SETTINGS)
     brands, check, record = counter.requests[before:]
     assert [sent(brands), sent(check)] == [
-        rq.wire_request(rq.brands_read()),
-        rq.wire_request(rq.newest_writes_read()),
+        wire.wire_request(reads.brands()),
+        wire.wire_request(reads.newest_writes()),
     ]
     assert (record.method, record.url.path) == ("POST", "/rest/v1/rpc/genome_record_job")
     assert second == {

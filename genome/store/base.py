@@ -28,7 +28,7 @@ class Store(Protocol):
 
     # --- brands and imports -------------------------------------------------------------------
     def brands(self) -> pd.DataFrame:
-        """id, name, organization_id, cross_brand_sharing, created_at."""
+        """frames.BRANDS, by id."""
 
     def save_brands(self, brands: pd.DataFrame) -> dict:
         """Upsert brands by id (id, name, organization_id, cross_brand_sharing, created_at; missing
@@ -90,17 +90,15 @@ class Store(Protocol):
     def ad_aggregates(self, brand_ids: Sequence[str] | None, as_of: date) -> pd.DataFrame: ...
 
     def rewards(self, brand_id: str | None = None) -> pd.DataFrame:
-        """generated_ad_id as ad_id, brand_id, reward_score, campaign_objective, maturity,
-        impressions_at_reward, matured_at, computed_at."""
+        """frames.REWARDS (the stored rewards, components out of their JSON), by ad."""
 
     def scores(self, brand_id: str | None = None) -> pd.DataFrame: ...
 
     def score_history(self, brand_id: str) -> pd.DataFrame:
-        """as_of, element_name, element_value, alpha, beta, mean_reward, total_observations."""
+        """frames.SCORE_HISTORY of one brand, oldest first."""
 
     def brand_overview(self, winner_threshold: float) -> pd.DataFrame:
-        """One row per brand: brand_id, name, organization_id, ads, matured_ads, approved,
-        rejected, open_alerts, winner_rate, last_refresh — aggregated in SQL."""
+        """One row per brand (frames.BRAND_OVERVIEW), aggregated in SQL."""
 
     def brand_stats(self, brand_id: str, approval_window: tuple[date, date]) -> dict[str, int] | None:
         """{"matured_ads", "approved", "rejected"} of one brand from indexed counts (the fast path
@@ -115,10 +113,10 @@ class Store(Protocol):
         resolved); returns the updated alert as a dict."""
 
     def alert_events(self, alert_id: int | None = None, brand_id: str | None = None) -> pd.DataFrame:
-        """The append-only history of alerts (frames.ALERT_EVENTS), oldest first: id, alert_id,
-        brand_id, kind (vocabulary.ALERT_EVENT_KINDS), actor, occurred_at, note, severity, metric_value, as_of."""
+        """The append-only history of alerts (frames.ALERT_EVENTS; kind one of
+        vocabulary.ALERT_EVENT_KINDS), oldest first."""
 
     def metric_history(self, brand_id: str | None = None) -> pd.DataFrame:
-        """as_of, brand_id, metric_name, metric_value, warning, critical."""
+        """frames.METRIC_HISTORY, oldest first."""
 
     def job_runs(self, limit: int = 50) -> pd.DataFrame: ...

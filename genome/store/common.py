@@ -193,8 +193,8 @@ class JobFlow(Generic[Connection]):
 
     A backend supplies the primitives below: the job's scope (`_job_scope`: one write transaction
     serialised against other jobs on the SQL backends; nothing over REST), the reads of a job's
-    inputs, the writes of its outputs (each records the succeeded run and returns its summary with
-    job_id), and the record of a skipped refresh and of a failed run.
+    inputs (`reads.TableReads` defines those of tables), the writes of its outputs (each records the
+    succeeded run and returns its summary with job_id), and the record of a run.
     """
 
     settings: Settings
@@ -235,21 +235,30 @@ class JobFlow(Generic[Connection]):
     def _write_validation(self, connection: Connection, run: JobRun, outputs: ValidateOutputs) -> dict:
         raise NotImplementedError
 
-    def _record_skipped_refresh(self, connection: Connection, run: JobRun, summary: dict) -> int:
-        raise NotImplementedError
-
-    def _record_failed_job(self, run: JobRun, error: str) -> None:
-        raise NotImplementedError
-
     def _record_job_run(
         self, connection: Connection, run: JobRun, summary: dict, error: str | None = None
     ) -> int:
         """Record a run of `run.job_type` with `summary`, succeeded or (with `error`) failed; its id."""
         raise NotImplementedError
 
+    def _record_failed_job(self, run: JobRun, error: str) -> None:
+        """After the job's scope rolled back: a failed run in a scope of its own."""
+        with self._job_scope() as connection:
+            self._record_job_run(connection, run, job_context(run.brand_ids, run.as_of), error)
+
     def _failure_is_recordable(self, error: Exception) -> bool:
         """False when recording would fail the way the job did (e.g. waiting for the same lock)."""
         return True
+
+    # --- a job's inputs, read on their own ---------------------------------------------------------
+    def ad_aggregates(self, brand_ids: Sequence[str] | None, as_of: date) -> pd.DataFrame:
+        return self._read_ad_aggregates(None, brand_ids, as_of)
+
+    def ad_elements(
+        self, brand_ids: Sequence[str] | None, elements: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """One row per (ad, element) of `elements` (None = every element)."""
+        return self._read_ad_elements(None, brand_ids, elements)
 
     # --- the jobs ----------------------------------------------------------------------------------
     def import_ads(self, ads: pd.DataFrame) -> dict:
@@ -268,8 +277,6 @@ class JobFlow(Generic[Connection]):
         compute: Callable[..., RefreshOutputs],
         settings: Settings | None = None,
     ) -> dict:
-        """Recompute and apply; or, when nothing it reads changed since the last refresh (only with
-        `settings`, which the fingerprint covers), record a skipped run with that refresh's results."""
         return self._run_job("refresh", brand_ids, as_of, self._refresh_body(as_of, compute, settings))
 
     def _refresh_body(
@@ -287,7 +294,7 @@ class JobFlow(Generic[Connection]):
             previous = unchanged_refresh(newest_writes, fingerprint)
             if previous is not None:
                 summary = {**skipped_refresh_summary(previous, run.started), **marks}
-                return {**summary, "job_id": self._record_skipped_refresh(connection, run, summary)}
+                return {**summary, "job_id": self._record_job_run(connection, run, summary)}
             inputs = RefreshInputs(
                 as_of=as_of,
                 brand_ids=run.brand_ids,
@@ -334,9 +341,6 @@ class JobFlow(Generic[Connection]):
         validate: Callable[..., ValidateOutputs],
         settings: Settings | None = None,
     ) -> dict:
-        """A refresh, then a validation, in one job scope (one transaction under the job lock on
-        SQLite and Postgres, so no other job runs between them; two calls over REST). Each records its
-        own run; the 'daily' run records both summaries."""
         refresh_body = self._refresh_body(as_of, refresh, settings)
         validate_body = self._validate_body(as_of, validate, settings)
 
@@ -354,8 +358,6 @@ class JobFlow(Generic[Connection]):
     def record_job(
         self, job_type: JobType, brand_ids: Sequence[str], summary: dict, error: str | None = None
     ) -> int:
-        """Record a run of `job_type` that wrote nothing else (a notification batch): succeeded, or
-        failed with `error`. Its id."""
         run = JobRun(job_type, utc_now(), tuple(brand_ids))
         with self._job_scope() as connection:
             return self._record_job_run(connection, run, summary, error)

@@ -16,6 +16,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from genome import posteriors, rewards
+from genome.vocabulary import HEALTH_METRIC_COLUMNS
+
 Kind = Literal["str", "float", "int", "bool", "date", "datetime", "json"]
 
 AD_AGGREGATES: dict[str, Kind] = {
@@ -47,39 +50,18 @@ BRANDS: dict[str, Kind] = {
     "cross_brand_sharing": "bool",
     "created_at": "datetime",
 }
-REWARD_COMPONENTS = (
-    "ctr",
-    "conversion_rate",
-    "roas",
-    "ctr_score",
-    "conversion_score",
-    "roas_score",
-    "ctr_weight",
-    "conversion_weight",
-    "roas_weight",
-)
+#: a stored reward's measures, in its reward_components JSON
+REWARD_COMPONENTS = (*rewards.METRICS, *rewards.COMPONENT_SCORE_COLUMNS, *rewards.WEIGHT_COLUMNS)
+# the core's columns of a reward and a score, each a float unless named, and when they were written
 REWARDS: dict[str, Kind] = {
-    "ad_id": "str",
-    "brand_id": "str",
-    "reward_score": "float",
-    **dict.fromkeys(REWARD_COMPONENTS, "float"),
-    "campaign_objective": "str",
-    "maturity": "str",
-    "impressions_at_reward": "float",
+    **dict.fromkeys(rewards.REWARD_COLUMNS, "float"),
+    **dict.fromkeys(("ad_id", "brand_id", "campaign_objective", "maturity"), "str"),
     "matured_at": "date",
     "computed_at": "datetime",
 }
 SCORES: dict[str, Kind] = {
-    "brand_id": "str",
-    "element_name": "str",
-    "element_value": "str",
-    "alpha": "float",
-    "beta": "float",
-    "prior_alpha": "float",
-    "prior_beta": "float",
-    "prior_source": "str",
-    "total_observations": "float",
-    "mean_reward": "float",
+    **dict.fromkeys(posteriors.SCORE_COLUMNS, "float"),
+    **dict.fromkeys((*posteriors.KEY, "prior_source"), "str"),
     "last_updated": "datetime",
 }
 SCORE_HISTORY: dict[str, Kind] = {
@@ -137,11 +119,8 @@ ALERT_EVENTS: dict[str, Kind] = {
 }
 METRIC_HISTORY: dict[str, Kind] = {
     "as_of": "date",
-    "brand_id": "str",
-    "metric_name": "str",
-    "metric_value": "float",
-    "warning": "float",
-    "critical": "float",
+    **dict.fromkeys(HEALTH_METRIC_COLUMNS, "float"),
+    **dict.fromkeys(("brand_id", "metric_name"), "str"),
 }
 JOB_RUNS: dict[str, Kind] = {
     "id": "int",

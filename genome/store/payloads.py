@@ -15,7 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from genome.store.frames import REWARD_COMPONENTS
+from genome.posteriors import SCORE_COLUMNS
+from genome.rewards import REWARD_COLUMNS
+from genome.store.frames import BRANDS, REWARD_COMPONENTS  # noqa: F401 (sqlite_writes)
+from genome.validation import PERFORMANCE_FILE_COLUMNS
 
 AD_PAYLOAD = (
     "ad_id",
@@ -26,39 +29,10 @@ AD_PAYLOAD = (
     "is_imported",
     "created_at",
 )
-PERFORMANCE_PAYLOAD = (
-    "ad_id",
-    "date",
-    "impressions",
-    "clicks",
-    "conversions",
-    "spend",
-    "revenue",
-    "campaign_objective",
-)
-BRAND_PAYLOAD = ("id", "name", "organization_id", "cross_brand_sharing", "created_at")
-REWARD_PAYLOAD = (
-    "ad_id",
-    "brand_id",
-    "reward_score",
-    *REWARD_COMPONENTS,
-    "campaign_objective",
-    "maturity",
-    "impressions_at_reward",
-    "matured_at",
-)
-SCORE_PAYLOAD = (
-    "brand_id",
-    "element_name",
-    "element_value",
-    "alpha",
-    "beta",
-    "prior_alpha",
-    "prior_beta",
-    "prior_source",
-    "total_observations",
-    "mean_reward",
-)
+PERFORMANCE_PAYLOAD = PERFORMANCE_FILE_COLUMNS
+BRAND_PAYLOAD = tuple(BRANDS)
+REWARD_PAYLOAD = REWARD_COLUMNS
+SCORE_PAYLOAD = SCORE_COLUMNS
 DATE_COLUMNS = frozenset({"date", "first_date", "last_date", "matured_at", "as_of"})
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -98,7 +72,7 @@ def to_json_records(frame: pd.DataFrame, columns: Iterable[str] | None = None) -
 
 def timestamp_text(value: datetime) -> str:
     """A timestamp as the ISO 8601 UTC text every backend stores and sends."""
-    return _scalar(value)  # type: ignore[return-value]
+    return json_value(value)  # type: ignore[return-value]
 
 
 def _json_ready(name: str, values: pd.Series) -> list[Any]:
@@ -113,11 +87,13 @@ def _json_ready(name: str, values: pd.Series) -> list[Any]:
         out[~np.isfinite(numbers)] = None
         return out.tolist()
     elif values.dtype == object:
-        values = values.map(lambda value: _scalar(value, as_date), na_action="ignore")
+        values = values.map(lambda value: json_value(value, as_date), na_action="ignore")
     return values.astype(object).where(values.notna(), None).tolist()
 
 
-def _scalar(value: object, as_date: bool = False) -> object:
+def json_value(value: object, as_date: bool = False) -> object:
+    """One value as JSON: timestamps ISO 8601 UTC with 'Z' (dates with `as_date`), dates 'YYYY-MM-DD',
+    numpy scalars as Python ones, NaN and infinities None."""
     if isinstance(value, datetime | pd.Timestamp):
         stamp = pd.Timestamp(value)
         stamp = stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo else stamp
@@ -125,7 +101,7 @@ def _scalar(value: object, as_date: bool = False) -> object:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, np.generic):
-        return _scalar(value.item(), as_date)
+        return json_value(value.item(), as_date)
     if isinstance(value, float) and not np.isfinite(value):
         return None
     return value
@@ -133,7 +109,7 @@ def _scalar(value: object, as_date: bool = False) -> object:
 
 def json_default(value: object) -> object:
     """`json.dumps` default: numpy scalars, dates and timestamps as JSON values."""
-    converted = _scalar(value)
+    converted = json_value(value)
     if converted is value:
         raise TypeError(f"cannot send {type(value).__name__} to the database as JSON")
     return converted

@@ -22,7 +22,7 @@ ad). If a deployment's gateway or statement timeout refuses one that large, refr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import TypeVar
@@ -39,6 +39,7 @@ from genome.settings import Settings
 from genome.store import common, frames
 from genome.store import supabase_requests as rq
 from genome.store.common import JobRun
+from genome.store.reads import Read, TableReads
 from genome.vocabulary import BRAND_STAT_NAMES
 
 T = TypeVar("T")
@@ -54,7 +55,7 @@ SQLSTATE_ERRORS: dict[str, type[GenomeError]] = {
 }
 
 
-class SupabaseStore(common.JobFlow[None]):
+class SupabaseStore(TableReads, common.JobFlow[None]):
     """Store over Supabase REST; `transport` lets tests put a stub under the HTTP client."""
 
     notices: tuple[str, ...] = ()
@@ -130,7 +131,7 @@ class SupabaseStore(common.JobFlow[None]):
     def _redact(self, text: str) -> str:
         return scrub(text.replace(self._secret, REDACTED), self._given_url)
 
-    def _fetch(self, read: rq.PagedRead) -> list[dict]:
+    def _fetch(self, read: Read) -> list[dict]:
         """Every row of a paged read: one request per page until a short page."""
         rows: list[dict] = []
         page = 0
@@ -155,17 +156,18 @@ class SupabaseStore(common.JobFlow[None]):
             if rq.is_last_keyset_page(len(batch)):
                 return rows
 
-    def _query(self, read: rq.PagedRead):
+    def _query(self, read: Read):
         query = (
             self._client.rpc(read.source, dict(read.function_args or {}))
             if read.is_function
-            else self._client.table(read.source).select(",".join(read.columns))
+            else self._client.table(read.source).select(rq.select_list(read))
         )
         for condition in read.filters:
+            value = condition.value
             query = (
-                query.eq(condition.column, condition.value)
-                if condition.operator == "eq"
-                else query.in_(condition.column, condition.value)
+                query.in_(condition.column, value)
+                if isinstance(value, tuple)
+                else query.eq(condition.column, value)
             )
         for column in read.order:
             query = query.order(column, desc=read.descending)
@@ -177,15 +179,11 @@ class SupabaseStore(common.JobFlow[None]):
         client = self._jobs if job else self._client
         return self._send(client.rpc(call.function, dict(call.args)).execute, action).data
 
-    def _frame(self, read: rq.PagedRead | rq.KeysetRead, spec: Mapping[str, frames.Kind]) -> pd.DataFrame:
-        """A paged read as a frame with the columns and dtypes every backend returns."""
-        rows = self._fetch_after(read) if isinstance(read, rq.KeysetRead) else self._fetch(read)
-        return frames.coerce(rows, spec)
+    def _select(self, read: Read, _connection: None = None) -> pd.DataFrame:
+        """Every page of a read, as its frame."""
+        return frames.coerce(self._fetch(read), read.spec)
 
     # --- brands and imports -----------------------------------------------------------------------
-    def brands(self) -> pd.DataFrame:
-        return self._frame(rq.brands_read(), frames.BRANDS)
-
     def save_brands(self, brands: pd.DataFrame) -> dict:
         return dict(self._call(rq.save_brands_call(brands), "saving brands"))
 
@@ -200,68 +198,31 @@ class SupabaseStore(common.JobFlow[None]):
     def _job_scope(self) -> Iterator[None]:
         yield None  # each job's write is one call, one transaction on the server
 
-    def _read_brands(self, _connection: None) -> pd.DataFrame:
-        return self.brands()
-
-    def _read_newest_writes(self, _connection: None) -> list[dict]:
-        """The two newest succeeded write jobs, in one request.
-
-        A race, accepted as for the rest of a REST refresh (no transaction spans REST requests): a
-        write that commits after this read is not seen by this refresh, which then skips, or computes
-        from reads that may miss it. So that running it again converges, a refresh records the newest
-        write it saw (`common.LAST_WRITE_KEY`) and the next one skips only if no write came between:
-        write jobs take their ids under the migrations' advisory lock, so a later commit has a later
-        id. A skip's record takes its id without that lock, so a refresh overlapping both a skip and a
-        running apply may still be skipped over once.
-        """
-        return self._fetch(rq.newest_writes_read())
-
     def _read_ad_aggregates(
         self, _connection: None, brand_ids: Sequence[str] | None, as_of: date | None
     ) -> pd.DataFrame:
-        return self._frame(rq.ad_aggregates_read(brand_ids, as_of), frames.AD_AGGREGATES)
+        return frames.coerce(self._fetch_after(rq.ad_aggregates_read(brand_ids, as_of)), frames.AD_AGGREGATES)
 
     def _read_ad_elements(
         self, _connection: None, brand_ids: Sequence[str] | None, elements: Sequence[str] | None
     ) -> pd.DataFrame:
-        return self.ad_elements(brand_ids, elements)
-
-    def _read_scores(self, _connection: None) -> pd.DataFrame:
-        return self.scores()
-
-    def _read_unresolved_alerts(self, _connection: None, run: JobRun) -> pd.DataFrame:
-        """For every brand: no brand list in the GET URLs; kept to the job's brands (a brand created
-        since they were resolved is not part of this job)."""
-        alerts = self._frame(
-            rq.alerts_read("unresolved", None if run.every_brand else run.brand_ids), frames.ALERTS
-        )
-        return alerts[alerts["brand_id"].isin(run.brand_ids)].reset_index(drop=True)
+        groups = self._fetch_after(rq.ad_elements_read(brand_ids, elements))
+        columns = ("brand_id", "element_name", "element_value", "ad_ids")
+        return frames.elements_from_groups([tuple(group[column] for column in columns) for group in groups])
 
     def _write_import(self, _connection: None, run: JobRun, rows: pd.DataFrame) -> dict:
         build = rq.import_ads_call if run.job_type == "import_ads" else rq.import_performance_call
         return self._job_call(build(rows, run.started), run)
 
     def _write_refresh(self, _connection: None, run: JobRun, outputs: RefreshOutputs) -> dict:
-        assert run.as_of is not None
-        call = rq.apply_refresh_call(
-            run.brand_ids, run.as_of, outputs.rewards, outputs.scores, outputs.summary, run.started
-        )
-        return self._job_call(call, run)
+        return self._job_call(rq.apply_refresh_call(run, outputs), run)
 
     def _write_validation(self, _connection: None, run: JobRun, outputs: ValidateOutputs) -> dict:
-        assert run.as_of is not None
-        call = rq.apply_validation_call(
-            run.brand_ids, run.as_of, outputs.metrics, outputs.actions, outputs.summary, run.started
-        )
-        return self._job_call(call, run)
+        return self._job_call(rq.apply_validation_call(run, outputs), run)
 
     def _job_call(self, call: rq.RpcCall, run: JobRun) -> dict:
         result = self._call(call, f"running {run.job_type}")
         return dict(result) if isinstance(result, dict) else {"result": result}
-
-    def _record_skipped_refresh(self, _connection: None, run: JobRun, summary: dict) -> int:
-        call = rq.skipped_refresh_call(run.brand_ids, summary, run.started)
-        return self._call(call, "recording a skipped refresh")  # type: ignore[return-value]
 
     def _record_job_run(self, _connection: None, run: JobRun, summary: dict, error: str | None = None) -> int:
         call = rq.job_run_call(
@@ -269,39 +230,13 @@ class SupabaseStore(common.JobFlow[None]):
         )
         return self._call(call, f"recording a {run.job_type} run")  # type: ignore[return-value]
 
-    def _record_failed_job(self, run: JobRun, error: str) -> None:
-        """Best effort, after the fact: the job's own error is the one raised."""
-        brand_ids = run.brand_ids if run.as_of is not None else None
-        call = rq.record_failed_job_call(run.job_type, brand_ids, run.as_of, run.started, self._redact(error))
-        self._call(call, "recording a failure")
-
     def _failure_is_recordable(self, error: Exception) -> bool:
         """Not when the server was not reached: recording would wait for the same timeout again."""
         return not (isinstance(error, StoreError) and error.code is None)
 
     # --- reads ----------------------------------------------------------------------------------------
-    def ad_aggregates(self, brand_ids: Sequence[str] | None, as_of: date) -> pd.DataFrame:
-        return self._read_ad_aggregates(None, brand_ids, as_of)
-
-    def ad_elements(
-        self, brand_ids: Sequence[str] | None, elements: Sequence[str] | None = None
-    ) -> pd.DataFrame:
-        """One row per (ad, element) of `elements` (None = every element), as the SQL backends read them."""
-        groups = self._fetch_after(rq.ad_elements_read(brand_ids, elements))
-        columns = ("brand_id", "element_name", "element_value", "ad_ids")
-        return frames.elements_from_groups([tuple(group[column] for column in columns) for group in groups])
-
-    def rewards(self, brand_id: str | None = None) -> pd.DataFrame:
-        return self._frame(rq.rewards_read(_one(brand_id)), frames.REWARDS)
-
-    def scores(self, brand_id: str | None = None) -> pd.DataFrame:
-        return self._frame(rq.scores_read(_one(brand_id)), frames.SCORES)
-
-    def score_history(self, brand_id: str) -> pd.DataFrame:
-        return self._frame(rq.score_history_read(brand_id), frames.SCORE_HISTORY)
-
     def brand_overview(self, winner_threshold: float) -> pd.DataFrame:
-        return self._frame(rq.brand_overview_read(winner_threshold), frames.BRAND_OVERVIEW)
+        return self._select(rq.brand_overview_read(winner_threshold))
 
     def brand_stats(self, brand_id: str, approval_window: tuple[date, date]) -> dict[str, int] | None:
         """One request: functions/genome_brand_stats.sql."""
@@ -310,23 +245,7 @@ class SupabaseStore(common.JobFlow[None]):
             return None
         return {name: int(stats[name]) for name in BRAND_STAT_NAMES}
 
-    def alerts(self, status: str | None = None, brand_id: str | None = None) -> pd.DataFrame:
-        return self._frame(rq.alerts_read(status, _one(brand_id)), frames.ALERTS)
-
     def set_alert_status(self, alert_id: int, status: str, by: str, note: str, at: datetime) -> dict:
         call = rq.set_alert_status_call(alert_id, common.new_alert_status(status), by, note, at)
         row = self._call(call, f"setting alert {alert_id} to {status}")
         return frames.coerce([row], frames.ALERTS).to_dict("records")[0]
-
-    def alert_events(self, alert_id: int | None = None, brand_id: str | None = None) -> pd.DataFrame:
-        return self._frame(rq.alert_events_read(alert_id, brand_id), frames.ALERT_EVENTS)
-
-    def metric_history(self, brand_id: str | None = None) -> pd.DataFrame:
-        return self._frame(rq.metric_history_read(brand_id), frames.METRIC_HISTORY)
-
-    def job_runs(self, limit: int = 50) -> pd.DataFrame:
-        return self._frame(rq.job_runs_read(limit), frames.JOB_RUNS)
-
-
-def _one(brand_id: str | None) -> list[str] | None:
-    return None if brand_id is None else [brand_id]

@@ -4,10 +4,6 @@
 -- of them with reward_score >= p_winner_threshold (null when none); open_alerts = unresolved (open or
 -- acknowledged); last_refresh = finished_at of the latest succeeded refresh whose summary.brand_ids
 -- holds the brand. Ordered by brand_id.
--- Called by: genome/store/postgres.py PostgresStore.brand_overview, supabase_requests.brand_overview_read.
--- SECURITY INVOKER, search_path '' (tables written public.<name>); execute for service_role only.
--- Applied by `migrate` after the numbered files, again whenever this file changes. A change of its
--- arguments or return type needs `drop function if exists` of the old signature above the create.
 
 create or replace function public.genome_brand_overview(p_winner_threshold double precision default 0.7)
 returns table (

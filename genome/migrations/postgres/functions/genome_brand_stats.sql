@@ -2,10 +2,6 @@
 -- {"matured_ads": rewards of the brand, "approved": n, "rejected": n}, approved and rejected counting
 -- the brand's native (not imported) ads created on a UTC day from p_since to p_until (inclusive), the
 -- health metric's approval window; null when there is no such brand. Reads (brand_id, created_at).
--- Called by: genome/store/postgres.py BRAND_STATS_SQL, supabase_requests.brand_stats_call.
--- SECURITY INVOKER, search_path '' (tables written public.<name>); execute for service_role only.
--- Applied by `migrate` after the numbered files, again whenever this file changes. A change of its
--- arguments or return type needs `drop function if exists` of the old signature above the create.
 
 create or replace function public.genome_brand_stats(p_brand_id text, p_since date, p_until date)
 returns jsonb

@@ -1,10 +1,6 @@
 -- genome_known_ad_ids(p_ad_ids text[]) returns setof text
 -- The ids of p_ad_ids that are generated_ads, each once, in order: one row per known id, so a REST
--- client sending at most max-rows ids per call gets every answer in one response.
--- Called by: genome/store/supabase_requests.py known_ad_ids_calls (the supabase backend).
--- SECURITY INVOKER, search_path '' (tables written public.<name>); execute for service_role only.
--- Applied by `migrate` after the numbered files, again whenever this file changes. A change of its
--- arguments or return type needs `drop function if exists` of the old signature above the create.
+-- client (the supabase backend) sending at most max-rows ids per call gets every answer in one response.
 
 create or replace function public.genome_known_ad_ids(p_ad_ids text[])
 returns setof text

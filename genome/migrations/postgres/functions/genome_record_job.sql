@@ -1,13 +1,8 @@
 -- genome_record_job(p_job_type text, p_brand_ids text[], p_status text, p_started_at timestamptz,
 --                   p_summary jsonb default '{}', p_error text default null) returns bigint
 -- Records a finished job run (finished_at now; brand_id = the brand when exactly one; summary gets
--- brand_ids) and returns its id: a job that failed after its transaction rolled back, a skipped
--- refresh, and the import and validation functions' own runs.
--- Called by: genome/store/postgres.py, supabase_requests.py record_failed_job_call and skipped_refresh_call, genome_import_ads,
--- genome_import_performance, genome_apply_validation.
--- SECURITY INVOKER, search_path '' (tables written public.<name>); execute for service_role only.
--- Applied by `migrate` after the numbered files, again whenever this file changes. A change of its
--- arguments or return type needs `drop function if exists` of the old signature above the create.
+-- brand_ids) and returns its id: the runs of the job functions, and every run a client records
+-- itself (a skipped refresh, a daily run, a notification batch, a job that failed and rolled back).
 
 create or replace function public.genome_record_job(
     p_job_type text, p_brand_ids text[], p_status text, p_started_at timestamptz,

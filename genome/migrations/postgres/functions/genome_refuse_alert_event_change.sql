@@ -1,8 +1,6 @@
 -- genome_refuse_alert_event_change(): the trigger alert_events_append_only (before update on
--- system_alert_events, created below) refuses every update, even by the table's owner: the alert event
--- history is append-only (55000).
--- SECURITY INVOKER, search_path ''; no role may execute it directly. The trigger lives here because it
--- needs this function to exist. Applied by `migrate`, again whenever this file changes.
+-- system_alert_events, created below: it needs this function) refuses every update, even by the
+-- table's owner: the alert event history is append-only (55000). No role may execute it directly.
 
 create or replace function public.genome_refuse_alert_event_change() returns trigger
 language plpgsql volatile security invoker

@@ -1,24 +1,16 @@
 -- genome_set_alert_status: the one way to acknowledge or resolve an alert, in two forms.
---
--- genome_set_alert_status(p_alert_id bigint, p_status text, p_by text, p_note text,
---                         p_at timestamptz default null)
---   returns jsonb — the service role's form (the CLI and the dashboard, which name the signed-in
---   operator): p_status 'acknowledged' or 'resolved', from open or acknowledged -> the updated
---   system_alerts row. P0002 if there is no such alert, 55000 if it is already resolved, 22023 for a
---   bad status, no p_by or p_by 'system' (the name of validation's own changes). Called by:
---   genome/store/postgres.py PostgresStore.set_alert_status, supabase_requests.set_alert_status_call.
---   SECURITY INVOKER; execute for service_role only.
---
--- genome_set_alert_status(p_alert_id bigint, p_status text, p_note text default '') returns jsonb —
---   a signed-in user's form (`authenticated`, through PostgREST): the change is stamped with
---   auth.uid() and now(), whatever the client holds. 42501 when the caller is not signed in or is a
---   viewer of the alert's organization; P0002 when the alert is not in one of the caller's
---   organizations. SECURITY DEFINER (authenticated may not write system_alerts), so it checks the
---   caller's role itself and then calls the service role's form; execute for authenticated only.
---
--- p_note has no default in the service role's form, so three arguments always mean the signed-in
--- form. Both: search_path ''. Names and notes are bounded by the table's checks (0002_tenancy.sql).
--- Applied by `migrate` after the numbered files, again whenever this file changes.
+-- (p_alert_id bigint, p_status text, p_by text, p_note text, p_at timestamptz default null) returns
+--   jsonb, the service role's form (the CLI and the dashboard name the signed-in operator): p_status
+--   'acknowledged' or 'resolved', from open or acknowledged -> the updated system_alerts row. P0002 if
+--   there is no such alert, 55000 if it is already resolved, 22023 for a bad status, no p_by or p_by
+--   'system' (the name of validation's own changes).
+-- (p_alert_id bigint, p_status text, p_note text default '') returns jsonb, a signed-in user's form
+--   (`authenticated`, through PostgREST): stamped with auth.uid() and now(), whatever the client
+--   holds. 42501 when the caller is not signed in or is a viewer of the alert's organization; P0002
+--   when the alert is not in one of the caller's organizations. SECURITY DEFINER (authenticated may
+--   not write system_alerts): it checks the caller's role itself, then calls the first form.
+-- p_note has no default in the first form, so three arguments always mean the signed-in form. Names
+-- and notes are bounded by the table's checks (0002_tenancy.sql).
 
 drop function if exists public.genome_set_alert_status(bigint, text, text, text, timestamptz);
 
