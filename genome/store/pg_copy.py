@@ -36,16 +36,18 @@ Field = tuple[np.ndarray, np.ndarray]  # per-row byte lengths (-1 = null), the n
 
 def copy_statement(job_type: str) -> str:
     table, columns = STAGING[job_type]
-    return f"copy pg_temp.{table} ({', '.join(columns)}) from stdin (format binary)"
+    return f"copy pg_temp.{table} (ord, {', '.join(columns)}) from stdin (format binary)"
 
 
 def binary_chunks(frame: pd.DataFrame, job_type: str) -> Iterator[bytes]:
-    """The whole COPY stream for `frame`'s rows in the staging columns of `job_type`, in pieces."""
+    """The whole COPY stream for `frame`'s rows (numbered, then the staging columns of `job_type`)."""
     columns = STAGING[job_type][1]
     yield SIGNATURE
     for start in range(0, len(frame), CHUNK_ROWS):
         part = with_columns(frame.iloc[start : start + CHUNK_ROWS], columns)
-        yield encode_rows([_field(part[name], TYPES.get(name, "text")) for name in columns])
+        order = np.arange(start, start + len(part), dtype=">i8")  # `ord`: the last duplicate wins
+        fields = [_fixed(order, np.zeros(len(part), bool))]
+        yield encode_rows(fields + [_field(part[name], TYPES.get(name, "text")) for name in columns])
     yield TRAILER
 
 
