@@ -164,6 +164,10 @@ def measure(rows: int, ads: int, brands: int, repeats: int) -> dict:
     result["again_over_floor"] = round(
         (result["ours_again_ads_s"] + result["ours_again_performance_s"]) / floor, 2
     )
+    result["runs"] = {
+        "floor": [{k: round(v, 3) for k, v in run.items()} for run in floors],
+        "ours": [{k: round(v, 3) for k, v in run.items()} for run in ours],
+    }
     result["supabase"] = supabase_requests(workload)
     return result
 

@@ -85,7 +85,8 @@ begin
       into v_counts, v_written
       from classified;
 
-    -- the written ads' element rows, from their stored tags and brand
+    -- the written ads' element rows, from their stored tags and brand, in (ad, element) order: both
+    -- indexes then grow at their ends (each brand/element/value's ads arrive in id order)
     delete from public.generated_ad_elements e
      where e.generated_ad_id in (select unnest(v_written));
     insert into public.generated_ad_elements (brand_id, element_name, element_value, generated_ad_id)
@@ -94,7 +95,7 @@ begin
     cross join lateral jsonb_each(a.element_tags) as tag
     where a.id in (select unnest(v_written))
       and jsonb_typeof(tag.value) in ('string', 'number', 'boolean') and tag.value #>> '{}' <> ''
-    order by 1, 2, 3, 4;
+    order by a.id, tag.key;
 
     v_job := public.genome_record_job('import_ads', v_brand_ids, 'succeeded', p_started_at, v_counts);
     return v_counts || jsonb_build_object('job_id', v_job);
