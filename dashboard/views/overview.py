@@ -32,11 +32,8 @@ if overview.empty:
     st.stop()
 
 decided = overview["approved"] + overview["rejected"]
-alert_counts = ws.alert_counts().reindex(overview["brand_id"], fill_value=0)
 table = overview.assign(
     approval_rate=np.where(decided > 0, overview["approved"] / decided.where(decided > 0, 1), np.nan),
-    open_alerts=alert_counts["open"].to_numpy(),  # status open only, as on the Alerts page
-    acknowledged_alerts=alert_counts["acknowledged"].to_numpy(),
     organization_id=overview["organization_id"].fillna(formats.MISSING),
 )
 table[list(RATE_COLUMNS)] *= 100  # shown as percentages with one decimal, as on every page

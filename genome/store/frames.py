@@ -82,6 +82,7 @@ BRAND_OVERVIEW: dict[str, Kind] = {
     "approved": "int",
     "rejected": "int",
     "open_alerts": "int",
+    "acknowledged_alerts": "int",
     "winner_rate": "float",
     "last_refresh": "datetime",
 }

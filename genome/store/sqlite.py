@@ -87,7 +87,9 @@ with ad_counts as (
     select brand_id, count(*) as matured, count(*) filter (where reward_score >= :threshold) as winners
     from creative_element_rewards group by brand_id
 ), alert_counts as (
-    select brand_id, count(*) as unresolved from system_alerts where status <> 'resolved' group by brand_id
+    select brand_id, count(*) filter (where status = 'open') as open,
+           count(*) filter (where status = 'acknowledged') as acknowledged
+    from system_alerts where status <> 'resolved' group by brand_id
 ), refreshes as (
     select refreshed.value as brand_id, max(j.finished_at) as last_refresh
     from genome_job_runs j, json_each(j.summary, '$.brand_ids') as refreshed
@@ -95,7 +97,8 @@ with ad_counts as (
     group by refreshed.value
 )
 select b.id, b.name, b.organization_id, coalesce(ad_counts.ads, 0), coalesce(reward_counts.matured, 0),
-       coalesce(ad_counts.approved, 0), coalesce(ad_counts.rejected, 0), coalesce(alert_counts.unresolved, 0),
+       coalesce(ad_counts.approved, 0), coalesce(ad_counts.rejected, 0), coalesce(alert_counts.open, 0),
+       coalesce(alert_counts.acknowledged, 0),
        cast(reward_counts.winners as real) / nullif(reward_counts.matured, 0), refreshes.last_refresh
 from brands b
 left join ad_counts on ad_counts.brand_id = b.id
