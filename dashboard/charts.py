@@ -34,7 +34,7 @@ PALETTE = (
 )  # fmt: skip
 POLICY_COLOURS = PALETTE  # kept for callers that name it
 BORROWED_COLOUR = "#adb5bd"  # values without own ads are drawn hollow and pale, never like evidence
-BORROWED_NOTE = "Borrowed, not this brand's results"
+BORROWED_NOTE = "Borrowed, not this brand's results"  # how a page marks a value without own ads
 NOTE_MARGIN = 90  # bottom margin (px) that leaves room for the note under the axis
 MAX_LABEL_CHARS = 32  # longer value labels end in an ellipsis; hover shows the full text
 ROW_HEIGHT = 28  # px per value row of the interval chart, so every row keeps its label
