@@ -166,16 +166,8 @@ def credible_interval_figure(
                 "arrayminus": mean - rows["ci_low"].to_numpy(dtype=float),
                 "color": "#868e96",
             },
-            customdata=np.column_stack(
-                [
-                    rows[c].to_numpy(dtype=float) for c in ("ci_low", "ci_high", "p_best", "observations")
-                ]
-                + [np.where(own, "", "<br>" + BORROWED_NOTE)]
-            ),
-            hovertemplate=(
-                "%{y}<br>mean %{x:.3f} (95 % interval %{customdata[0]:.3f}–%{customdata[1]:.3f})"
-                "<br>P(best) %{customdata[2]:.1%}<br>own ads %{customdata[3]:.0f}%{customdata[4]}<extra></extra>"
-            ),
+            hovertext=_interval_hover(rows, own),
+            hovertemplate="%{y}<br>%{hovertext}<extra></extra>",
         )
     )  # fmt: skip
     fig.update_layout(
@@ -191,6 +183,23 @@ def credible_interval_figure(
         height=max(260, 110 + ROW_HEIGHT * len(rows)),
     )
     return _finish(fig, title, "", note=True)
+
+
+def _interval_hover(rows: pd.DataFrame, own: np.ndarray) -> list[str]:
+    """Hover text of each shown value: mean, interval, own ads, and P(best) or the borrowed note."""
+    return [
+        f"mean {mean:.3f} (95 % interval {low:.3f}–{high:.3f})<br>own ads {int(ads):,}<br>"
+        + (f"P(best) {formats.percent(p)}" if is_own else BORROWED_NOTE)
+        for mean, low, high, ads, p, is_own in zip(
+            rows["mean"],
+            rows["ci_low"],
+            rows["ci_high"],
+            rows["observations"],
+            rows["p_best"],
+            own,
+            strict=True,
+        )
+    ]  # the rows shown on one page
 
 
 def posterior_history_figure(
