@@ -34,7 +34,8 @@ PALETTE = (
 )  # fmt: skip
 POLICY_COLOURS = PALETTE  # kept for callers that name it
 BORROWED_COLOUR = "#adb5bd"  # values without own ads are drawn hollow and pale, never like evidence
-BORROWED_NOTE = "Borrowed, not this brand's results"  # how a page marks a value without own ads
+BORROWED_NOTE = "Borrowed, not this brand's results"  # how a page marks a value known only from a prior
+NO_DATA_NOTE = "No data yet"  # a value with neither own ads nor a borrowed prior
 NOTE_MARGIN = 90  # bottom margin (px) that leaves room for the note under the axis
 MAX_LABEL_CHARS = 32  # longer value labels end in an ellipsis; hover shows the full text
 ROW_HEIGHT = 28  # px per value row of the interval chart, so every row keeps its label
@@ -81,6 +82,12 @@ def _own(frame: pd.DataFrame) -> np.ndarray:
     return frame["observations"].to_numpy(dtype=float) > 0
 
 
+def _not_own_note(frame: pd.DataFrame) -> np.ndarray:
+    """Per value: "" for own evidence, else BORROWED_NOTE or NO_DATA_NOTE."""
+    borrowed = (frame["evidence"] == "borrowed").to_numpy() if "evidence" in frame.columns else False
+    return np.select([_own(frame), borrowed], ["", BORROWED_NOTE], NO_DATA_NOTE).astype(object)
+
+
 def beta_density_figure(
     posteriors: pd.DataFrame,
     element_name: str,
@@ -102,22 +109,24 @@ def beta_density_figure(
     density = stats.beta.pdf(grid[None, :], alpha, beta)
     values = shown["element_value"].astype(str).tolist()
     names, full = short_label(values).tolist(), escape_text(values).tolist()
-    own = _own(shown)
+    own, notes = _own(shown), _not_own_note(shown)
     fig = go.Figure(
         [
             go.Scatter(
                 x=grid,
                 y=curve,
                 mode="lines",
-                name=name if is_own else f"{name} (borrowed)",
+                name=name if is_own else f"{name} ({note.split(',')[0].lower()})",
                 line={
                     "color": _colour(colours, value) if is_own else BORROWED_COLOUR,
                     "dash": "solid" if is_own else "dot",
                 },
-                hovertemplate=f"{text}{'' if is_own else ' — ' + BORROWED_NOTE}"
+                hovertemplate=f"{text}{'' if is_own else ' — ' + note}"
                 "<br>reward %{x:.3f}<br>density %{y:.2f}<extra></extra>",
             )
-            for value, name, text, curve, is_own in zip(values, names, full, density, own, strict=True)
+            for value, name, text, curve, is_own, note in zip(
+                values, names, full, density, own, notes, strict=True
+            )
         ]  # at most max_curves traces
     )
     subtitle = f"top {len(shown)} of {len(rows):,} values by posterior mean" if len(rows) > len(shown) else ""
@@ -149,7 +158,9 @@ def credible_interval_figure(
             x=mean,
             y=full,
             mode="markers+text",
-            text=np.where(own, label.to_numpy(dtype=object), "Borrowed").tolist(),
+            text=np.where(own, label.to_numpy(dtype=object), np.char.partition(
+                _not_own_note(rows).astype(str), ","
+            )[:, 0]).tolist(),  # "Borrowed" or "No data yet" beside a value without own ads
             textposition="middle right",
             textfont={"color": [LABEL_COLOURS.get(str(x), "#495057") if o else BORROWED_COLOUR
                                 for x, o in zip(label, own, strict=True)]},
@@ -189,14 +200,15 @@ def _interval_hover(rows: pd.DataFrame, own: np.ndarray) -> list[str]:
     """Hover text of each shown value: mean, interval, own ads, and P(best) or the borrowed note."""
     return [
         f"mean {mean:.3f} (95 % interval {low:.3f}–{high:.3f})<br>own ads {int(ads):,}<br>"
-        + (f"P(best) {formats.percent(p)}" if is_own else BORROWED_NOTE)
-        for mean, low, high, ads, p, is_own in zip(
+        + (f"P(best) {formats.percent(p)}" if is_own else note)
+        for mean, low, high, ads, p, is_own, note in zip(
             rows["mean"],
             rows["ci_low"],
             rows["ci_high"],
             rows["observations"],
             rows["p_best"],
             own,
+            _not_own_note(rows),
             strict=True,
         )
     ]  # the rows shown on one page

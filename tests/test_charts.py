@@ -141,6 +141,7 @@ def test_borrowed_values_are_drawn_hollow_and_say_so():
     trace = forest.data[0]
     shown = dict(zip(trace.y, trace.text, strict=True))
     assert shown["&lt;b&gt;bold&lt;/b&gt;"] == "Borrowed" and shown["question"] == "Low"
+    assert shown["stat"] == "No data yet"
     fill = dict(zip(trace.y, trace.marker.color, strict=True))
     assert fill["&lt;b&gt;bold&lt;/b&gt;"] == "rgba(0,0,0,0)" and fill["question"] != "rgba(0,0,0,0)"
     density = charts.beta_density_figure(frame, "hook_type")
