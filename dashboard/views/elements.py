@@ -139,7 +139,7 @@ st.caption(
 changes.brand_section(ws, brand_id)
 st.download_button(
     "Download all posteriors (CSV)",
-    posteriors.to_csv(index=False),
+    lambda: posteriors.to_csv(index=False),  # made on click: thousands of values cost nothing per rerun
     file_name=f"posteriors-{ui.file_slug(brand_id)}.csv",
     mime="text/csv",
     key="elements_download",
