@@ -39,13 +39,17 @@ def snapshot_dates(history: pd.DataFrame) -> pd.DataFrame:
     return newest.reset_index()
 
 
-def movers(history: pd.DataFrame, settings: Settings, min_change: float = MIN_MEAN_CHANGE) -> pd.DataFrame:
+def movers(
+    history: pd.DataFrame, settings: Settings, min_change: float = MIN_MEAN_CHANGE, labels: bool = True
+) -> pd.DataFrame:
     """Values whose label changed, or whose posterior mean moved by at least `min_change`, between
     each brand's previous and latest refresh (MOVER_COLUMNS), biggest moves first.
 
     `direction` is up when the label rose (Low < Learning < Good < Best) or, the label unchanged,
     the mean rose. A value new at the latest refresh compares with nothing (mean_before NaN) and
     counts only when it arrives with a label other than Learning. Brands with one refresh give no rows.
+    With `labels=False` (many brands at once: labels need a Monte Carlo P(best) per brand and
+    dimension) only mean moves count and the label columns are empty.
     """
     frame = _with_brand(history)
     if frame.empty:
@@ -54,15 +58,19 @@ def movers(history: pd.DataFrame, settings: Settings, min_change: float = MIN_ME
     if dates.empty:
         return _empty()
     frame = frame.merge(dates, on="brand_id")
-    after = _labelled(frame.loc[frame["as_of"] == frame["after"]], settings)
-    before = _labelled(frame.loc[frame["as_of"] == frame["before"]], settings)
+    after = _labelled(frame.loc[frame["as_of"] == frame["after"]], settings, labels)
+    before = _labelled(frame.loc[frame["as_of"] == frame["before"]], settings, labels)
     keys = ["brand_id", "element_name", "element_value"]
     joined = after.merge(before, on=keys, how="left", suffixes=("_after", "_before"))
     change = joined["mean_after"] - joined["mean_before"]
     rank_after = joined["label_after"].map(LABEL_RANK)
     rank_before = joined["label_before"].map(LABEL_RANK)
     label_moved = joined["label_before"].notna() & (joined["label_after"] != joined["label_before"])
-    arrived = joined["label_before"].isna() & (joined["label_after"] != sampling.LEARNING)
+    arrived = (
+        joined["mean_before"].isna()
+        & joined["label_after"].notna()
+        & (joined["label_after"] != sampling.LEARNING)
+    )
     moved = label_moved | arrived | (change.abs() >= min_change)
     rising = np.where(label_moved, rank_after > rank_before, change.fillna(0) >= 0)
     result = joined.assign(
@@ -78,8 +86,20 @@ def movers(history: pd.DataFrame, settings: Settings, min_change: float = MIN_ME
     return result[list(MOVER_COLUMNS)].reset_index(drop=True)
 
 
-def _labelled(snapshot: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """brand_id, element_name, element_value, mean, label, own_ads of one snapshot per brand."""
+def _labelled(snapshot: pd.DataFrame, settings: Settings, labels: bool) -> pd.DataFrame:
+    """brand_id, element_name, element_value, mean, label, own_ads of one snapshot per brand (label
+    None without `labels`)."""
+    if not labels:
+        return pd.DataFrame(
+            {
+                "brand_id": snapshot["brand_id"].to_numpy(),
+                "element_name": snapshot["element_name"].to_numpy(),
+                "element_value": snapshot["element_value"].to_numpy(),
+                "mean": snapshot["mean_reward"].to_numpy(dtype=float),
+                "label": None,
+                "own_ads": snapshot["total_observations"].to_numpy(dtype=float),
+            }
+        )
     parts = [
         sampling.describe_posteriors(rows, settings)[
             ["element_name", "element_value", "mean", "label", "observations"]

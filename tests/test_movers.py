@@ -128,3 +128,16 @@ def test_snapshot_dates_name_the_previous_refresh_or_nat():
     dates = movers.snapshot_dates(frame).set_index("brand_id")
     assert dates.loc["b1", "before"] == pd.Timestamp("2026-11-01")
     assert pd.isna(dates.loc["b3", "before"]) and dates.loc["b3", "after"] == pd.Timestamp("2026-11-08")
+
+
+def test_without_labels_only_mean_moves_count_and_no_monte_carlo_runs(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("labels were computed")
+
+    monkeypatch.setattr(sampling, "describe_posteriors", refuse)
+    after = [*AFTER, ("hook_type", "new_hook", 30.0, 5.0, 35)]
+    frame = history(snapshot("2026-11-01", BEFORE), snapshot("2026-11-08", after))
+    found = movers.movers(frame, SETTINGS, labels=False).set_index("element_value")
+    assert set(found.index) == {"question", "bold", "dark"}  # no arrival without a label to show
+    assert found["label_after"].isna().all()
+    assert found.loc["question", "direction"] == "up" and found.loc["bold", "direction"] == "down"

@@ -98,6 +98,10 @@ class Store(Protocol):
     def score_history(self, brand_id: str) -> pd.DataFrame:
         """as_of, element_name, element_value, alpha, beta, mean_reward, total_observations."""
 
+    def score_history_since(self, since: date) -> pd.DataFrame:
+        """brand_id and the score_history columns of every brand's snapshots with as_of >= `since`
+        (what changed across brands, without reading all history)."""
+
     def brand_overview(self, winner_threshold: float) -> pd.DataFrame:
         """One row per brand: brand_id, name, organization_id, ads, matured_ads, approved,
         rejected, open_alerts, winner_rate, last_refresh — aggregated in SQL."""

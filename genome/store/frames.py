@@ -143,6 +143,8 @@ METRIC_HISTORY: dict[str, Kind] = {
     "warning": "float",
     "critical": "float",
 }
+SCORE_HISTORY_SINCE: dict[str, Kind] = {"brand_id": "str", **SCORE_HISTORY}
+
 JOB_RUNS: dict[str, Kind] = {
     "id": "int",
     "job_type": "str",

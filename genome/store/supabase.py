@@ -161,12 +161,9 @@ class SupabaseStore(common.JobFlow[None]):
             if read.is_function
             else self._client.table(read.source).select(",".join(read.columns))
         )
-        for condition in read.filters:
-            query = (
-                query.eq(condition.column, condition.value)
-                if condition.operator == "eq"
-                else query.in_(condition.column, condition.value)
-            )
+        for condition in read.filters:  # supabase-py's eq / gte / in_ builders
+            build = query.in_ if condition.operator == "in" else getattr(query, condition.operator)
+            query = build(condition.column, condition.value)
         for column in read.order:
             query = query.order(column, desc=read.descending)
         return query
@@ -299,6 +296,9 @@ class SupabaseStore(common.JobFlow[None]):
 
     def score_history(self, brand_id: str) -> pd.DataFrame:
         return self._frame(rq.score_history_read(brand_id), frames.SCORE_HISTORY)
+
+    def score_history_since(self, since: date) -> pd.DataFrame:
+        return self._frame(rq.score_history_since_read(since), frames.SCORE_HISTORY_SINCE)
 
     def brand_overview(self, winner_threshold: float) -> pd.DataFrame:
         return self._frame(rq.brand_overview_read(winner_threshold), frames.BRAND_OVERVIEW)

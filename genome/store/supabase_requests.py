@@ -47,15 +47,15 @@ REWARD_SELECT = tuple(
 
 @dataclass(frozen=True)
 class Filter:
-    """One PostgREST filter: `column=eq.value` or `column=in.(a,b)`."""
+    """One PostgREST filter: `column=eq.value`, `column=gte.value` or `column=in.(a,b)`."""
 
     column: str
-    operator: Literal["eq", "in"]
+    operator: Literal["eq", "gte", "in"]
     value: str | tuple[str, ...]
 
     def query_value(self) -> str:
-        if self.operator == "eq":
-            return f"eq.{self.value}"
+        if self.operator in ("eq", "gte"):
+            return f"{self.operator}.{self.value}"
         return "in.(" + ",".join(_quote_in_value(v) for v in self.value) + ")"
 
 
@@ -242,6 +242,16 @@ def score_history_read(brand_id: str) -> PagedRead:
         order=("as_of", "element_name", "element_value"),
         columns=tuple(frames.SCORE_HISTORY),
         filters=(Filter("brand_id", "eq", brand_id),),
+    )
+
+
+def score_history_since_read(since: date) -> PagedRead:
+    """Every brand's score snapshots from `since` on (a date: no quoting needed)."""
+    return PagedRead(
+        "creative_element_score_history",
+        order=("brand_id", "as_of", "element_name", "element_value"),
+        columns=tuple(frames.SCORE_HISTORY_SINCE),
+        filters=(Filter("as_of", "gte", since.isoformat()),),
     )
 
 
