@@ -3,6 +3,8 @@ latest refresh (genome.movers), up and down side by side, a few rows each."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
+
 import pandas as pd
 import streamlit as st
 
@@ -11,6 +13,13 @@ from genome import movers
 
 SHOWN = 8  # movers per side; the rest are counted, never sent
 EMPTY = "Changes appear after the second refresh."
+WINDOW_DAYS = 31  # Overview reads the snapshots of this many days (a bounded read, whatever the history)
+
+
+@st.cache_data(ttl=state.READ_TTL_SECONDS, show_spinner=False)
+def _all_movers(_ws: state.Workspace, config: state.Config, since: date) -> pd.DataFrame:
+    """Mean moves of every brand (labels need a Monte Carlo P(best) per brand: Elements shows them)."""
+    return movers.movers(_ws.genome.score_history_since(since), _ws.settings, labels=False)
 
 
 @st.cache_data(ttl=state.READ_TTL_SECONDS, show_spinner=False)
@@ -37,7 +46,9 @@ def table(found: pd.DataFrame, names: dict[str, str] | None) -> pd.DataFrame:
         }
     )
     if names is not None:
-        frame.insert(0, "Brand", found["brand_id"].map(lambda b: names.get(b, b)).to_numpy())
+        frame.insert(0, "Brand", found["brand_id"].map(names).fillna(found["brand_id"]).to_numpy())
+    if found["label_after"].isna().all():  # movers computed without labels
+        frame = frame.drop(columns="Label")
     return frame
 
 
@@ -56,8 +67,9 @@ def show(found: pd.DataFrame, key: str, names: dict[str, str] | None = None) -> 
         )
     else:
         st.caption(
-            "Each brand's latest refresh against its previous one: values whose label changed or whose mean "
-            f"reward moved by at least {formats.decimal(movers.MIN_MEAN_CHANGE)}."
+            f"Each brand's latest refresh of the last {WINDOW_DAYS} days against its previous one: values whose "
+            f"mean reward moved by at least {formats.decimal(movers.MIN_MEAN_CHANGE)}. Label changes of a brand "
+            "are on its Elements page."
         )
     for column, (direction, heading) in zip(
         st.columns(2), ((movers.UP, "Moved up"), (movers.DOWN, "Moved down")), strict=True
@@ -76,3 +88,9 @@ def show(found: pd.DataFrame, key: str, names: dict[str, str] | None = None) -> 
 def brand_section(ws: state.Workspace, brand_id: str) -> None:
     """What changed for one brand (Elements)."""
     show(_brand_movers(ws, ws.config, brand_id), key="elements_movers")
+
+
+def all_brands_section(ws: state.Workspace) -> None:
+    """What changed across brands (Overview)."""
+    since = datetime.now(UTC).date() - timedelta(days=WINDOW_DAYS)
+    show(_all_movers(ws, ws.config, since), key="overview_movers", names=ws.brand_names())

@@ -8,6 +8,7 @@ import json
 import pandas as pd
 import pytest
 
+import genome
 from dashboard import changes, glossary
 from genome import movers
 from tests import test_dashboard_apptest as apptest
@@ -193,3 +194,28 @@ def test_simulation_shows_the_mean_with_its_interval_and_the_comparison(empty_ur
     assert summary["Cumulative regret"].str.contains(" ± ").all()
     text = page_text(at)
     assert f"With {seeds} seeds the difference" in text or f"Over {seeds} seeds" in text
+
+
+def test_what_changed_on_overview_lists_movers_across_brands(demo_url, workspace):
+    at = open_page("overview")
+    assert_clean(at)
+    since = pd.Timestamp.now("UTC").date() - pd.Timedelta(days=changes.WINDOW_DAYS)
+    expected = movers.movers(workspace.score_history_since(since), workspace.settings, labels=False)
+    assert expected["brand_id"].nunique() > 1
+    assert "What changed" in page_text(at)
+    up = next(f.value for f in at.dataframe if "Own ads" in f.value.columns)
+    wanted = expected.loc[expected["direction"] == "up"].head(changes.SHOWN)
+    names = workspace.brands().set_index("id")["name"]
+    assert up["Brand"].tolist() == names.loc[wanted["brand_id"]].tolist()
+    assert up["Value"].tolist() == wanted["element_value"].tolist()
+    assert "Label" not in up.columns  # label changes are on each brand's Elements page
+
+
+def test_what_changed_on_an_overview_before_a_second_refresh_says_when_changes_appear(empty_url):
+    g = genome.open(empty_url)
+    many_values_brand(g, 3)
+    g.refresh()
+    g.close()
+    at = open_page("overview")
+    assert_clean(at)
+    assert changes.EMPTY in page_text(at)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from dashboard import state, ui
+from dashboard import changes, state, ui
 
 NOTICE = "overview_notice"
 
@@ -100,3 +100,5 @@ ui.paged_table(
     },
 )
 st.caption("Pick a brand in the sidebar to see its elements, exploration and generation preview.")
+
+changes.all_brands_section(ws)  # What changed across brands (dash-b)
