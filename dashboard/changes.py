@@ -38,7 +38,7 @@ def table(found: pd.DataFrame, names: dict[str, str] | None) -> pd.DataFrame:
     """The movers as a table in words: brand (when `names` is given), element, value, label, mean, own ads."""
     frame = pd.DataFrame(
         {
-            "Element": found["element_name"].to_numpy(),
+            "Element": found["element_name"].map(formats.title).to_numpy(),
             "Value": found["element_value"].to_numpy(),
             "Label": _arrow(found["label_before"], found["label_after"], str),
             "Mean reward": _arrow(found["mean_before"], found["mean_after"], formats.decimal),

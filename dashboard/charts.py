@@ -98,7 +98,7 @@ def beta_density_figure(
 
     Values without own ads (borrowed or uniform priors) are drawn dotted and pale: not evidence."""
     rows = _dimension(posteriors, element_name).sort_values("mean", ascending=False, kind="stable")
-    title = f"How sure we are: {escape_text(element_name)}"
+    title = f"How sure we are: {escape_text(formats.title(element_name))}"
     if rows.empty:
         return _empty(title, "No scored values for this dimension yet.")
     colours = colours if colours is not None else colour_map(rows["element_value"])
@@ -144,7 +144,7 @@ def credible_interval_figure(
     """Forest plot: posterior mean and 95 % credible interval of each value, one row per value (every
     row labelled), the value's colour on every chart, its label as text; borrowed values hollow."""
     rows = _dimension(posteriors, element_name).sort_values("mean", ascending=True, kind="stable")
-    title = f"Mean reward and 95 % interval: {escape_text(element_name)}"
+    title = f"Mean reward and 95 % interval: {escape_text(formats.title(element_name))}"
     if rows.empty:
         return _empty(title, "No scored values for this dimension yet.")
     colours = colours if colours is not None else colour_map(rows["element_value"])
@@ -225,7 +225,7 @@ def posterior_history_figure(
     rows = _dimension(history, element_name)
     if values is not None:
         rows = rows.loc[rows["element_value"].isin(values)]
-    title = f"Mean reward over refreshes: {escape_text(element_name)}"
+    title = f"Mean reward over refreshes: {escape_text(formats.title(element_name))}"
     if rows.empty:
         return _empty(title, "No refresh history for this dimension yet.")
     rows = rows.assign(as_of=pd.to_datetime(rows["as_of"])).sort_values(

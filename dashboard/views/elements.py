@@ -53,7 +53,10 @@ def page_of_values(rows: pd.DataFrame, dimension: str) -> pd.DataFrame:
         ["p_best", "mean", "element_value"], ascending=[False, False, True], kind="stable"
     )
     if matches.empty:
-        st.info(f"No value of {ui.md(dimension)} contains “{ui.md(search)}”.", icon=":material/search_off:")
+        st.info(
+            f"No value of {ui.md(formats.title(dimension))} contains “{ui.md(search)}”.",
+            icon=":material/search_off:",
+        )
         return matches
     pages = max(1, math.ceil(len(matches) / VALUES_PER_PAGE))
     page = st.pagination(pages, key=f"elements_page_{dimension}") if pages > 1 else 1
@@ -88,7 +91,12 @@ if not (posteriors["evidence"] == "own").any():
 
 dimensions = vocabulary.dimension_order(posteriors["element_name"].unique(), ws.settings.tracked_elements)
 dimension = st.segmented_control(
-    "Dimension", dimensions, default=dimensions[0], required=True, key="elements_dimension"
+    "Dimension",
+    dimensions,
+    default=dimensions[0],
+    required=True,
+    format_func=formats.title,
+    key="elements_dimension",
 )
 rows = posteriors.loc[posteriors["element_name"] == dimension]
 history = ws.score_history(brand_id)

@@ -113,14 +113,15 @@ def score_choice(
         breakdown.assign(
             evidence=breakdown["evidence"].map(glossary.EVIDENCE_WORDS),
             observations=breakdown["observations"].fillna(0).astype(int),
-        ).drop(columns=["known"]),
+            **{c: [formats.decimal(v, 3) for v in breakdown[c]] for c in ("mean", "ci_low", "ci_high")},
+        ).drop(columns=["known"]),  # unknown values read "—", never "None"
         hide_index=True,
         column_config={
             "element_name": "Element",
             "element_value": "Value",
-            "mean": st.column_config.NumberColumn("Mean reward", format="%.3f"),
-            "ci_low": st.column_config.NumberColumn("95 % interval from", format="%.3f"),
-            "ci_high": st.column_config.NumberColumn("to", format="%.3f"),
+            "mean": st.column_config.TextColumn("Mean reward"),
+            "ci_low": st.column_config.TextColumn("95 % interval from"),
+            "ci_high": st.column_config.TextColumn("to"),
             "observations": st.column_config.NumberColumn("Own ads", format="%d"),
             "status": "Status",
             "evidence": st.column_config.TextColumn(
