@@ -219,3 +219,15 @@ def test_what_changed_on_an_overview_before_a_second_refresh_says_when_changes_a
     at = open_page("overview")
     assert_clean(at)
     assert changes.EMPTY in page_text(at)
+
+
+def test_score_a_configuration_offers_a_bounded_list_with_the_recommended_value(demo_url, workspace):
+    brand_id = many_values_brand(workspace, 150)
+    at = open_page("preview")
+    at.selectbox(key="sidebar_brand").select(brand_id).run()
+    assert_clean(at)
+    seed = at.session_state["preview_seed"]
+    box = at.selectbox(key=f"preview_pick_{brand_id}_{seed}_hook_type")
+    recommended = workspace.recommend(brand_id, seed=seed)["hook_type"]
+    assert len(box.options) <= 101 and recommended in box.options and box.value == recommended
+    assert "values with the highest P(best)" in page_text(at)

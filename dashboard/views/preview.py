@@ -13,6 +13,7 @@ from genome import ranking, vocabulary
 from genome.errors import GenomeError, ValidationError
 
 SEED_KEY = "preview_seed"
+MAX_CHOICES = 100  # values offered per element in "Score a configuration"
 MAX_SEED = 2**53 - 1  # the largest whole number a browser number input keeps exactly
 EVIDENCE_NOTES = {  # what a recommendation rests on when it is not the brand's own results
     "borrowed": "Level 0: this brand has no own results yet, so the recommendation rests on priors **borrowed** "
@@ -200,11 +201,26 @@ st.dataframe(
 )
 glossary.show("Thompson draw", "Exploration", "Own ads", "Borrowed", "Mean reward", "95 % interval")
 
+ranked = posteriors.sort_values(
+    ["p_best", "mean", "element_value"], ascending=[False, False, True], kind="stable"
+)
+top = ranked.groupby("element_name", sort=False).head(
+    MAX_CHOICES
+)  # the list sent never grows with the values
 options = {
-    name: posteriors.loc[posteriors["element_name"] == name, "element_value"].tolist()
+    name: list(
+        dict.fromkeys([*top.loc[top["element_name"] == name, "element_value"], recommendation.elements[name]])
+    )
+    if name in recommendation.elements
+    else top.loc[top["element_name"] == name, "element_value"].tolist()
     for name in order  # per dimension (a handful)
 }
 score_choice(ws, brand_id, seed, recommendation.elements, options)
+if (posteriors.groupby("element_name").size() > MAX_CHOICES).any():
+    st.caption(
+        f"Each list offers an element's {MAX_CHOICES} values with the highest P(best) (and the recommended one); "
+        "the Elements page finds any value, and Rank templates scores any value."
+    )
 
 st.subheader("Prompt context")
 prompt = context.to_prompt()
