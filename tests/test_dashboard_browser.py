@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 import genome
+from dashboard import formats
 
 pytestmark = pytest.mark.browser
 
@@ -237,7 +238,7 @@ def test_changing_an_element_in_the_fragment_rescores_it(server, page, workspace
     brand_id = g.brands()["id"].iloc[0]
     recommendation = g.recommend(brand_id, seed=seed)
     dimension = next(iter(recommendation))
-    page.locator('[data-testid="stSelectbox"]').filter(has_text=dimension).first.click()
+    page.locator('[data-testid="stSelectbox"]').filter(has_text=formats.title(dimension)).first.click()
     options = page.get_by_role("option")
     options.first.wait_for()
     chosen = options.nth(options.count() - 1).inner_text().strip()

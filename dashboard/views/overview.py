@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from dashboard import formats, state, ui
+from dashboard import changes, formats, state, ui
 
 NOTICE = "overview_notice"
 PERCENT = "%.1f %%"  # a rate column holds percentages (rate x 100), one decimal, like formats.percent
@@ -121,3 +121,5 @@ with job_progress:
             lambda s: f"Validation finished for {ui.job_summary_text('validate', s)}.",
         )
 st.caption("Pick a brand in the sidebar to see its elements, exploration and generation preview.")
+
+changes.all_brands_section(ws)  # What changed across brands (dash-b)

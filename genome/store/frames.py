@@ -123,6 +123,8 @@ METRIC_HISTORY: dict[str, Kind] = {
     **dict.fromkeys(HEALTH_METRIC_COLUMNS, "float"),
     **dict.fromkeys(("brand_id", "metric_name"), "str"),
 }
+SCORE_HISTORY_SINCE: dict[str, Kind] = {"brand_id": "str", **SCORE_HISTORY}
+
 JOB_RUNS: dict[str, Kind] = {
     "id": "int",
     "job_type": "str",

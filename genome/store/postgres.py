@@ -278,6 +278,13 @@ class PostgresStore(JobFlow[psycopg.Connection]):
         )
         return self._read(sql, (brand_id,), frames.SCORE_HISTORY)
 
+    def score_history_since(self, since: date) -> pd.DataFrame:
+        sql = (
+            f"select {', '.join(frames.SCORE_HISTORY_SINCE)} from public.creative_element_score_history"
+            " where as_of >= %s order by brand_id, as_of, element_name, element_value"
+        )
+        return self._read(sql, (since,), frames.SCORE_HISTORY_SINCE)
+
     def brand_overview(self, winner_threshold: float) -> pd.DataFrame:
         sql = "select * from public.genome_brand_overview(%s::float8)"
         return self._read(sql, (winner_threshold,), frames.BRAND_OVERVIEW)

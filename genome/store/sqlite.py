@@ -435,6 +435,13 @@ class SqliteStore(JobFlow[sqlite3.Connection]):
         )
         return self._read(sql, (brand_id,), frames.SCORE_HISTORY)
 
+    def score_history_since(self, since: date) -> pd.DataFrame:
+        sql = (
+            f"select {', '.join(frames.SCORE_HISTORY_SINCE)} from creative_element_score_history"
+            " where as_of >= ? order by brand_id, as_of, element_name, element_value"
+        )
+        return self._read(sql, (since.isoformat(),), frames.SCORE_HISTORY_SINCE)
+
     def brand_overview(self, winner_threshold: float) -> pd.DataFrame:
         return self._read(BRAND_OVERVIEW_SQL, {"threshold": winner_threshold}, frames.BRAND_OVERVIEW)
 
