@@ -38,7 +38,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 START_TIMEOUT_S = 60
-VIEWPORT = {"width": 1440, "height": 1000}
+VIEWPORT = {"width": 1440, "height": 900}
 MAX_SHOT_HEIGHT = 3200
 WAIT_MS = 60_000  # a page (or job) may take a while on a loaded 2-core machine
 # url path -> (screenshot name, a text that appears once the page has rendered)
