@@ -362,16 +362,11 @@ class SqliteStore(JobFlow[sqlite3.Connection]):
         return sqlite_writes.apply_validation(connection, run.brand_ids, run.as_of, outputs, run.started)
 
     def _record_skipped_refresh(self, connection: sqlite3.Connection, run: JobRun, summary: dict) -> int:
-        return sqlite_writes.record_job(
-            connection, "refresh", run.brand_ids, "succeeded", run.started, summary
-        )
+        return self._record_job_run(connection, run, summary)  # run.job_type is 'refresh'
 
     def _record_failed_job(self, run: JobRun, error: str) -> None:
-        summary = job_context(run.brand_ids, run.as_of)
         with self._transaction() as connection:
-            sqlite_writes.record_job(
-                connection, run.job_type, run.brand_ids, "failed", run.started, summary, error
-            )
+            self._record_job_run(connection, run, job_context(run.brand_ids, run.as_of), error)
 
     def _record_job_run(
         self, connection: sqlite3.Connection, run: JobRun, summary: dict, error: str | None = None
@@ -414,12 +409,7 @@ class SqliteStore(JobFlow[sqlite3.Connection]):
         return self._read(AD_AGGREGATES_SQL, params, frames.AD_AGGREGATES, connection)
 
     def rewards(self, brand_id: str | None = None) -> pd.DataFrame:
-        return self._rewards(_one(brand_id))
-
-    def _rewards(
-        self, brand_ids: Sequence[str] | None, connection: sqlite3.Connection | None = None
-    ) -> pd.DataFrame:
-        return self._read(REWARDS_SQL, _scope(brand_ids), frames.REWARDS, connection)
+        return self._read(REWARDS_SQL, _scope(_one(brand_id)), frames.REWARDS)
 
     def scores(self, brand_id: str | None = None) -> pd.DataFrame:
         # a shallow copy: with copy-on-write a caller's change never reaches the cached frame

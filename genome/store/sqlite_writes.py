@@ -192,7 +192,7 @@ def import_ads(connection: sqlite3.Connection, ads: pd.DataFrame, started: datet
         ads = ads.assign(
             element_tags=tags.map(lambda value: value if isinstance(value, str) else dumps(value))
         )
-    fill(
+    total = fill(
         connection,
         "incoming_ads",
         ads,
@@ -213,12 +213,16 @@ def import_ads(connection: sqlite3.Connection, ads: pd.DataFrame, started: datet
         (now,),
     )
     columns = "brand_id, element_tags, pre_gen_score, final_status, is_imported, created_at"
-    counts = _classify(connection, "temp.incoming_ads i", "generated_ads a", "a.id = i.id", "a.id", columns)
-    connection.execute(
+    existing = connection.execute(
+        "select count(*) from temp.incoming_ads where id in (select id from generated_ads)"
+    ).fetchone()[0]
+    written = connection.execute(
         f"insert into generated_ads (id, {columns}) select id, {columns} from temp.incoming_ads where true"
         f" on conflict (id) do update set {_assign(columns)}"
         f" where ({_qualified('generated_ads', columns)}) is not ({_qualified('excluded', columns)})"
-    )
+    ).rowcount
+    updated = written - (total - existing)  # the upsert's count: every insert and every real update
+    counts = {"inserted": total - existing, "updated": updated, "unchanged": existing - updated}
     incoming = "(select id from temp.incoming_ads)"
     connection.execute(f"delete from generated_ad_elements where generated_ad_id in {incoming}")
     connection.execute(ELEMENTS_SQL.format(ads=incoming))
@@ -602,20 +606,6 @@ def _apply_alert_actions(connection: sqlite3.Connection, actions: pd.DataFrame, 
         "alerts_reopened": reopened,
         "alerts_resolved": resolved,
     }
-
-
-def _classify(
-    connection: sqlite3.Connection, incoming: str, stored: str, join: str, stored_key: str, columns: str
-) -> dict:
-    inserted, updated, unchanged = connection.execute(
-        f"select coalesce(sum({stored_key} is null), 0),"
-        f" coalesce(sum({stored_key} is not null and ({_qualified(stored.split()[1], columns)})"
-        f" is not ({_qualified('i', columns)})), 0),"
-        f" coalesce(sum({stored_key} is not null and ({_qualified(stored.split()[1], columns)})"
-        f" is ({_qualified('i', columns)})), 0)"
-        f" from {incoming} left join {stored} on {join}"
-    ).fetchone()
-    return {"inserted": inserted, "updated": updated, "unchanged": unchanged}
 
 
 def _qualified(alias: str, columns: str) -> str:
