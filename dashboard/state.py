@@ -22,7 +22,6 @@ from genome import coldstart, sampling
 from genome.errors import GenomeError
 from genome.service import ColdStart, Genome
 from genome.settings import SETTING_NAMES, SETTINGS, Settings, SettingsError, shown_value
-from genome.vocabulary import UNRESOLVED_ALERT_STATUSES
 
 READ_TTL_SECONDS = 60  # reads may be this stale when another process writes to the workspace
 JOB_HISTORY_LIMIT = 500
@@ -116,10 +115,6 @@ class Workspace:
 
     def alerts(self) -> pd.DataFrame:
         return _alerts(self.config)
-
-    def alert_counts(self) -> pd.DataFrame:
-        """Per brand id: its `open` and `acknowledged` alerts (the words mean the same on every page)."""
-        return _alert_counts(self.config)
 
     def alert_events(self, alert_id: int) -> pd.DataFrame:
         return _alert_events(self.config, alert_id)
@@ -217,13 +212,6 @@ def _cold_start(config: Config, brand_id: str) -> ColdStart:
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def _alerts(config: Config) -> pd.DataFrame:
     return _genome(config).alerts()
-
-
-@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
-def _alert_counts(config: Config) -> pd.DataFrame:
-    unresolved = _genome(config).alerts(status="unresolved")
-    counts = pd.crosstab(unresolved["brand_id"], unresolved["status"])
-    return counts.reindex(columns=list(UNRESOLVED_ALERT_STATUSES), fill_value=0).astype("int64")
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)

@@ -186,7 +186,7 @@ def _top_elements(view: pd.DataFrame) -> dict[str, tuple[TopElement, ...]]:
 
 
 def _notes(
-    level: int, approval_rate: float | None, view: pd.DataFrame, evidence: str, settings: Settings
+    level: int, approval_rate: float | None, view: pd.DataFrame, evidence: str, min_observations: float
 ) -> tuple[str, ...]:
     """Notes from the own-evidence view (`view` holds only values with own ads)."""
     notes = []
@@ -199,9 +199,11 @@ def _notes(
     if approval_rate is not None and approval_rate < LOW_APPROVAL_RATE:
         notes.append(LOW_APPROVAL_NOTE.format(rate=approval_rate, threshold=LOW_APPROVAL_RATE))
     leaders = view.groupby("element_name", sort=True).head(1)
+    own_ads = leaders["observations"]
     strong = leaders[
         (leaders["mean"] > STRONG_SIGNAL_MEAN)
-        & (leaders["observations"] >= max(1.0, settings.label_min_observations))
+        & (own_ads >= max(1.0, min_observations))
+        & (2 * own_ads >= leaders["alpha"] + leaders["beta"])  # own ads weigh at least as much as the prior
     ]
     notes.extend(
         STRONG_SIGNAL_NOTE.format(element=row.element_name, value=row.element_value, mean=row.mean,
@@ -225,7 +227,8 @@ def build_context(
     last `settings.health_window_days` days). Without `seed` one is drawn and reported in `.seed`.
     Top-performing values and the strong-signal note count own evidence only: a strong signal needs
     a leader whose mean exceeds STRONG_SIGNAL_MEAN with at least `settings.label_min_observations`
-    (and at least one) own observations; a prior alone is never a signal.
+    (and at least one) own observations that weigh at least as much as its prior (a borrowed prior
+    does not carry a signal); a prior alone is never a signal.
     """
     level = cold_start_level(matured_ads)
     rate = brand_exploration_rate(matured_ads, settings)
@@ -248,7 +251,7 @@ def build_context(
         historical_approval_rate=None if approval_rate is None else float(approval_rate),
         recommended_elements=recommendation.elements,
         explored_dimensions=recommendation.explored,
-        optimization_notes=_notes(level, approval_rate, own, evidence, settings),
+        optimization_notes=_notes(level, approval_rate, own, evidence, settings.label_min_observations),
         seed=seed,
         evidence=evidence,
         borrowed_elements=_top_elements(view[view["evidence"] == BORROWED]),

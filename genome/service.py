@@ -270,6 +270,10 @@ class Genome:
         self._require_brand(brand_id)
         return self.store.score_history(brand_id)
 
+    def score_history_since(self, since: date | str) -> pd.DataFrame:
+        """Every brand's score snapshots with as_of >= `since` (brand_id first): what changed across brands."""
+        return self.store.score_history_since(_as_of(since))
+
     def metric_history(self, brand_id: str | None = None) -> pd.DataFrame:
         if brand_id is not None:
             self._require_brand(brand_id)

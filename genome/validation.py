@@ -150,10 +150,12 @@ def validate_performance(
     assert raw is not None
     problems.column_order = list(PERFORMANCE_FILE_COLUMNS)
     ad_id = _identifier(raw, "ad_id", problems)
+    codes, ids = pd.factorize(ad_id.to_numpy(dtype=object))  # each id looked up once
     if callable(known_ad_ids):
-        known_ad_ids = known_ad_ids(ad_id[ad_id.ne("")].unique().tolist())
+        known_ad_ids = known_ad_ids(ids[ids != ""].tolist())
     if known_ad_ids is not None:
-        problems.add(ad_id.ne("") & ~ad_id.isin(known_ad_ids), "ad_id", "unknown ad; import the ad first")
+        unknown = (ids != "") & ~pd.Index(ids, dtype=object).isin(list(known_ad_ids))
+        problems.add(unknown[codes], "ad_id", "unknown ad; import the ad first")
     day = _dates(raw, "date", problems, _today(today), calendar_date=True)
     _duplicates(problems, "date", "(ad_id, date)", ad_id, day)
     counts = {name: _numbers(raw, name, problems, whole=True, limit=MAX_COUNT) for name in COUNT_COLUMNS}

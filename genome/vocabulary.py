@@ -52,3 +52,10 @@ ALERT_ACTION_COLUMNS: Final = (
     "threshold_value",
     "message",
 )
+
+
+def dimension_order(names: object, tracked: tuple[str, ...] | list[str]) -> list[str]:
+    """Element dimensions in the one order every page shows: the tracked elements in their settings
+    order (GENOME_TRACKED_ELEMENTS), then any other dimension alphabetically."""
+    present = {str(name) for name in names}  # type: ignore[union-attr]
+    return [name for name in tracked if name in present] + sorted(present - set(tracked))

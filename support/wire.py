@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from genome.store import supabase_requests as rq
-from genome.store.reads import Read
+from genome.store.reads import Filter, Read
 
 RESERVED_IN_VALUES = ',:()"\\'  # characters PostgREST needs quoted inside in.(…)
 
@@ -37,7 +38,7 @@ def wire_request(
     params: list[tuple[str, str]] = []
     if not request.is_function:
         params.append(("select", rq.select_list(request)))
-    params += [(f.column, _filter_value(f.value)) for f in request.filters]
+    params += [(f.column, _filter_value(f)) for f in request.filters]
     direction = "desc" if request.descending else "asc"
     params.append(("order", ",".join(f"{column}.{direction}" for column in request.order)))
     start, end = rq.page_range(request, page)
@@ -53,11 +54,14 @@ def encode_json(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
-def _filter_value(value: object) -> str:
-    """A PostgREST filter: `eq.value`, or `in.(a,b)` for a tuple (values quoted as postgrest-py does)."""
+def _filter_value(condition: Filter) -> str:
+    """A PostgREST filter: `eq.value`, `gte.value`, or `in.(a,b)` for a tuple (values quoted as
+    postgrest-py does)."""
+    value = condition.value
     if isinstance(value, tuple):
         return "in.(" + ",".join(_quote_in_value(v) for v in value) + ")"
-    return f"eq.{value}"
+    text = value.isoformat() if isinstance(value, date) else value
+    return f"{'gte' if condition.at_least else 'eq'}.{text}"
 
 
 def _quote_in_value(value: str) -> str:

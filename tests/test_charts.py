@@ -88,15 +88,115 @@ def test_density_curves_are_capped_and_the_cap_is_named():
 
 def test_forest_plot_carries_exact_means_and_interval_arms():
     fig = charts.credible_interval_figure(THREE, "hook_type")
-    by_label = {t.name: t for t in fig.data}
-    assert set(by_label) == {"Low", "Best", "Good"}
-    best = by_label["Best"]
-    assert list(best.y) == ["&lt;b&gt;bold&lt;/b&gt;"]
+    (trace,) = fig.data
+    assert list(trace.y) == ["question", "stat", "&lt;b&gt;bold&lt;/b&gt;"]  # mean ascending
+    assert list(trace.text) == ["Low", "Good", "Best"]  # the label is written beside each value
     row = THREE.iloc[1]
-    assert best.x[0] == pytest.approx(0.75)
-    assert best.error_x.array[0] == pytest.approx(row["ci_high"] - 0.75)
-    assert best.error_x.arrayminus[0] == pytest.approx(0.75 - row["ci_low"])
+    assert trace.x[2] == pytest.approx(0.75)
+    assert trace.error_x.array[2] == pytest.approx(row["ci_high"] - 0.75)
+    assert trace.error_x.arrayminus[2] == pytest.approx(0.75 - row["ci_low"])
     assert list(fig.layout.yaxis.categoryarray) == ["question", "stat", "&lt;b&gt;bold&lt;/b&gt;"]
+
+
+def test_forest_plot_labels_every_value_at_many_values():
+    values = [f"value {i:02d}" for i in range(15)]
+    frame = posteriors_frame(values, list(range(1, 16)), [5] * 15)
+    fig = charts.credible_interval_figure(frame, "hook_type")
+    assert fig.layout.yaxis.tickmode == "array"
+    assert sorted(fig.layout.yaxis.ticktext) == values  # no label dropped
+    assert fig.layout.height >= 15 * charts.ROW_HEIGHT
+
+
+def test_long_values_are_cut_with_an_ellipsis_and_keep_their_full_text_in_hover():
+    long_a, long_b = "a" * 199 + "1", "a" * 199 + "2"  # same 31-character prefix
+    frame = posteriors_frame([long_a, long_b, "short"], [2, 3, 4], [4, 4, 4])
+    forest = charts.credible_interval_figure(frame, "hook_type")
+    ticks = list(forest.layout.yaxis.ticktext)
+    assert max(len(t) for t in ticks) <= charts.MAX_LABEL_CHARS and "short" in ticks
+    assert sum(t.endswith("…") for t in ticks) == 2
+    assert set(forest.data[0].y) == {long_a, long_b, "short"}  # categories stay distinct and full
+    density = charts.beta_density_figure(frame, "hook_type")
+    assert max(len(t.name) for t in density.data) <= charts.MAX_LABEL_CHARS
+    assert any(long_a in t.hovertemplate for t in density.data)
+
+
+def test_one_value_has_one_colour_across_the_charts_and_never_a_label_colour():
+    colours = charts.colour_map(["question", "stat", "<b>bold</b>", "gone"])
+    density = charts.beta_density_figure(THREE, "hook_type", colours=colours)
+    forest = charts.credible_interval_figure(THREE, "hook_type", colours=colours)
+    history = charts.posterior_history_figure(history_frame(), "hook_type", colours=colours)
+    by_density = {t.hovertemplate.split("<br>")[0]: t.line.color for t in density.data}
+    by_forest = dict(zip(forest.data[0].y, forest.data[0].marker.color, strict=True))
+    by_history = {t.name: t.line.color for t in history.data}
+    assert by_density == by_forest == {charts.escape_text(k): v for k, v in colours.items() if k != "gone"}
+    assert by_history == {"question": colours["question"], "stat": colours["stat"]}
+    assert len(set(by_forest.values())) == 3
+    forbidden = {*charts.LABEL_COLOURS.values(), *charts.THRESHOLD_COLOURS.values(), charts.BORROWED_COLOUR}
+    assert not forbidden & set(charts.PALETTE)
+
+
+def test_borrowed_values_are_drawn_hollow_and_say_so():
+    frame = THREE.assign(evidence=["own", "borrowed", "none"])
+    forest = charts.credible_interval_figure(frame, "hook_type")
+    trace = forest.data[0]
+    shown = dict(zip(trace.y, trace.text, strict=True))
+    assert shown["&lt;b&gt;bold&lt;/b&gt;"] == "Borrowed" and shown["question"] == "Low"
+    assert shown["stat"] == "No data yet"
+    fill = dict(zip(trace.y, trace.marker.color, strict=True))
+    assert fill["&lt;b&gt;bold&lt;/b&gt;"] == "rgba(0,0,0,0)" and fill["question"] != "rgba(0,0,0,0)"
+    density = charts.beta_density_figure(frame, "hook_type")
+    borrowed = next(t for t in density.data if "bold" in t.name)
+    assert borrowed.line.dash == "dot" and charts.BORROWED_NOTE in borrowed.hovertemplate
+
+
+def test_history_with_one_refresh_is_a_sentence_and_dates_tick_by_day():
+    frame = history_frame()
+    one = frame.loc[frame["as_of"] == pd.Timestamp("2026-11-19")]
+    fig = charts.posterior_history_figure(one, "hook_type")
+    assert len(fig.data) == 0
+    assert "Only one refresh so far (2026-11-19)" in fig.layout.annotations[0].text
+    two = frame.loc[frame["as_of"] >= pd.Timestamp("2026-11-12")]
+    axis = charts.posterior_history_figure(two, "hook_type").layout.xaxis
+    assert axis.type == "date" and axis.dtick == charts.DAY_MS and axis.tickformat == "%Y-%m-%d"
+
+
+def test_history_shows_only_the_values_asked_for():
+    fig = charts.posterior_history_figure(history_frame(), "hook_type", values=["stat"])
+    assert [t.name for t in fig.data] == ["stat"]
+
+
+def test_brand_colours_do_not_change_with_the_filter():
+    names = {"b1": "One", "b2": "Two", "b3": "Three"}
+    full = charts.metric_history_figure(metric_frame(), "approval_rate", names)
+    only_b2 = metric_frame().query("brand_id == 'b2'")
+    filtered = charts.metric_history_figure(only_b2, "approval_rate", names)
+    assert full.data[1].name == filtered.data[0].name == "Two"
+    assert full.data[1].line.color == filtered.data[0].line.color
+
+
+def test_a_metric_without_a_value_yet_says_not_enough_data():
+    frame = metric_frame().assign(metric_value=np.nan)
+    fig = charts.metric_history_figure(frame, "approval_rate")
+    assert len(fig.data) == 0
+    assert fig.layout.annotations[0].text.startswith("Not enough data yet: approval rate")
+
+
+def test_policy_colours_do_not_depend_on_which_policies_ran():
+    curves = pd.DataFrame(
+        {
+            "policy": ["a", "b"],
+            "day": [0, 0],
+            "metric": "cumulative_regret",
+            "mean": 1.0,
+            "low": 0.0,
+            "high": 2.0,
+        }
+    )
+    colours = charts.colour_map(["a", "b", "c"])
+    both = charts.study_curve_figure(curves, colours=colours)
+    only_b = charts.study_curve_figure(curves.iloc[1:], colours=colours)
+    line = {t.name: t.line.color for t in both.data if t.fill is None}
+    assert line["b"] == next(t.line.color for t in only_b.data if t.fill is None) == colours["b"]
 
 
 def test_posterior_history_draws_one_line_per_value_in_date_order():

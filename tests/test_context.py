@@ -101,6 +101,8 @@ def test_unknown_approval_rate_is_reported_as_none():
         (71.0, 29.0, 98, True),  # mean 0.71
         (70.0, 30.0, 98, False),  # mean exactly 0.70 is not above 0.70
         (9.0, 1.0, 4, False),  # mean 0.9 but too few observations: Learning, not a signal
+        (6.0, 1.0, 5, True),  # 5 own ads outweigh the uniform prior
+        (12.0, 3.0, 5, False),  # mean 0.8 at 5 own ads, but a prior of 10 pseudo-ads carries it
     ],
 )
 def test_strong_signal_note_for_a_leader_above_seventy_percent(alpha, beta, observations, strong):
@@ -109,7 +111,7 @@ def test_strong_signal_note_for_a_leader_above_seventy_percent(alpha, beta, obse
     )
     notes = strong_notes(context(scores=scores))
     assert bool(notes) is strong
-    if strong:
+    if strong and observations == 98:
         assert notes == ["Strong signal: hook_type = question (mean reward 0.71, 95% CI 0.62–0.79, 98 ads)."]
 
 

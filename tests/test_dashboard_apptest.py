@@ -19,6 +19,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import genome
+from dashboard import glossary
 from genome.jobs import ValidateOutputs
 
 APP = "../dashboard/app.py"  # relative to this file (AppTest.from_file resolves it so)
@@ -359,7 +360,10 @@ def test_recommendation_shows_its_seed_and_replays_from_it(demo_url, workspace):
     first = recommended(at)
     assert f"Seed `{seed}`" in page_text(at)
     assert first == workspace.recommend(brand_id, seed=seed)
-    assert f"Recommended for this ad: {', '.join(f'{k}={v}' for k, v in first.items())}" in at.code[0].value
+    replayed = workspace.recommend(brand_id, seed=seed)  # the prompt's order is the API's
+    assert (
+        f"Recommended for this ad: {', '.join(f'{k}={v}' for k, v in replayed.items())}" in at.code[0].value
+    )
 
     at.button(key="preview_draw").click().run()
     assert at.session_state["preview_seed"] != seed
@@ -374,12 +378,14 @@ def test_recommendation_shows_its_seed_and_replays_from_it(demo_url, workspace):
 def test_manual_choice_is_scored_like_the_api(demo_url, workspace):
     at = open_page("preview")
     brand_id, seed = at.session_state["brand_id"], at.session_state["preview_seed"]
-    picks = {s.label: s for s in at.selectbox if s.key and s.key.startswith("preview_pick_")}
+    prefix = f"preview_pick_{brand_id}_{seed}_"  # each box's key ends with its element name
+    picks = {s.key.removeprefix(prefix): s for s in at.selectbox if s.key and s.key.startswith(prefix)}
     name, box = next(iter(picks.items()))
+    assert box.label == name.replace("_", " ").capitalize()  # a heading, not snake_case
     other = next(v for v in box.options if v != box.value)
     box.select(other).run()
     assert_clean(at)
-    tags = {s.label: s.value for s in at.selectbox if s.key and s.key.startswith("preview_pick_")}
+    tags = {s.key.removeprefix(prefix): s.value for s in at.selectbox if s.key and s.key.startswith(prefix)}
     assert tags[name] == other
     expected = workspace.pre_gen_score(brand_id, tags)
     score = next(m for m in at.metric if m.label == "Pre-generation score")
@@ -426,7 +432,8 @@ def test_elements_and_exploration_show_own_versus_borrowed(demo_url, workspace, 
     at.selectbox(key="sidebar_brand").select(brand_id).run()
     assert_clean(at)
     table = next(frame.value for frame in at.dataframe if "evidence" in frame.value.columns)
-    assert set(table["evidence"]) == {"borrowed", "none"}  # cold_hook: own tag, no ads matured
+    words = glossary.EVIDENCE_WORDS
+    assert set(table["evidence"]) == {words["borrowed"], words["none"]}  # cold_hook: own tag, no ads matured
     if page == "elements":
         assert "No own results yet (cold-start level 0)" in page_text(at)
         assert set(table["label"]) == {"Learning"}

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 import genome
+from dashboard import formats
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +38,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 START_TIMEOUT_S = 60
-VIEWPORT = {"width": 1440, "height": 1000}
+VIEWPORT = {"width": 1440, "height": 900}
 MAX_SHOT_HEIGHT = 3200
 WAIT_MS = 60_000  # a page (or job) may take a while on a loaded 2-core machine
 # url path -> (screenshot name, a text that appears once the page has rendered)
@@ -237,7 +238,7 @@ def test_changing_an_element_in_the_fragment_rescores_it(server, page, workspace
     brand_id = g.brands()["id"].iloc[0]
     recommendation = g.recommend(brand_id, seed=seed)
     dimension = next(iter(recommendation))
-    page.locator('[data-testid="stSelectbox"]').filter(has_text=dimension).first.click()
+    page.locator('[data-testid="stSelectbox"]').filter(has_text=formats.title(dimension)).first.click()
     options = page.get_by_role("option")
     options.first.wait_for()
     chosen = options.nth(options.count() - 1).inner_text().strip()

@@ -7,6 +7,7 @@ import io
 import pandas as pd
 import pytest
 
+from dashboard import glossary
 from tests import test_dashboard_apptest as apptest
 from tests.test_dashboard_apptest import assert_clean, open_page, page_text
 
@@ -86,5 +87,7 @@ def test_a_never_scored_brand_says_the_ranking_rests_on_borrowed_evidence(demo_u
     at.text_area(key="preview_rank_text").input(CANDIDATES).run()
     at.button(key="preview_rank_button").click().run()
     assert_clean(at)
-    assert set(ranked_table(at)["evidence"]) <= {"borrowed", "none"}
+    words = glossary.EVIDENCE_WORDS
+    assert set(ranked_table(at)["evidence"]) <= {words["borrowed"], words["none"]}
+    assert (ranked_table(at)["own_elements"] == 0).all()
     assert "no own results for these element values yet" in page_text(at)

@@ -733,14 +733,18 @@ def test_brand_overview_aggregates_per_brand(store):
     summary = store.refresh(["b2"], AS_OF, simple_refresh)
     store.validate(["b1"], AS_OF, validation([alert_action("open")]))
     overview = store.brand_overview(0.8).set_index("brand_id")
-    counts = ["ads", "matured_ads", "approved", "rejected", "open_alerts"]
-    assert overview.loc["b1", counts].tolist() == [3, 1, 2, 1, 1]
-    assert overview.loc["b2", counts].tolist() == [1, 1, 0, 0, 0]
+    counts = ["ads", "matured_ads", "approved", "rejected", "open_alerts", "acknowledged_alerts"]
+    assert overview.loc["b1", counts].tolist() == [3, 1, 2, 1, 1, 0]
+    assert overview.loc["b2", counts].tolist() == [1, 1, 0, 0, 0, 0]
     assert overview["winner_rate"].tolist() == [0.0, 1.0]
     runs = store.job_runs().set_index("id")
     assert overview.loc["b2", "last_refresh"] == runs.loc[summary["job_id"], "finished_at"]
     assert overview.loc["b1", "last_refresh"] < overview.loc["b2", "last_refresh"]
     assert overview.loc["b1", "name"] == "Brand One"
+    alert_id = int(store.alerts("open")["id"].iloc[0])
+    store.set_alert_status(alert_id, "acknowledged", "dana", "", datetime.now(UTC))
+    acknowledged = store.brand_overview(0.8).set_index("brand_id")
+    assert acknowledged.loc["b1", ["open_alerts", "acknowledged_alerts"]].tolist() == [0, 1]
 
 
 # --- end to end through the real core -----------------------------------------------------------------

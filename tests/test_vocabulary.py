@@ -64,3 +64,12 @@ def test_both_schemas_allow_exactly_the_job_types_the_code_records(sqlite_url, p
         vocabulary.JOB_TYPES
     )
     assert set(vocabulary.WRITE_JOB_TYPES) <= set(vocabulary.JOB_TYPES)
+
+
+def test_dimension_order_is_the_tracked_order_then_the_rest_alphabetically():
+    from genome.vocabulary import dimension_order
+
+    tracked = ("hook_type", "color_mode", "template_category")
+    names = ["layout", "template_category", "hook_type", "angle", "hook_type"]
+    assert dimension_order(names, tracked) == ["hook_type", "template_category", "angle", "layout"]
+    assert dimension_order([], tracked) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from dashboard import formats, state, ui
+from dashboard import changes, formats, state, ui
 
 NOTICE = "overview_notice"
 PERCENT = "%.1f %%"  # a rate column holds percentages (rate x 100), one decimal, like formats.percent
@@ -32,11 +32,8 @@ if overview.empty:
     st.stop()
 
 decided = overview["approved"] + overview["rejected"]
-alert_counts = ws.alert_counts().reindex(overview["brand_id"], fill_value=0)
 table = overview.assign(
     approval_rate=np.where(decided > 0, overview["approved"] / decided.where(decided > 0, 1), np.nan),
-    open_alerts=alert_counts["open"].to_numpy(),  # status open only, as on the Alerts page
-    acknowledged_alerts=alert_counts["acknowledged"].to_numpy(),
     organization_id=overview["organization_id"].fillna(formats.MISSING),
 )
 table[list(RATE_COLUMNS)] *= 100  # shown as percentages with one decimal, as on every page
@@ -124,3 +121,5 @@ with job_progress:
             lambda s: f"Validation finished for {ui.job_summary_text('validate', s)}.",
         )
 st.caption("Pick a brand in the sidebar to see its elements, exploration and generation preview.")
+
+changes.all_brands_section(ws)  # What changed across brands (dash-b)

@@ -8,11 +8,12 @@ import json
 import pandas as pd
 import streamlit as st
 
-from dashboard import state, ui
-from genome import ranking
+from dashboard import formats, glossary, state, ui
+from genome import ranking, vocabulary
 from genome.errors import GenomeError, ValidationError
 
 SEED_KEY = "preview_seed"
+MAX_CHOICES = 100  # values offered per element in "Score a configuration"
 MAX_SEED = 2**53 - 1  # the largest whole number a browser number input keeps exactly
 EVIDENCE_NOTES = {  # what a recommendation rests on when it is not the brand's own results
     "borrowed": "Level 0: this brand has no own results yet, so the recommendation rests on priors **borrowed** "
@@ -44,8 +45,11 @@ RANK_COLUMNS = {
     ),
     "uncertainty": st.column_config.NumberColumn("± (sd)", format="%.3f"),
     "known_elements": st.column_config.NumberColumn("Scored elements", format="%d"),
+    "own_elements": st.column_config.NumberColumn(
+        "Scored from own ads", format="%d", help="Scored elements whose score rests on this brand's own ads."
+    ),
     "evidence": st.column_config.TextColumn(
-        "Evidence", help="own: this brand's ads; borrowed: a prior from sharing brands; none: nothing."
+        "Evidence", help="Own ads, or borrowed from brands that share data (never this brand's results)."
     ),
     "elements": "Elements (posterior mean)",
 }
@@ -74,35 +78,56 @@ def score_choice(
     for index, (name, values) in enumerate(options.items()):  # one selectbox per tracked dimension
         default = recommended.get(name)
         chosen[name] = columns[index % 3].selectbox(
-            name,
+            formats.title(name),
             values,
             index=values.index(default) if default in values else 0,
             key=f"preview_pick_{brand_id}_{seed}_{name}",
         )
     result = ws.pre_gen_score(brand_id, tuple(sorted(chosen.items())))
+    breakdown = result.breakdown_frame()
+    own = int((breakdown["known"] & (breakdown["evidence"] == "own")).sum())
     score, uncertainty, known = st.columns(3)
     score.metric(
         "Pre-generation score",
         f"{result.score:.3f}",
-        help="Mean of the posterior means of the chosen values that have scores; 0.5 when none.",
+        help="Average mean reward of the chosen values that have scores (0 to 1); 0.500 when none has.",
     )
-    uncertainty.metric("Uncertainty (± sd)", f"{result.uncertainty:.3f}")
+    uncertainty.metric(
+        "Uncertainty (± sd)",
+        f"{result.uncertainty:.3f}",
+        help="How far the score may be off: one standard deviation. Smaller is surer.",
+    )
     known.metric(
-        "Scored elements", f"{result.known_elements} of {len(chosen)}", help=f"Evidence: {result.evidence}"
+        "Scored elements (own ads)",
+        f"{own} of {len(chosen)}",
+        help=f"Chosen elements whose score rests on this brand's own ads; {result.known_elements - own} more "
+        "rest on borrowed priors.",
     )
+    if result.evidence != "own":
+        st.warning(
+            "This score rests on borrowed evidence: other brands' results or even odds, not this brand's ads."
+            if result.evidence == "borrowed"
+            else "Nothing is known about these values yet: the score is the neutral 0.500.",
+            icon=":material/info:",
+        )
     st.dataframe(
-        result.breakdown_frame(),
+        breakdown.assign(
+            evidence=breakdown["evidence"].map(glossary.EVIDENCE_WORDS),
+            observations=breakdown["observations"].fillna(0).astype(int),
+            **{c: [formats.decimal(v, 3) for v in breakdown[c]] for c in ("mean", "ci_low", "ci_high")},
+        ).drop(columns=["known"]),  # unknown values read "—", never "None"
         hide_index=True,
         column_config={
             "element_name": "Element",
             "element_value": "Value",
-            "mean": st.column_config.NumberColumn("Mean reward", format="%.3f"),
-            "ci_low": st.column_config.NumberColumn("95 % CI low", format="%.3f"),
-            "ci_high": st.column_config.NumberColumn("95 % CI high", format="%.3f"),
-            "observations": st.column_config.NumberColumn("Own ads", format="%.0f"),
+            "mean": st.column_config.TextColumn("Mean reward"),
+            "ci_low": st.column_config.TextColumn("95 % interval from"),
+            "ci_high": st.column_config.TextColumn("to"),
+            "observations": st.column_config.NumberColumn("Own ads", format="%d"),
+            "status": "Status",
             "evidence": st.column_config.TextColumn(
                 "Evidence",
-                help="own: this brand's ads; borrowed: a prior from sharing brands; none: nothing.",
+                help="Own ads, or borrowed from brands that share data (never this brand's results).",
             ),
         },
     )
@@ -130,7 +155,7 @@ apply.button("Use this seed", key="preview_use_seed", on_click=use_typed_seed)
 recommendation = ws.recommendation(brand_id, seed)
 context = ws.performance_context(brand_id, seed)
 st.markdown(
-    f"**Seed `{seed}`** · exploration rate {recommendation.exploration_rate:.0%} (cold-start level "
+    f"**Seed `{seed}`** · exploration rate {formats.percent(recommendation.exploration_rate)} (cold-start level "
     f"{context.cold_start_level}). The same seed always gives the same draw."
 )
 if context.evidence in EVIDENCE_NOTES:
@@ -140,26 +165,62 @@ if not recommendation.elements:
         "Nothing to recommend yet: neither this brand nor any brand that shares data has tagged element values."
     )
     st.stop()
+posteriors = ws.posteriors(brand_id)
+order = vocabulary.dimension_order(posteriors["element_name"].unique(), ws.settings.tracked_elements)
+evidence = posteriors.set_index(["element_name", "element_value"])[["evidence", "observations"]]
+names = [name for name in order if name in recommendation.elements]
+picked = evidence.reindex(list(zip(names, (recommendation.elements[n] for n in names), strict=True)))
 st.dataframe(
     pd.DataFrame(
         {
-            "element": list(recommendation.elements),
-            "recommended value": list(recommendation.elements.values()),
+            "element": names,
+            "recommended value": [recommendation.elements[name] for name in names],
             "how": [
-                "explored (random value)" if n in recommendation.explored else "Thompson draw"
-                for n in recommendation.elements
-            ],
+                "Explored (a random value)" if name in recommendation.explored else "Thompson draw"
+                for name in names
+            ],  # one per tracked dimension
+            "evidence": picked["evidence"]
+            .map(glossary.EVIDENCE_WORDS)
+            .fillna(glossary.EVIDENCE_WORDS["none"])
+            .to_numpy(),
+            "own ads": picked["observations"].fillna(0).astype(int).to_numpy(),
         }
     ),
     hide_index=True,
+    column_config={
+        "element": "Element",
+        "recommended value": "Recommended value",
+        "how": st.column_config.TextColumn(
+            "How it was picked",
+            help="Thompson draw: each value gets a random guess from what we know about it, and the highest "
+            "guess wins. Explored: a random value, so rarely used values still get a chance.",
+        ),
+        "evidence": "Evidence",
+        "own ads": st.column_config.NumberColumn("Own ads", format="%d"),
+    },
 )
+glossary.show("Thompson draw", "Exploration", "Own ads", "Borrowed", "Mean reward", "95 % interval")
 
-posteriors = ws.posteriors(brand_id)
+ranked = posteriors.sort_values(
+    ["p_best", "mean", "element_value"], ascending=[False, False, True], kind="stable"
+)
+top = ranked.groupby("element_name", sort=False).head(
+    MAX_CHOICES
+)  # the list sent never grows with the values
 options = {
-    name: group["element_value"].tolist()
-    for name, group in posteriors.groupby("element_name", sort=False)  # per dimension (a handful)
+    name: list(
+        dict.fromkeys([*top.loc[top["element_name"] == name, "element_value"], recommendation.elements[name]])
+    )
+    if name in recommendation.elements
+    else top.loc[top["element_name"] == name, "element_value"].tolist()
+    for name in order  # per dimension (a handful)
 }
 score_choice(ws, brand_id, seed, recommendation.elements, options)
+if (posteriors.groupby("element_name").size() > MAX_CHOICES).any():
+    st.caption(
+        f"Each list offers an element's {MAX_CHOICES} values with the highest P(best) (and the recommended one); "
+        "the Elements page finds any value, and Rank templates scores any value."
+    )
 
 st.subheader("Prompt context")
 prompt = context.to_prompt()
@@ -235,7 +296,12 @@ def show_ranking(brand_id: str) -> None:
         if note:
             st.info(note, icon=":material/info:")
         table = payload.drop(columns=["breakdown", "weight"]).assign(
-            elements=[element_summary(items) for items in payload["breakdown"]]  # one per template
+            elements=[element_summary(items) for items in payload["breakdown"]],  # one per template
+            own_elements=[
+                sum(item["known"] and item["evidence"] == "own" for item in items)
+                for items in payload["breakdown"]
+            ],
+            evidence=payload["evidence"].map(glossary.EVIDENCE_WORDS),
         )
         st.dataframe(table, hide_index=True, column_config=RANK_COLUMNS, key="preview_rank_table")
 

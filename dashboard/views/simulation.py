@@ -2,25 +2,72 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import streamlit as st
+from scipy import stats
 
-from dashboard import charts, ui
+from dashboard import charts, formats, glossary, ui
 from genome.simulation import StudyConfig, default_policies, run_study
 
 RESULT_KEY = "simulation_result"
+DEFAULT_SEEDS = 20  # about 2 s, and enough for a mean with an interval that means something
+_DEFAULTS = default_policies()
+REFERENCE, SHIPPED = _DEFAULTS[1].name, _DEFAULTS[2].name  # the reference's binary rule; the shipped default
+
+
+def regret_interval(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per policy: mean cumulative regret at the horizon and the half-width of its 95 % interval over seeds."""
+    final = runs.loc[runs["day"] == runs["day"].max()].groupby("policy", sort=False)["cumulative_regret"]
+    count = final.count()
+    half = stats.t.ppf(0.975, (count - 1).clip(lower=1)) * final.std() / np.sqrt(count)
+    return pd.DataFrame({"mean": final.mean(), "half": half.where(count > 1)})
+
+
+def comparison(runs: pd.DataFrame, first: str, second: str) -> str:
+    """The paired difference of cumulative regret (same simulated brands) between two policies, in words."""
+    final = runs.loc[runs["day"] == runs["day"].max()].pivot(
+        index="seed", columns="policy", values="cumulative_regret"
+    )
+    difference = final[first] - final[second]
+    n = len(difference)
+    if n < 2:
+        return "One seed is one simulated brand: too few to compare policies. Run 20 or more seeds."
+    half = float(stats.t.ppf(0.975, n - 1) * difference.std() / np.sqrt(n))
+    mean = float(difference.mean())
+    if abs(mean) <= half:
+        return (
+            f"With {n} seeds the difference between **{first}** and **{second}** is within noise "
+            f"({formats.decimal(mean, 1)} ± {formats.decimal(half, 1)} regret): run more seeds (20 or more, "
+            "and more again while it stays within noise) before drawing a conclusion."
+        )
+    better, worse = (first, second) if mean < 0 else (second, first)
+    return (
+        f"Over {n} seeds **{better}** gives up {formats.decimal(abs(mean), 1)} less regret than **{worse}** "
+        f"(95 % interval ± {formats.decimal(half, 1)}), on the same simulated brands."
+    )
+
 
 st.title("Simulation")
 st.caption(
     "Simulated brands whose true element effects are known, so we can measure what each policy gives up "
     "(regret) against always choosing the best configuration. Nothing here touches the workspace."
 )
+glossary.show("Regret", "Seeds")
 
 policies = {policy.name: policy for policy in default_policies()}
 with st.form("simulation_form"):
     days_col, ads_col, seeds_col = st.columns(3)
     days = days_col.slider("Days", 14, 180, 60, step=1, key="simulation_days")
     ads_per_day = ads_col.slider("Ads per day", 1, 50, 10, key="simulation_ads_per_day")
-    seeds = seeds_col.slider("Simulated brands (seeds)", 1, 20, 4, key="simulation_seeds")
+    seeds = seeds_col.slider(
+        "Simulated brands (seeds)",
+        1,
+        50,
+        DEFAULT_SEEDS,
+        key="simulation_seeds",
+        help="Each seed is one simulated brand. Fewer than 20 are usually too few to tell policies apart.",
+    )
     effect_col, refresh_col, drift_col = st.columns(3)
     effect_scale = effect_col.slider(
         "Effect size (logit sd)", 0.0, 0.5, 0.15, step=0.01, key="simulation_effect",
@@ -75,26 +122,41 @@ st.success(
     f"refreshing every {config.refresh_every_days} days.",
     icon=":material/check_circle:",
 )
-st.plotly_chart(charts.study_curve_figure(result.curves, "cumulative_regret"), key="simulation_regret")
-st.plotly_chart(charts.study_curve_figure(result.curves, "best_share"), key="simulation_best_share")
-st.subheader("At the horizon")
-summary = result.summary if "policy" in result.summary.columns else result.summary.reset_index()
+colours = charts.colour_map(list(policies))  # a policy keeps its colour whichever policies ran
+st.plotly_chart(
+    charts.study_curve_figure(result.curves, "cumulative_regret", colours), key="simulation_regret"
+)
+st.plotly_chart(charts.study_curve_figure(result.curves, "best_share", colours), key="simulation_best_share")
+st.subheader("At the horizon", anchor=False)
+if {SHIPPED, REFERENCE} <= set(result.summary["policy"]):
+    st.info(comparison(result.runs, SHIPPED, REFERENCE), icon=":material/balance:")
+summary = result.summary.set_index("policy")
+interval = regret_interval(result.runs).reindex(summary.index)
 st.dataframe(
-    summary,
+    pd.DataFrame(
+        {
+            "Policy": summary.index,
+            "Cumulative regret": [
+                f"{formats.decimal(m, 1)} ± {formats.decimal(h, 1)}" if pd.notna(h) else formats.decimal(m, 1)
+                for m, h in zip(interval["mean"], interval["half"], strict=True)
+            ],  # a few policies
+            "10th percentile": summary["cumulative_regret_low"].to_numpy(),
+            "90th percentile": summary["cumulative_regret_high"].to_numpy(),
+            "Value lost": [formats.percent(v) for v in summary["value_lost"]],
+            "At true best (final week)": [formats.percent(v) for v in summary["best_share_final"]],
+        }
+    ),
     hide_index=True,
-    column_order=[
-        "policy", "cumulative_regret_mean", "cumulative_regret_low", "cumulative_regret_high", "value_lost",
-        "best_share_final",
-    ],
     column_config={
-        "policy": "Policy",
-        "cumulative_regret_mean": st.column_config.NumberColumn("Cumulative regret (mean)", format="%.1f"),
-        "cumulative_regret_low": st.column_config.NumberColumn("10th percentile", format="%.1f"),
-        "cumulative_regret_high": st.column_config.NumberColumn("90th percentile", format="%.1f"),
-        "value_lost": st.column_config.NumberColumn("Value lost", format="percent"),
-        "best_share_final": st.column_config.NumberColumn("At true best (final week)", format="percent"),
+        "Cumulative regret": st.column_config.TextColumn(
+            "Cumulative regret (mean ± 95 % interval)", help="Over the simulated brands; lower is better."
+        ),
+        "10th percentile": st.column_config.NumberColumn(format="%.1f"),
+        "90th percentile": st.column_config.NumberColumn(format="%.1f"),
+        "Value lost": st.column_config.TextColumn(help="Share of the best configuration's value given up."),
     },
-)  # fmt: skip
+)
 st.caption(
-    "Regret is in conversions per 1,000 impressions given up against the best configuration, summed over ads."
+    "Regret is in conversions per 1,000 impressions given up against the best configuration, summed over ads. "
+    "The ± is the 95 % interval of the mean over seeds; the percentiles show how much single brands vary."
 )

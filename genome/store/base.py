@@ -97,6 +97,10 @@ class Store(Protocol):
     def score_history(self, brand_id: str) -> pd.DataFrame:
         """frames.SCORE_HISTORY of one brand, oldest first."""
 
+    def score_history_since(self, since: date) -> pd.DataFrame:
+        """brand_id and the score_history columns of every brand's snapshots with as_of >= `since`
+        (what changed across brands, without reading all history)."""
+
     def brand_overview(self, winner_threshold: float) -> pd.DataFrame:
         """One row per brand (frames.BRAND_OVERVIEW), aggregated in SQL."""
 

@@ -82,6 +82,7 @@ BRAND_OVERVIEW: dict[str, Kind] = {
     "approved": "int",
     "rejected": "int",
     "open_alerts": "int",
+    "acknowledged_alerts": "int",
     "winner_rate": "float",
     "last_refresh": "datetime",
 }
@@ -122,6 +123,8 @@ METRIC_HISTORY: dict[str, Kind] = {
     **dict.fromkeys(HEALTH_METRIC_COLUMNS, "float"),
     **dict.fromkeys(("brand_id", "metric_name"), "str"),
 }
+SCORE_HISTORY_SINCE: dict[str, Kind] = {"brand_id": "str", **SCORE_HISTORY}
+
 JOB_RUNS: dict[str, Kind] = {
     "id": "int",
     "job_type": "str",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal
 
 import pandas as pd
@@ -28,10 +29,11 @@ NEWEST_WRITES: dict[str, frames.Kind] = {"id": "int", "job_type": "str", "summar
 
 @dataclass(frozen=True)
 class Filter:
-    """`column = value`, or `column in value` when `value` is a tuple."""
+    """`column = value` (or `>=` with `at_least`), or `column in value` when `value` is a tuple."""
 
     column: str
     value: object
+    at_least: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,13 @@ def score_history(brand_id: str) -> Read:
     )
 
 
+def score_history_since(since: date) -> Read:
+    """Every brand's score snapshots from `since` on."""
+    order = ("brand_id", "as_of", "element_name", "element_value")
+    filters = (Filter("as_of", since, at_least=True),)
+    return Read("creative_element_score_history", frames.SCORE_HISTORY_SINCE, order, filters)
+
+
 def alerts(status: str | None, brand_ids: Sequence[str] | None) -> Read:
     """By status (None = all, 'unresolved'; GenomeError for another) and brands, latest first."""
     statuses = alert_statuses(status)
@@ -126,8 +135,9 @@ def sql(read: Read, dialect: Literal["sqlite", "postgres"]) -> tuple[str, list[o
     conditions, params = [], []
     for condition in read.filters:
         if not isinstance(condition.value, tuple):
-            conditions.append(f"{condition.column} = {'%s' if postgres else '?'}")
-            params.append(condition.value)
+            operator = ">=" if condition.at_least else "="
+            conditions.append(f"{condition.column} {operator} {'%s' if postgres else '?'}")
+            params.append(condition.value if postgres else _sqlite_value(condition.value))
         elif postgres:
             conditions.append(f"{condition.column} = any(%s::text[])")
             params.append(list(condition.value))
@@ -159,6 +169,9 @@ class TableReads:
     def score_history(self, brand_id: str) -> pd.DataFrame:
         return self._select(score_history(brand_id))
 
+    def score_history_since(self, since: date) -> pd.DataFrame:
+        return self._select(score_history_since(since))
+
     def alerts(self, status: str | None = None, brand_id: str | None = None) -> pd.DataFrame:
         return self._select(alerts(status, _one(brand_id)))
 
@@ -186,6 +199,11 @@ class TableReads:
         read = alerts("unresolved", None if run.every_brand else run.brand_ids)
         found = self._select(read, connection)
         return found[found["brand_id"].isin(run.brand_ids)].reset_index(drop=True)
+
+
+def _sqlite_value(value: object) -> object:
+    """SQLite stores dates as ISO text, which compares like time."""
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def _one(brand_id: str | None) -> list[str] | None:

@@ -1,7 +1,8 @@
 """SQLite writes: each function takes a connection inside an open write transaction.
 
 Rows go into per-connection temp tables with `executemany`, then one set-based statement each
-upserts, only where something changed, and counts. Mirrors genome/migrations/postgres/functions.
+upserts, only where something changed, and counts; daily rows, the bulk, go straight into
+ad_performance. Mirrors genome/migrations/postgres/functions.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ import functools
 import json
 import operator
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 
+import numpy as np
 import pandas as pd
 
 from genome.jobs import RefreshOutputs, ValidateOutputs
@@ -34,9 +36,6 @@ create temp table if not exists incoming_brand_rows (
 create temp table if not exists incoming_ads (
     id text primary key, brand_id text, element_tags text, pre_gen_score real, final_status text,
     is_imported integer, created_at text);
-create temp table if not exists incoming_performance (
-    generated_ad_id text, date text, impressions integer, clicks integer, conversions integer,
-    spend real, revenue real, campaign_objective text, primary key (generated_ad_id, date));
 create temp table if not exists incoming_reward_rows (
     generated_ad_id text primary key, brand_id text, reward_score real, reward_components text,
     campaign_objective text, maturity text, impressions_at_reward integer, matured_at text);
@@ -91,8 +90,13 @@ class MoneySum:
         return functools.reduce(operator.add, amounts) if amounts else None
 
 
-#: rebuilds ad_performance_totals for the ads in `{ads}` from all their daily rows (bind as_of = None)
-TOTALS_SQL = "insert or replace into ad_performance_totals " + AD_SUMS_SQL
+_DAILY = "generated_ad_id, date, impressions, clicks, conversions, spend, revenue, campaign_objective"
+_DAILY_VALUES = "impressions, clicks, conversions, spend, revenue, campaign_objective"
+_PLACES = ", ".join("?" for _ in _DAILY.split(","))
+_IN = "(select value from json_each(?))"
+COUNTS, MONEY = ("impressions", "clicks", "conversions"), ("spend", "revenue")
+#: an ad's totals (`_totals` rows), kept at import
+TOTALS_SQL = f"insert or replace into ad_performance_totals values ({_PLACES}, ?)"
 #: writes generated_ad_elements for the ads of `{ads}`: their scalar, non-empty tags as text
 ELEMENTS_SQL = """
 insert or replace into generated_ad_elements (brand_id, element_name, element_value, generated_ad_id)
@@ -187,7 +191,7 @@ def import_ads(connection: sqlite3.Connection, ads: pd.DataFrame, started: datet
         ads = ads.assign(
             element_tags=tags.map(lambda value: value if isinstance(value, str) else dumps(value))
         )
-    fill(
+    total = fill(
         connection,
         "incoming_ads",
         ads,
@@ -208,12 +212,16 @@ def import_ads(connection: sqlite3.Connection, ads: pd.DataFrame, started: datet
         (now,),
     )
     columns = "brand_id, element_tags, pre_gen_score, final_status, is_imported, created_at"
-    counts = _classify(connection, "temp.incoming_ads i", "generated_ads a", "a.id = i.id", "a.id", columns)
-    connection.execute(
+    existing = connection.execute(
+        "select count(*) from temp.incoming_ads where id in (select id from generated_ads)"
+    ).fetchone()[0]
+    written = connection.execute(
         f"insert into generated_ads (id, {columns}) select id, {columns} from temp.incoming_ads where true"
         f" on conflict (id) do update set {_assign(columns)}"
         f" where ({_qualified('generated_ads', columns)}) is not ({_qualified('excluded', columns)})"
-    )
+    ).rowcount
+    updated = written - (total - existing)  # the upsert's count: every insert and every real update
+    counts = {"inserted": total - existing, "updated": updated, "unchanged": existing - updated}
     incoming = "(select id from temp.incoming_ads)"
     connection.execute(f"delete from generated_ad_elements where generated_ad_id in {incoming}")
     connection.execute(ELEMENTS_SQL.format(ads=incoming))
@@ -222,57 +230,135 @@ def import_ads(connection: sqlite3.Connection, ads: pd.DataFrame, started: datet
 
 
 def import_performance(connection: sqlite3.Connection, rows: pd.DataFrame, started: datetime) -> dict:
-    rows = payloads.with_columns(rows, payloads.PERFORMANCE_PAYLOAD)
-    rows = rows.assign(date=pd.to_datetime(rows["date"], format="ISO8601").dt.normalize())
-    fill(
-        connection,
-        "incoming_performance",
-        rows,
-        payloads.PERFORMANCE_PAYLOAD,
-        (
-            "generated_ad_id",
-            "date",
-            "impressions",
-            "clicks",
-            "conversions",
-            "spend",
-            "revenue",
-            "campaign_objective",
-        ),
-    )
-    connection.execute(
-        "update temp.incoming_performance set impressions = coalesce(impressions, 0),"
-        " clicks = coalesce(clicks, 0), conversions = coalesce(conversions, 0), spend = coalesce(spend, 0),"
-        " revenue = coalesce(revenue, 0), campaign_objective = nullif(trim(campaign_objective), '')"
-    )
+    """Upsert daily rows by (ad, date) where changed and keep the written ads' totals. A row dated after
+    every stored day of its ad (a new ad's, a new day) is inserted as it is and its ad's totals carried
+    on from the stored ones; the others are updated where they differ or inserted where missing, and
+    when any was, their ads' totals are summed again from all their stored days."""
+    daily = _daily_rows(rows)
+    ads = dumps(daily["ad_id"].dropna().unique().tolist())
     brand_ids = [
         row[0]
         for row in connection.execute(
-            "select distinct a.brand_id from generated_ads a"
-            " where a.id in (select generated_ad_id from temp.incoming_performance)"
+            f"select distinct brand_id from generated_ads where id in {_IN}", (ads,)
         )
     ]
-    columns = "impressions, clicks, conversions, spend, revenue, campaign_objective"
-    counts = _classify(
+    stored = _read_days(
+        connection, "select * from ad_performance_totals where generated_ad_id in " + _IN, ads
+    )
+    last_day = daily["ad_id"].map(stored.set_index("ad_id")["last_date"]).astype("str").fillna("")
+    fresh = daily["date"].gt(last_day) | daily["date"].isna()
+    new, old = daily[fresh], daily[~fresh]
+    connection.executemany(f"insert into ad_performance ({_DAILY}) values ({_PLACES})", _tuples(new))
+    updated = connection.executemany(
+        f"update ad_performance set ({_DAILY_VALUES}) = (?3, ?4, ?5, ?6, ?7, ?8) where generated_ad_id = ?1"
+        f" and date = ?2 and ({_DAILY_VALUES}) is not (?3, ?4, ?5, ?6, ?7, ?8)",
+        _tuples(old),
+    ).rowcount
+    inserted = connection.executemany(
+        f"insert into ad_performance ({_DAILY}) values ({_PLACES}) on conflict do nothing", _tuples(old)
+    ).rowcount
+    counts = {"inserted": len(new) + inserted, "updated": updated, "unchanged": len(old) - updated - inserted}
+    summed_again = old["ad_id"].unique() if updated or inserted else []
+    carried_on = new[~new["ad_id"].isin(summed_again)]
+    again = _read_days(
         connection,
-        "temp.incoming_performance i",
-        "ad_performance p",
-        "p.generated_ad_id = i.generated_ad_id and p.date = i.date",
-        "p.generated_ad_id",
-        columns,
+        f"select {_DAILY} from ad_performance where generated_ad_id in {_IN} order by generated_ad_id, date",
+        dumps(list(summed_again)),
     )
-    connection.execute(
-        f"insert into ad_performance (generated_ad_id, date, {columns})"
-        f" select generated_ad_id, date, {columns} from temp.incoming_performance where true"
-        f" on conflict (generated_ad_id, date) do update set {_assign(columns)}"
-        f" where ({_qualified('ad_performance', columns)}) is not ({_qualified('excluded', columns)})"
-    )
-    ads = "(select generated_ad_id from temp.incoming_performance)"
-    connection.execute(TOTALS_SQL.format(ads=ads), {"as_of": None})
+    for days, before in ((carried_on, stored), (again, stored.iloc[:0])):
+        connection.executemany(TOTALS_SQL, _totals(days, before.set_index("ad_id")))
     counts["job_id"] = record_job(
         connection, "import_performance", brand_ids, "succeeded", started, dict(counts)
     )
     return counts
+
+
+def _daily_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """`rows` as ad_performance stores them (dates as text, blanks as 0 and objectives trimmed or null),
+    in key order, one per (ad, date): the last given."""
+    rows = payloads.with_columns(rows, payloads.PERFORMANCE_PAYLOAD)
+    day = pd.to_datetime(rows["date"], format="ISO8601").dt.normalize()
+    if day.dt.tz is not None:
+        day = day.dt.tz_convert("UTC").dt.tz_localize(None)
+    codes, days = pd.factorize(day)
+    objective = rows["campaign_objective"].astype("str").str.strip(" ")  # SQLite's trim()
+    daily = pd.DataFrame(
+        {
+            "ad_id": rows["ad_id"].astype("str"),
+            "date": pd.Series(np.asarray(days.strftime("%Y-%m-%d"), dtype=object)[codes], index=rows.index)
+            .where(codes >= 0)
+            .astype("str"),
+            **{name: rows[name].fillna(0) for name in (*COUNTS, *MONEY)},
+            "campaign_objective": objective.where(objective.ne("")),
+        }
+    ).sort_values(["ad_id", "date"], kind="stable")
+    last = daily["ad_id"].ne(daily["ad_id"].shift(-1)) | daily["date"].ne(daily["date"].shift(-1))
+    return daily[last].reset_index(drop=True)
+
+
+def _tuples(daily: pd.DataFrame) -> Iterator[tuple]:
+    """The rows of a `_daily_rows` frame as parameters, None where missing."""
+    columns = (daily[name] for name in daily.columns)
+    return zip(
+        *(c.astype(object).where(c.notna(), None).tolist() if c.hasnans else c.tolist() for c in columns),
+        strict=True,
+    )
+
+
+def _read_days(connection: sqlite3.Connection, sql: str, ads: str) -> pd.DataFrame:
+    cursor = connection.execute(sql, (ads,))
+    names = ["ad_id", *(column[0] for column in cursor.description[1:])]
+    return pd.DataFrame(cursor.fetchall(), columns=names)
+
+
+def _totals(days: pd.DataFrame, before: pd.DataFrame) -> Iterator[tuple]:
+    """Rows of ad_performance_totals for the ads of `days` (`_daily_rows` order): their counts summed and
+    amounts added one day after another (MoneySum's order), carried on from their totals in `before`
+    (by ad id) where there are any, with their first and last dates and latest objective."""
+    if days.empty:
+        return iter(())
+    ad = days["ad_id"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, ad[1:] != ad[:-1]])
+    ends = np.r_[starts[1:], len(ad)] - 1
+    before = before.reindex(ad[starts])
+    carried = before["last_date"].notna().to_numpy()
+    named = np.where(days["campaign_objective"].notna(), np.arange(len(ad)), -1)
+    latest = np.maximum.reduceat(named, starts)
+    objective = np.where(
+        latest >= 0, days["campaign_objective"].to_numpy()[latest], before["campaign_objective"].fillna("")
+    )
+    columns = [
+        ad[starts],
+        *(
+            np.add.reduceat(days[name].to_numpy(), starts) + before[name].fillna(0).to_numpy(days[name].dtype)
+            for name in COUNTS
+        ),
+        *(
+            _folded(days[name].to_numpy(float), starts, before[name].where(carried).to_numpy(float))
+            for name in MONEY
+        ),
+        np.where(carried, before["first_date"], days["date"].to_numpy()[starts]),
+        days["date"].to_numpy()[ends],
+        objective,
+    ]
+    return zip(*(np.asarray(column).tolist() for column in columns), strict=True)
+
+
+def _folded(amounts: np.ndarray, starts: np.ndarray, initial: np.ndarray) -> np.ndarray:
+    """Per run of `amounts` (runs begin at `starts`): initial + a0 + a1 + ..., one addition after
+    another as MoneySum does (from a0 where `initial` is NaN). One numpy step per day of the longest run."""
+    lengths = np.diff(np.r_[starts, len(amounts)])
+    order = np.argsort(-lengths, kind="stable")  # longest first: the runs still going at day k lead
+    first, lengths = starts[order], lengths[order]
+    start = initial[order]
+    total = np.where(np.isnan(start), amounts[first], start + amounts[first])
+    ascending = lengths[::-1]
+    for day in range(1, int(lengths[0])):
+        going = len(lengths) - int(np.searchsorted(ascending, day, side="right"))
+        total[:going] += amounts[first[:going] + day]
+    folded = np.empty_like(total)
+    folded[order] = total
+    return folded
 
 
 def apply_refresh(
@@ -509,20 +595,6 @@ def _apply_alert_actions(connection: sqlite3.Connection, actions: pd.DataFrame, 
         "alerts_reopened": reopened,
         "alerts_resolved": resolved,
     }
-
-
-def _classify(
-    connection: sqlite3.Connection, incoming: str, stored: str, join: str, stored_key: str, columns: str
-) -> dict:
-    inserted, updated, unchanged = connection.execute(
-        f"select coalesce(sum({stored_key} is null), 0),"
-        f" coalesce(sum({stored_key} is not null and ({_qualified(stored.split()[1], columns)})"
-        f" is not ({_qualified('i', columns)})), 0),"
-        f" coalesce(sum({stored_key} is not null and ({_qualified(stored.split()[1], columns)})"
-        f" is ({_qualified('i', columns)})), 0)"
-        f" from {incoming} left join {stored} on {join}"
-    ).fetchone()
-    return {"inserted": inserted, "updated": updated, "unchanged": unchanged}
 
 
 def _qualified(alias: str, columns: str) -> str:

@@ -162,13 +162,13 @@ class SupabaseStore(TableReads, common.JobFlow[None]):
             if read.is_function
             else self._client.table(read.source).select(rq.select_list(read))
         )
-        for condition in read.filters:
+        for condition in read.filters:  # supabase-py's eq / gte / in_ builders
             value = condition.value
-            query = (
-                query.in_(condition.column, value)
-                if isinstance(value, tuple)
-                else query.eq(condition.column, value)
-            )
+            if isinstance(value, tuple):
+                query = query.in_(condition.column, value)
+            else:
+                build = query.gte if condition.at_least else query.eq
+                query = build(condition.column, value.isoformat() if isinstance(value, date) else value)
         for column in read.order:
             query = query.order(column, desc=read.descending)
         return query
