@@ -17,23 +17,24 @@ from typing import Any
 
 import pandas as pd
 import psycopg
+from psycopg.types.json import Jsonb
 
 from genome.errors import GenomeError, NotFound, StoreError
 from genome.jobs import RefreshOutputs, ValidateOutputs
 from genome.redaction import redact_url, scrub
 from genome.settings import Settings
-from genome.store import frames, migrations, payloads, pg_copy
+from genome.store import frames, migrations, pg_copy, reads
+from genome.store import supabase_requests as rq
 from genome.store.common import (
     JOB_STATEMENT_SECONDS,
     JobFlow,
     JobRun,
     ThreadConnections,
-    alert_statuses,
-    dumps,
     job_context,
     new_alert_status,
 )
-from genome.vocabulary import ALERT_ACTION_COLUMNS, BRAND_STAT_NAMES, HEALTH_METRIC_COLUMNS, WRITE_JOB_TYPES
+from genome.store.reads import TableReads
+from genome.vocabulary import BRAND_STAT_NAMES
 
 JOB_LOCK = 7240311  # the advisory lock key every job function takes (genome/migrations/postgres/functions)
 MIGRATION_LOCK = 7240312
@@ -47,17 +48,9 @@ KEEPALIVE_PROBES = 3
 LOCK_TIMEOUT = "55P03"
 STATEMENT_TIMEOUT = "57014"
 UNMIGRATED = ("42P01", "42883")  # undefined table, undefined function
-_BRANDS = "(%(brands)s::text[] is null or brand_id = any(%(brands)s::text[]))"
-_REWARD_COMPONENTS = ", ".join(
-    f"(reward_components ->> '{name}')::float8" for name in frames.REWARD_COMPONENTS
-)
 
 
-BRAND_STATS_SQL = "select public.genome_brand_stats(%s, %s, %s)"  # functions/genome_brand_stats.sql
-BRANDS_SQL = f"select {', '.join(frames.BRANDS)} from public.brands order by id"
-
-
-class PostgresStore(JobFlow[psycopg.Connection]):
+class PostgresStore(TableReads, JobFlow[psycopg.Connection]):
     """A workspace in a Postgres database migrated with `migrate` (python -m genome migrate)."""
 
     notices: tuple[str, ...] = ()
@@ -100,17 +93,25 @@ class PostgresStore(JobFlow[psycopg.Connection]):
             rows = (connection or self._connection()).execute(sql, params).fetchall()
         return frames.coerce(rows, spec)
 
+    def _select(self, read: reads.Read, connection: psycopg.Connection | None = None) -> pd.DataFrame:
+        sql, params = reads.sql(read, "postgres")
+        return self._read(sql, params, read.spec, connection)
+
     def _call(self, connection: psycopg.Connection, sql: str, params: Any) -> Any:
         with _errors(self._dsn):
             return connection.execute(sql, params).fetchone()[0]
 
-    # --- brands and imports -----------------------------------------------------------------------
-    def brands(self) -> pd.DataFrame:
-        return self._read(BRANDS_SQL, (), frames.BRANDS)
+    def _rpc(self, call: rq.RpcCall, connection: psycopg.Connection | None = None) -> Any:
+        """The SQL function call the supabase backend makes over REST, by argument name."""
+        arguments = ", ".join(f"{name} => %s" for name in call.args)
+        params = [Jsonb(value) if name in rq.JSONB_ARGS else value for name, value in call.args.items()]
+        return self._call(
+            connection or self._connection(), f"select public.{call.function}({arguments})", params
+        )
 
+    # --- brands and imports -----------------------------------------------------------------------
     def save_brands(self, brands: pd.DataFrame) -> dict:
-        payload = payloads.to_json_records(brands, payloads.BRAND_PAYLOAD)
-        return self._call(self._connection(), "select public.genome_save_brands(%s::jsonb)", (payload,))
+        return self._rpc(rq.save_brands_call(brands))
 
     def known_ad_ids(self, ad_ids: Sequence[str]) -> set[str]:
         with _errors(self._dsn):
@@ -120,24 +121,6 @@ class PostgresStore(JobFlow[psycopg.Connection]):
             return {row[0] for row in rows}
 
     # --- the job flow's primitives (common.JobFlow) ---------------------------------------------------
-    def _read_brands(self, connection: psycopg.Connection) -> pd.DataFrame:
-        return self._read(BRANDS_SQL, (), frames.BRANDS, connection)
-
-    def _read_newest_writes(self, connection: psycopg.Connection) -> list[dict]:
-        with _errors(self._dsn):
-            rows = connection.execute(
-                "select id, job_type, summary from public.genome_job_runs where status = 'succeeded'"
-                " and job_type = any(%s::text[]) order by id desc limit 2",
-                (list(WRITE_JOB_TYPES),),
-            ).fetchall()
-        return [{"id": row[0], "job_type": row[1], "summary": row[2]} for row in rows]
-
-    def _read_scores(self, connection: psycopg.Connection) -> pd.DataFrame:
-        return self._scores(None, connection)
-
-    def _read_unresolved_alerts(self, connection: psycopg.Connection, run: JobRun) -> pd.DataFrame:
-        return self._alerts("unresolved", run.brand_ids, connection)
-
     def _write_import(self, connection: psycopg.Connection, run: JobRun, rows: pd.DataFrame) -> dict:
         """The rows stream by COPY into the staging table genome_import_staging makes; the SQL function
         `genome_<job_type>` then writes them all or nothing (the rpc path stages jsonb the same way)."""
@@ -149,76 +132,25 @@ class PostgresStore(JobFlow[psycopg.Connection]):
         return self._call(connection, f"select public.genome_{run.job_type}(null, %s)", (run.started,))
 
     def _write_refresh(self, connection: psycopg.Connection, run: JobRun, outputs: RefreshOutputs) -> dict:
-        return self._call(
-            connection,
-            "select public.genome_apply_refresh(%s::text[], %s::date, %s::jsonb, %s::jsonb, %s::jsonb, %s)",
-            (
-                list(run.brand_ids),
-                run.as_of,
-                payloads.to_json_records(outputs.rewards, payloads.REWARD_PAYLOAD),
-                payloads.to_json_records(outputs.scores, payloads.SCORE_PAYLOAD),
-                dumps(outputs.summary),
-                run.started,
-            ),
-        )
+        return self._rpc(rq.apply_refresh_call(run, outputs), connection)
 
     def _write_validation(
         self, connection: psycopg.Connection, run: JobRun, outputs: ValidateOutputs
     ) -> dict:
-        return self._call(
-            connection,
-            "select public.genome_apply_validation(%s::text[], %s::date, %s::jsonb, %s::jsonb, %s::jsonb, %s)",
-            (
-                list(run.brand_ids),
-                run.as_of,
-                payloads.to_json_records(outputs.metrics, HEALTH_METRIC_COLUMNS),
-                payloads.to_json_records(outputs.actions, ALERT_ACTION_COLUMNS),
-                dumps(outputs.summary),
-                run.started,
-            ),
-        )
-
-    def _record_skipped_refresh(self, connection: psycopg.Connection, run: JobRun, summary: dict) -> int:
-        return self._call(
-            connection,
-            "select public.genome_record_job('refresh', %s::text[], 'succeeded', %s, %s::jsonb)",
-            (list(run.brand_ids), run.started, dumps(summary)),
-        )
+        return self._rpc(rq.apply_validation_call(run, outputs), connection)
 
     def _record_job_run(
-        self, connection: psycopg.Connection, run: JobRun, summary: dict, error: str | None = None
+        self, connection: psycopg.Connection | None, run: JobRun, summary: dict, error: str | None = None
     ) -> int:
-        return self._call(
-            connection,
-            "select public.genome_record_job(%s, %s::text[], %s, %s, %s::jsonb, %s)",
-            (
-                run.job_type,
-                list(run.brand_ids),
-                "failed" if error else "succeeded",
-                run.started,
-                dumps(summary),
-                error,
-            ),
+        return self._rpc(
+            rq.job_run_call(run.job_type, run.brand_ids, run.started, summary, error), connection
         )
 
     def _record_failed_job(self, run: JobRun, error: str) -> None:
         """On the connection's autocommit, outside the job lock."""
-        self._call(
-            self._connection(),
-            "select public.genome_record_job(%s, %s::text[], 'failed', %s, %s::jsonb, %s)",
-            (
-                run.job_type,
-                list(run.brand_ids),
-                run.started,
-                dumps(job_context(run.brand_ids, run.as_of)),
-                error,
-            ),
-        )
+        self._record_job_run(None, run, job_context(run.brand_ids, run.as_of), error)
 
     # --- reads --------------------------------------------------------------------------------------
-    def ad_aggregates(self, brand_ids: Sequence[str] | None, as_of: date) -> pd.DataFrame:
-        return self._read_ad_aggregates(None, brand_ids, as_of)
-
     def _read_ad_aggregates(
         self,
         connection: psycopg.Connection | None,
@@ -227,11 +159,6 @@ class PostgresStore(JobFlow[psycopg.Connection]):
     ) -> pd.DataFrame:
         sql = "select * from public.genome_ad_aggregates(%s::text[], %s::date)"
         return self._read(sql, (_array(brand_ids), as_of), frames.AD_AGGREGATES, connection)
-
-    def ad_elements(
-        self, brand_ids: Sequence[str] | None, elements: Sequence[str] | None = None
-    ) -> pd.DataFrame:
-        return self._read_ad_elements(None, brand_ids, elements)
 
     def _read_ad_elements(
         self,
@@ -247,100 +174,17 @@ class PostgresStore(JobFlow[psycopg.Connection]):
             groups = (connection or self._connection()).execute(sql, (_array(brand_ids), _array(elements)))
             return frames.elements_from_groups(groups.fetchall())
 
-    def rewards(self, brand_id: str | None = None) -> pd.DataFrame:
-        return self._rewards(_one(brand_id))
-
-    def _rewards(
-        self, brand_ids: Sequence[str] | None, connection: psycopg.Connection | None = None
-    ) -> pd.DataFrame:
-        sql = (
-            f"select generated_ad_id, brand_id, reward_score, {_REWARD_COMPONENTS}, campaign_objective, maturity,"
-            " impressions_at_reward, matured_at, computed_at from public.creative_element_rewards"
-            f" where {_BRANDS} order by generated_ad_id"
-        )
-        return self._read(sql, {"brands": _array(brand_ids)}, frames.REWARDS, connection)
-
-    def scores(self, brand_id: str | None = None) -> pd.DataFrame:
-        return self._scores(brand_id)
-
-    def _scores(self, brand_id: str | None, connection: psycopg.Connection | None = None) -> pd.DataFrame:
-        sql = (
-            f"select {', '.join(frames.SCORES)} from public.creative_element_scores"
-            " where (%(brand)s::text is null or brand_id = %(brand)s)"
-            " order by brand_id, element_name, element_value"
-        )
-        return self._read(sql, {"brand": brand_id}, frames.SCORES, connection)
-
-    def score_history(self, brand_id: str) -> pd.DataFrame:
-        sql = (
-            f"select {', '.join(frames.SCORE_HISTORY)} from public.creative_element_score_history"
-            " where brand_id = %s order by as_of, element_name, element_value"
-        )
-        return self._read(sql, (brand_id,), frames.SCORE_HISTORY)
-
-    def score_history_since(self, since: date) -> pd.DataFrame:
-        sql = (
-            f"select {', '.join(frames.SCORE_HISTORY_SINCE)} from public.creative_element_score_history"
-            " where as_of >= %s order by brand_id, as_of, element_name, element_value"
-        )
-        return self._read(sql, (since,), frames.SCORE_HISTORY_SINCE)
-
     def brand_overview(self, winner_threshold: float) -> pd.DataFrame:
         sql = "select * from public.genome_brand_overview(%s::float8)"
         return self._read(sql, (winner_threshold,), frames.BRAND_OVERVIEW)
 
     def brand_stats(self, brand_id: str, approval_window: tuple[date, date]) -> dict[str, int] | None:
-        since, until = approval_window
-        with _errors(self._dsn):
-            (stats,) = self._connection().execute(BRAND_STATS_SQL, (brand_id, since, until)).fetchone()
+        stats = self._rpc(rq.brand_stats_call(brand_id, *approval_window))
         return None if stats is None else {name: int(stats[name]) for name in BRAND_STAT_NAMES}
 
-    def alerts(self, status: str | None = None, brand_id: str | None = None) -> pd.DataFrame:
-        return self._alerts(status, _one(brand_id))
-
-    def _alerts(
-        self,
-        status: str | None,
-        brand_ids: Sequence[str] | None,
-        connection: psycopg.Connection | None = None,
-    ) -> pd.DataFrame:
-        sql = (
-            f"select {', '.join(frames.ALERTS)} from public.system_alerts where status = any(%(statuses)s::text[])"
-            f" and {_BRANDS} order by last_seen_at desc, id desc"
-        )
-        params = {"statuses": list(alert_statuses(status)), "brands": _array(brand_ids)}
-        return self._read(sql, params, frames.ALERTS, connection)
-
     def set_alert_status(self, alert_id: int, status: str, by: str, note: str, at: datetime) -> dict:
-        status = new_alert_status(status)
-        row = self._call(
-            self._connection(),
-            "select public.genome_set_alert_status(%s, %s, %s, %s, %s)",
-            (alert_id, status, by, note, at),
-        )
+        row = self._rpc(rq.set_alert_status_call(alert_id, new_alert_status(status), by, note, at))
         return frames.coerce([row], frames.ALERTS).to_dict("records")[0]
-
-    def alert_events(self, alert_id: int | None = None, brand_id: str | None = None) -> pd.DataFrame:
-        sql = (
-            f"select {', '.join(frames.ALERT_EVENTS)} from public.system_alert_events"
-            " where (%(alert)s::bigint is null or alert_id = %(alert)s)"
-            " and (%(brand)s::text is null or brand_id = %(brand)s) order by id"
-        )
-        return self._read(sql, {"alert": alert_id, "brand": brand_id}, frames.ALERT_EVENTS)
-
-    def metric_history(self, brand_id: str | None = None) -> pd.DataFrame:
-        sql = (
-            f"select {', '.join(frames.METRIC_HISTORY)} from public.health_metric_history"
-            " where (%(brand)s::text is null or brand_id = %(brand)s) order by as_of, brand_id, metric_name"
-        )
-        return self._read(sql, {"brand": brand_id}, frames.METRIC_HISTORY)
-
-    def job_runs(self, limit: int = 50) -> pd.DataFrame:
-        sql = (
-            f"select {', '.join(frames.JOB_RUNS)} from public.genome_job_runs"
-            " order by started_at desc, id desc limit %s"
-        )
-        return self._read(sql, (int(limit),), frames.JOB_RUNS)
 
 
 def connect(url: str, timeout_seconds: float, bound_statements: bool = True) -> psycopg.Connection:
@@ -457,10 +301,6 @@ def migrate(url: str, directory: Traversable | None = None, settings: Settings |
 
 def _usable(connection: psycopg.Connection) -> bool:
     return not (connection.closed or connection.broken)
-
-
-def _one(brand_id: str | None) -> list[str] | None:
-    return None if brand_id is None else [brand_id]
 
 
 def _array(values: Sequence[str] | None) -> list[str] | None:

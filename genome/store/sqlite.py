@@ -22,18 +22,17 @@ from genome.errors import GenomeError, NotFound, StoreError
 from genome.jobs import RefreshOutputs, ValidateOutputs
 from genome.redaction import redact_url
 from genome.settings import Settings
-from genome.store import frames, migrations, sqlite_writes
+from genome.store import frames, migrations, reads, sqlite_writes
 from genome.store.common import (
     JobFlow,
     JobRun,
     ThreadConnections,
-    alert_statuses,
     dumps,
-    job_context,
     new_alert_status,
     utc_now,
 )
 from genome.store.payloads import timestamp_text
+from genome.store.reads import TableReads
 from genome.vocabulary import BRAND_STAT_NAMES
 
 #: genome/migrations/sqlite's numbered files; `pragma user_version` = the number of the last one applied
@@ -118,17 +117,9 @@ left join generated_ads a
 where b.id = :brand
 group by b.id
 """
-REWARDS_SQL = (
-    "select generated_ad_id, brand_id, reward_score, "
-    + ", ".join(f"json_extract(reward_components, '$.{name}')" for name in frames.REWARD_COMPONENTS)
-    + ", campaign_objective, maturity, impressions_at_reward, matured_at, computed_at"
-    " from creative_element_rewards a where " + _BRANDS + " order by generated_ad_id"
-)
-ALERT_SELECT_LIST = ", ".join(frames.ALERTS)  # the alert columns, as a select list
-BRANDS_SQL = f"select {', '.join(frames.BRANDS)} from brands order by id"
 
 
-class SqliteStore(JobFlow[sqlite3.Connection]):
+class SqliteStore(TableReads, JobFlow[sqlite3.Connection]):
     """A workspace in one SQLite file (created with its schema on first use)."""
 
     def __init__(self, url: str, settings: Settings | None = None) -> None:
@@ -314,10 +305,11 @@ class SqliteStore(JobFlow[sqlite3.Connection]):
             rows = (connection or self._connection()).execute(sql, params).fetchall()
         return frames.coerce(rows, spec)
 
-    # --- brands and imports -----------------------------------------------------------------------
-    def brands(self) -> pd.DataFrame:
-        return self._read(BRANDS_SQL, (), frames.BRANDS)
+    def _select(self, read: reads.Read, connection: sqlite3.Connection | None = None) -> pd.DataFrame:
+        sql, params = reads.sql(read, "sqlite")
+        return self._read(sql, params, read.spec, connection)
 
+    # --- brands and imports -----------------------------------------------------------------------
     def save_brands(self, brands: pd.DataFrame) -> dict:
         with self._transaction() as connection:
             return sqlite_writes.save_brands(connection, brands)
@@ -333,18 +325,6 @@ class SqliteStore(JobFlow[sqlite3.Connection]):
     # --- the job flow's primitives (common.JobFlow) ---------------------------------------------------
     def _job_scope(self) -> AbstractContextManager[sqlite3.Connection]:
         return self._transaction()
-
-    def _read_brands(self, connection: sqlite3.Connection) -> pd.DataFrame:
-        return self._read(BRANDS_SQL, (), frames.BRANDS, connection)
-
-    def _read_newest_writes(self, connection: sqlite3.Connection) -> list[dict]:
-        return sqlite_writes.newest_writes(connection)
-
-    def _read_scores(self, connection: sqlite3.Connection) -> pd.DataFrame:
-        return self._scores(None, connection)
-
-    def _read_unresolved_alerts(self, connection: sqlite3.Connection, run: JobRun) -> pd.DataFrame:
-        return self._alerts("unresolved", run.brand_ids, connection)
 
     def _write_import(self, connection: sqlite3.Connection, run: JobRun, rows: pd.DataFrame) -> dict:
         cache = min(max(CACHE_KIB, len(rows) * IMPORT_CACHE_BYTES_PER_ROW // 1024), IMPORT_CACHE_MAX_KIB)
@@ -364,13 +344,6 @@ class SqliteStore(JobFlow[sqlite3.Connection]):
         assert run.as_of is not None
         return sqlite_writes.apply_validation(connection, run.brand_ids, run.as_of, outputs, run.started)
 
-    def _record_skipped_refresh(self, connection: sqlite3.Connection, run: JobRun, summary: dict) -> int:
-        return self._record_job_run(connection, run, summary)  # run.job_type is 'refresh'
-
-    def _record_failed_job(self, run: JobRun, error: str) -> None:
-        with self._transaction() as connection:
-            self._record_job_run(connection, run, job_context(run.brand_ids, run.as_of), error)
-
     def _record_job_run(
         self, connection: sqlite3.Connection, run: JobRun, summary: dict, error: str | None = None
     ) -> int:
@@ -385,14 +358,6 @@ class SqliteStore(JobFlow[sqlite3.Connection]):
         return not (isinstance(error, StoreError) and (error.code or "").startswith(BUSY))
 
     # --- reads --------------------------------------------------------------------------------------
-    def ad_aggregates(self, brand_ids: Sequence[str] | None, as_of: date) -> pd.DataFrame:
-        return self._read_ad_aggregates(None, brand_ids, as_of)
-
-    def ad_elements(
-        self, brand_ids: Sequence[str] | None, elements: Sequence[str] | None = None
-    ) -> pd.DataFrame:
-        return self._read_ad_elements(None, brand_ids, elements)
-
     def _read_ad_elements(
         self,
         connection: sqlite3.Connection | None,
@@ -411,33 +376,9 @@ class SqliteStore(JobFlow[sqlite3.Connection]):
         params = _scope(brand_ids, as_of=None if as_of is None else as_of.isoformat())
         return self._read(AD_AGGREGATES_SQL, params, frames.AD_AGGREGATES, connection)
 
-    def rewards(self, brand_id: str | None = None) -> pd.DataFrame:
-        return self._read(REWARDS_SQL, _scope(_one(brand_id)), frames.REWARDS)
-
     def scores(self, brand_id: str | None = None) -> pd.DataFrame:
         # a shallow copy: with copy-on-write a caller's change never reaches the cached frame
-        return self._cached(("scores", brand_id), lambda: self._scores(brand_id)).copy(deep=False)
-
-    def _scores(self, brand_id: str | None, connection: sqlite3.Connection | None = None) -> pd.DataFrame:
-        sql = (
-            f"select {', '.join(frames.SCORES)} from creative_element_scores"
-            " where (:brand_id is null or brand_id = :brand_id) order by brand_id, element_name, element_value"
-        )
-        return self._read(sql, {"brand_id": brand_id}, frames.SCORES, connection)
-
-    def score_history(self, brand_id: str) -> pd.DataFrame:
-        sql = (
-            f"select {', '.join(frames.SCORE_HISTORY)} from creative_element_score_history"
-            " where brand_id = ? order by as_of, element_name, element_value"
-        )
-        return self._read(sql, (brand_id,), frames.SCORE_HISTORY)
-
-    def score_history_since(self, since: date) -> pd.DataFrame:
-        sql = (
-            f"select {', '.join(frames.SCORE_HISTORY_SINCE)} from creative_element_score_history"
-            " where as_of >= ? order by brand_id, as_of, element_name, element_value"
-        )
-        return self._read(sql, (since.isoformat(),), frames.SCORE_HISTORY_SINCE)
+        return self._cached(("scores", brand_id), lambda: TableReads.scores(self, brand_id)).copy(deep=False)
 
     def brand_overview(self, winner_threshold: float) -> pd.DataFrame:
         return self._read(BRAND_OVERVIEW_SQL, {"threshold": winner_threshold}, frames.BRAND_OVERVIEW)
@@ -455,22 +396,6 @@ class SqliteStore(JobFlow[sqlite3.Connection]):
 
         stats = self._cached(("brand_stats", brand_id, since, after), load)
         return None if stats is None else dict(stats)
-
-    def alerts(self, status: str | None = None, brand_id: str | None = None) -> pd.DataFrame:
-        return self._alerts(status, _one(brand_id))
-
-    def _alerts(
-        self,
-        status: str | None,
-        brand_ids: Sequence[str] | None,
-        connection: sqlite3.Connection | None = None,
-    ) -> pd.DataFrame:
-        sql = (
-            f"select {ALERT_SELECT_LIST} from system_alerts a where status in (select value from json_each(:statuses))"
-            f" and {_BRANDS} order by last_seen_at desc, id desc"
-        )
-        params = _scope(brand_ids, statuses=alert_statuses(status))
-        return self._read(sql, params, frames.ALERTS, connection)
 
     def set_alert_status(self, alert_id: int, status: str, by: str, note: str, at: datetime) -> dict:
         status = new_alert_status(status)
@@ -490,31 +415,12 @@ class SqliteStore(JobFlow[sqlite3.Connection]):
                 (status, by, timestamp_text(at or utc_now()), note or "", alert_id),
             )
             alert = self._read(
-                f"select {ALERT_SELECT_LIST} from system_alerts where id = ?",
+                f"select {', '.join(frames.ALERTS)} from system_alerts where id = ?",
                 (alert_id,),
                 frames.ALERTS,
                 connection,
             )
         return alert.to_dict("records")[0]
-
-    def alert_events(self, alert_id: int | None = None, brand_id: str | None = None) -> pd.DataFrame:
-        sql = (
-            f"select {', '.join(frames.ALERT_EVENTS)} from system_alert_events"
-            " where (:alert_id is null or alert_id = :alert_id) and (:brand_id is null or brand_id = :brand_id)"
-            " order by id"
-        )
-        return self._read(sql, {"alert_id": alert_id, "brand_id": brand_id}, frames.ALERT_EVENTS)
-
-    def metric_history(self, brand_id: str | None = None) -> pd.DataFrame:
-        sql = (
-            f"select {', '.join(frames.METRIC_HISTORY)} from health_metric_history"
-            " where (:brand_id is null or brand_id = :brand_id) order by as_of, brand_id, metric_name"
-        )
-        return self._read(sql, {"brand_id": brand_id}, frames.METRIC_HISTORY)
-
-    def job_runs(self, limit: int = 50) -> pd.DataFrame:
-        sql = f"select {', '.join(frames.JOB_RUNS)} from genome_job_runs order by started_at desc, id desc limit ?"
-        return self._read(sql, (int(limit),), frames.JOB_RUNS)
 
 
 def sqlite_path(url: str) -> str:
@@ -528,10 +434,6 @@ def sqlite_path(url: str) -> str:
     if not parent.is_dir():
         raise GenomeError(f"the folder of the SQLite file does not exist: {parent}")
     return str(Path(path).expanduser())
-
-
-def _one(brand_id: str | None) -> list[str] | None:
-    return None if brand_id is None else [brand_id]
 
 
 def _scope(brand_ids: Sequence[str] | None, **extra: Any) -> dict:

@@ -25,7 +25,6 @@ from genome.vocabulary import (
     ALERT_ACTION_COLUMNS,
     ALERT_ACTIONS,
     HEALTH_METRIC_COLUMNS,
-    WRITE_JOB_TYPES,
     JobStatus,
     JobType,
 )
@@ -360,16 +359,6 @@ def _folded(amounts: np.ndarray, starts: np.ndarray, initial: np.ndarray) -> np.
     folded = np.empty_like(total)
     folded[order] = total
     return folded
-
-
-def newest_writes(connection: sqlite3.Connection) -> list[dict]:
-    """The two newest succeeded write jobs (id, job_type, summary), newest first."""
-    rows = connection.execute(
-        "select id, job_type, summary from genome_job_runs where status = 'succeeded'"
-        " and job_type in (select value from json_each(?)) order by id desc limit 2",
-        (dumps(WRITE_JOB_TYPES),),
-    ).fetchall()
-    return [{"id": row[0], "job_type": row[1], "summary": json.loads(row[2])} for row in rows]
 
 
 def apply_refresh(

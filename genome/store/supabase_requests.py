@@ -26,6 +26,10 @@ from genome.store.common import JobRun
 from genome.store.reads import Read
 from genome.vocabulary import ALERT_ACTION_COLUMNS, HEALTH_METRIC_COLUMNS, JobType
 
+#: the arguments of the SQL functions that take jsonb (the others: text, text[], numbers, dates)
+JSONB_ARGS = frozenset(
+    {"p_brands", "p_ads", "p_rows", "p_rewards", "p_scores", "p_metrics", "p_actions", "p_summary"}
+)
 PAGE_SIZE = 1000  # rows per page: Supabase's default max-rows, which silently caps every response
 # ids per genome_known_ad_ids call: it answers one row per known id, so the answer never reaches the
 # max-rows cap (and the body stays a few tens of KB)
