@@ -31,7 +31,6 @@ FUNCTIONS = {
     "genome_apply_refresh",
     "genome_apply_validation",
     "genome_set_alert_status",
-    "genome_ad_aggregates_page",
     "genome_known_ad_ids",
     "genome_ad_element_groups",
     "genome_brand_stats",

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from importlib.resources.abc import Traversable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import psycopg
 
@@ -52,6 +53,10 @@ _REWARD_COMPONENTS = ", ".join(
     f"(reward_components ->> '{name}')::float8" for name in frames.REWARD_COMPONENTS
 )
 
+# dates and timestamps as text: pandas parses ISO text at C speed, datetime objects one by one
+_AGGREGATE_COLUMNS = ", ".join(
+    f"{name}::text" if kind in ("date", "datetime") else name for name, kind in frames.AD_AGGREGATES.items()
+)
 
 BRAND_STATS_SQL = "select public.genome_brand_stats(%s, %s, %s)"  # functions/genome_brand_stats.sql
 BRANDS_SQL = f"select {', '.join(frames.BRANDS)} from public.brands order by id"
@@ -145,13 +150,16 @@ class PostgresStore(JobFlow[psycopg.Connection]):
         return self._call(connection, sql, (payloads.to_json_records(rows, columns), run.started))
 
     def _write_refresh(self, connection: psycopg.Connection, run: JobRun, outputs: RefreshOutputs) -> dict:
+        """The rewards go in by a binary COPY into the temp table genome_apply_refresh reads (no JSON
+        to format and parse: that cost most of the refresh); the few scores as JSON."""
+        with _errors(self._dsn):
+            _stage_rewards(connection, outputs.rewards)
         return self._call(
             connection,
-            "select public.genome_apply_refresh(%s::text[], %s::date, %s::jsonb, %s::jsonb, %s::jsonb, %s)",
+            "select public.genome_apply_refresh(%s::text[], %s::date, null, %s::jsonb, %s::jsonb, %s)",
             (
                 list(run.brand_ids),
                 run.as_of,
-                payloads.to_json_records(outputs.rewards, payloads.REWARD_PAYLOAD),
                 payloads.to_json_records(outputs.scores, payloads.SCORE_PAYLOAD),
                 dumps(outputs.summary),
                 run.started,
@@ -221,7 +229,7 @@ class PostgresStore(JobFlow[psycopg.Connection]):
         brand_ids: Sequence[str] | None,
         as_of: date | None,
     ) -> pd.DataFrame:
-        sql = "select * from public.genome_ad_aggregates(%s::text[], %s::date)"
+        sql = f"select {_AGGREGATE_COLUMNS} from public.genome_ad_aggregates(%s::text[], %s::date)"
         return self._read(sql, (_array(brand_ids), as_of), frames.AD_AGGREGATES, connection)
 
     def ad_elements(
@@ -368,6 +376,37 @@ def connect(url: str, timeout_seconds: float, bound_statements: bool = True) -> 
         ) from None
     connection.prepare_threshold = None
     return connection
+
+
+def _stage_rewards(connection: psycopg.Connection, rewards: pd.DataFrame) -> None:
+    """`rewards` into the temp table genome_staged_rewards of type genome_reward_row (its columns and
+    types come from the database: 0005_reward_rows.sql), by a binary COPY."""
+    connection.execute("create temp table genome_staged_rewards of public.genome_reward_row")
+    fields = connection.execute(
+        "select attname, format_type(atttypid, atttypmod) from pg_attribute"
+        " where attrelid = 'pg_temp.genome_staged_rewards'::regclass and attnum > 0 order by attnum"
+    ).fetchall()
+    names, types = [name for name, _ in fields], [kind for _, kind in fields]
+    frame = payloads.with_columns(rewards, names)
+    columns = [_copy_values(frame[name], kind) for name, kind in fields]
+    with connection.cursor().copy(
+        f"copy pg_temp.genome_staged_rewards ({', '.join(names)}) from stdin (format binary)"
+    ) as copy:
+        copy.set_types(types)
+        for row in zip(*columns, strict=True):
+            copy.write_row(row)
+
+
+def _copy_values(values: pd.Series, kind: str) -> list[Any]:
+    """One column as the Python values a binary COPY of `kind` takes, None where missing (vectorised)."""
+    if kind == "date":
+        return values.to_numpy(dtype="datetime64[D]").astype(object).tolist()
+    if kind == "double precision":
+        numbers = values.to_numpy(dtype="float64", na_value=np.nan)
+        out = numbers.astype(object)
+        out[~np.isfinite(numbers)] = None
+        return out.tolist()
+    return values.astype(object).where(values.notna(), None).tolist()
 
 
 def _ms(seconds: float) -> int:
