@@ -5,7 +5,7 @@
     .venv/bin/python bench/scale.py --quick            # 100,000 rows: checks that every phase runs
 
 One throwaway PostgreSQL 15 server (support/pg_server.py); every phase runs in a subprocess of its own,
-so its peak RSS (ru_maxrss) is its own. The rows are generated in chunks of CHUNK_ROWS
+so its peak RSS (ru_maxrss) is its own. The rows are generated in chunks of CHUNK_ROWS (500,000)
 (bench/workload.py, 50 days per delivering ad) and never held whole. Phases, in order:
 
 - import: brands, then per chunk its ads and its daily rows through `Genome.import_ads` and
@@ -46,7 +46,7 @@ import genome  # noqa: E402
 from bench import baseline  # noqa: E402
 from bench.workload import AS_OF, Workload, build_workload  # noqa: E402
 
-CHUNK_ROWS = 1_000_000
+CHUNK_ROWS = 500_000
 DAYS_PER_AD = 50
 PREFIX = "scale"
 PHASE_TIMEOUT_SECONDS = 3 * 3600
