@@ -3,6 +3,8 @@
     .venv/bin/python bench/scale.py                    # 10,000,000 rows: 200,000 delivering ads, 100 brands
     .venv/bin/python bench/scale.py --rows 2000000     # a smaller run of the same shape
     .venv/bin/python bench/scale.py --quick            # 100,000 rows: checks that every phase runs
+    .venv/bin/python bench/scale.py --first-refresh 20000,50000 --out bench/results/first_refresh.json
+                                                       # 1M rows, one brand: first refresh in parts
 
 One throwaway PostgreSQL 15 server (support/pg_server.py); every phase runs in a subprocess of its own,
 so its peak RSS (ru_maxrss) is its own. The rows are generated in chunks of CHUNK_ROWS (500,000)
@@ -47,6 +49,7 @@ from bench import baseline  # noqa: E402
 from bench.workload import AS_OF, Workload, build_workload  # noqa: E402
 
 CHUNK_ROWS = 500_000
+FIRST_REFRESH_ROWS = 1_000_000  # `--first-refresh`: one brand, 1M rows over 20,000 to 60,000 ads
 DAYS_PER_AD = 50
 PREFIX = "scale"
 PHASE_TIMEOUT_SECONDS = 3 * 3600
@@ -202,7 +205,64 @@ def phase_daily(server_url: str, database: str, copy: str, rows: int, brands: in
     }
 
 
+def phase_first_refresh(server_url: str, database: str, delivering: int, reps: int) -> dict:
+    """1,000,000 daily rows of one brand from `delivering` ads (and 15 % more without rows): the grouped scan (median of 3), then `reps`
+    first refreshes, each on a fresh template copy, timed in parts: the two reads, compute, the write
+    (payload building, staging and genome_apply_refresh)."""
+    import psycopg
+
+    from bench.workload import load
+    from genome.store.postgres import migrate
+
+    url = _database_url(server_url, database)
+    migrate(url)
+    g = genome.open(url, config={})
+    workload = build_workload(FIRST_REFRESH_ROWS, days_per_ad=FIRST_REFRESH_ROWS // delivering)
+    loaded = load(g.store, workload, 100_000)
+    g.close()
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("vacuum analyze")
+        scans = [_scan_seconds(connection, AS_OF) for _ in range(3)]
+    runs = []
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        for number in range(reps):
+            copy = f"{database}_{number}"
+            admin.execute(f'create database "{copy}" template "{database}"')
+            runs.append(_refresh_in_parts(_database_url(server_url, copy)))
+            admin.execute(f'drop database "{copy}" with (force)')
+    medians = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+    return {**loaded, "scan_s": statistics.median(scans), "runs": runs, **medians}
+
+
+def _refresh_in_parts(url: str) -> dict:
+    """One refresh of every brand through the store, with the seconds of each part."""
+    from genome import jobs
+
+    g = genome.open(url, config={})
+    parts: dict[str, float] = {}
+
+    def timed(name: str, call: Callable) -> Callable:
+        def run(*args: object) -> object:
+            seconds, value = _timed(lambda: call(*args))
+            parts[name] = parts.get(name, 0.0) + seconds
+            return value
+
+        return run
+
+    store = g.store
+    store._read_ad_aggregates = timed("read_aggregates_s", store._read_ad_aggregates)
+    store._read_ad_elements = timed("read_elements_s", store._read_ad_elements)
+    store._write_refresh = timed("write_s", store._write_refresh)
+    compute = timed("compute_s", jobs.compute_refresh)
+    try:
+        seconds, _ = _timed(lambda: store.refresh(None, AS_OF, compute))
+    finally:
+        g.close()
+    return {"refresh_s": seconds, **parts}
+
+
 PHASES: dict[str, Callable[..., dict]] = {
+    "first_refresh": phase_first_refresh,
     "import": phase_import,
     "floors": phase_floors,
     "refresh": phase_refresh,
@@ -264,6 +324,39 @@ def run(rows: int, brands: int, reps: int, workdir: Path) -> dict:
     results["meta"]["load_average_end"] = os.getloadavg()
     results["meta"]["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     return results
+
+
+def run_first_refresh(sizes: list[int], reps: int, workdir: Path) -> dict:
+    from support.pg_server import PostgresServer
+
+    server = PostgresServer()
+    server_url = server.start()
+    results: dict = {"meta": _machine(), "first_refresh": []}
+    try:
+        for delivering in sizes:
+            database = f"genome_first_{uuid.uuid4().hex[:8]}"
+            _create_database(server_url, database)
+            results["first_refresh"].append(
+                run_phase(
+                    workdir,
+                    "first_refresh",
+                    server_url=server_url,
+                    database=database,
+                    delivering=delivering,
+                    reps=reps,
+                )
+            )
+    finally:
+        server.stop()
+    results["meta"]["load_average_end"] = os.getloadavg()
+    return results
+
+
+def _create_database(server_url: str, database: str) -> None:
+    import psycopg
+
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f'create database "{database}"')
 
 
 def _machine() -> dict:
@@ -330,12 +423,46 @@ def table(results: dict) -> str:
     return markdown_table(["step", "seconds", "floor", "floor seconds", "ratio", "peak RSS MB"], rows)
 
 
+def first_refresh_table(results: dict) -> str:
+    from bench.run import markdown_table
+
+    rows = [
+        [
+            entry["ads"],
+            entry["delivering_ads"],
+            entry["scan_s"],
+            entry["refresh_s"],
+            entry["refresh_s"] / entry["scan_s"],
+            entry.get("read_aggregates_s"),
+            entry.get("read_elements_s"),
+            entry.get("compute_s"),
+            entry.get("write_s"),
+            entry["peak_rss_mb"],
+        ]
+        for entry in results["first_refresh"]
+    ]
+    header = [
+        "ads",
+        "delivering",
+        "grouped scan",
+        "first refresh",
+        "ratio",
+        "read aggregates",
+        "read elements",
+    ]
+    return markdown_table([*header, "compute", "write", "peak RSS MB"], rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=10_000_000, help="daily rows (default 10,000,000)")
     parser.add_argument("--brands", type=int, default=100)
     parser.add_argument("--reps", type=int, default=3, help="first refreshes, each on a fresh copy")
     parser.add_argument("--quick", action="store_true", help="100,000 rows, 5 brands, 1 refresh")
+    parser.add_argument(
+        "--first-refresh",
+        help="instead: 1M rows of one brand from these comma-separated numbers of delivering ads, e.g. 20000,50000",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "scale.json")
     parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--params", default="{}", help=argparse.SUPPRESS)
@@ -348,10 +475,14 @@ def main(argv: list[str] | None = None) -> int:
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="genome-scale-") as workdir:
-        results = run(rows, brands, reps, Path(workdir))
+        if args.first_refresh:
+            sizes = [int(size) for size in args.first_refresh.split(",")]
+            results = run_first_refresh(sizes, reps, Path(workdir))
+        else:
+            results = run(rows, brands, reps, Path(workdir))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1, default=str) + "\n")
-    print(table(results))
+    print(first_refresh_table(results) if args.first_refresh else table(results))
     return 0
 
 
