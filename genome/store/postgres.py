@@ -23,7 +23,7 @@ from genome.errors import GenomeError, NotFound, StoreError
 from genome.jobs import RefreshOutputs, ValidateOutputs
 from genome.redaction import redact_url, scrub
 from genome.settings import Settings
-from genome.store import frames, migrations, payloads
+from genome.store import frames, migrations, payloads, pg_copy
 from genome.store.common import (
     JOB_STATEMENT_SECONDS,
     JobFlow,
@@ -144,10 +144,14 @@ class PostgresStore(JobFlow[psycopg.Connection]):
         return self._alerts("unresolved", run.brand_ids, connection)
 
     def _write_import(self, connection: psycopg.Connection, run: JobRun, rows: pd.DataFrame) -> dict:
-        """The SQL function `genome_<job_type>` writes the whole payload or nothing."""
-        columns = payloads.AD_PAYLOAD if run.job_type == "import_ads" else payloads.PERFORMANCE_PAYLOAD
-        sql = f"select public.genome_{run.job_type}(%s::jsonb, %s)"
-        return self._call(connection, sql, (payloads.to_json_records(rows, columns), run.started))
+        """The rows stream by COPY into the staging table genome_import_staging makes; the SQL function
+        `genome_<job_type>` then writes them all or nothing (the rpc path stages jsonb the same way)."""
+        with _errors(self._dsn):
+            connection.execute("select public.genome_import_staging(%s)", (run.job_type,))
+            with connection.cursor().copy(pg_copy.copy_statement(run.job_type)) as copy:
+                for chunk in pg_copy.binary_chunks(rows, run.job_type):
+                    copy.write(chunk)
+        return self._call(connection, f"select public.genome_{run.job_type}(null, %s)", (run.started,))
 
     def _write_refresh(self, connection: psycopg.Connection, run: JobRun, outputs: RefreshOutputs) -> dict:
         """The rewards go in by a binary COPY into the temp table genome_apply_refresh reads (no JSON

@@ -1,10 +1,11 @@
 -- genome_import_performance(p_rows jsonb, p_started_at timestamptz default null) returns jsonb
 --   p_rows: [{"ad_id": text, "date": 'YYYY-MM-DD', "impressions": n, "clicks": n, "conversions": n,
---             "spend": number, "revenue": number, "campaign_objective": text|null}]
--- Upsert by (ad_id, date), only where something changed (unknown ad -> 23503). The totals
--- (ad_performance_totals) of the ads written are rebuilt from all their stored days, not by deltas.
--- -> {"inserted": n, "updated": n, "unchanged": n, "job_id": n}, job_type 'import_performance'.
--- Called by: genome/store/postgres.py PostgresStore.import_performance, supabase_requests.import_performance_call.
+--             "spend": number, "revenue": number, "campaign_objective": text|null}], staged here; or
+--   null: the rows were staged already (genome_import_staging, then COPY) in this transaction.
+-- Upsert by (ad_id, date) (last duplicate wins), only where something changed (unknown ad -> 23503).
+-- The totals (ad_performance_totals) of the ads written are rebuilt from all their stored days, not
+-- by deltas. -> {"inserted": n, "updated": n, "unchanged": n, "job_id": n}, job_type 'import_performance'.
+-- Called by: genome/store/postgres.py _write_import (staged by COPY), supabase_requests.import_performance_call.
 -- Money is summed with `sum(x order by date)`: in date order, one addition after another, whatever
 -- the plan (an ordered aggregate is never split over parallel workers), so the same rows give the
 -- same bits on every run and on SQLite (genome/store/sqlite_writes.py MoneySum).
@@ -21,26 +22,34 @@ as $$
 declare
     v_counts jsonb;
     v_brand_ids text[];
+    v_ads text[];
     v_written text[];
     v_job bigint;
 begin
     perform pg_advisory_xact_lock(7240311);
-    with incoming as (
-        select distinct on (r.ad_id, r.date)
-               r.ad_id as generated_ad_id, r.date,
-               coalesce(r.impressions, 0)::bigint as impressions,
-               coalesce(r.clicks, 0)::bigint as clicks,
-               coalesce(r.conversions, 0)::bigint as conversions,
-               coalesce(r.spend, 0) as spend,
-               coalesce(r.revenue, 0) as revenue,
-               nullif(btrim(r.campaign_objective), '') as campaign_objective
-        from rows from (
-            jsonb_to_recordset(coalesce(p_rows, '[]'::jsonb)) as (
-                ad_id text, date date, impressions numeric, clicks numeric, conversions numeric,
-                spend double precision, revenue double precision, campaign_objective text)
+    if p_rows is not null then
+        perform public.genome_import_staging('import_performance');
+        insert into pg_temp.genome_staged_performance
+            (ad_id, date, impressions, clicks, conversions, spend, revenue, campaign_objective, ord)
+        select r.* from rows from (
+            jsonb_to_recordset(p_rows) as (
+                ad_id text, date date, impressions double precision, clicks double precision,
+                conversions double precision, spend double precision, revenue double precision,
+                campaign_objective text)
         ) with ordinality as r (ad_id, date, impressions, clicks, conversions, spend, revenue,
-                                campaign_objective, ord)
-        order by r.ad_id, r.date, r.ord desc
+                                campaign_objective, ord);
+    end if;
+    with incoming as (
+        select distinct on (s.ad_id, s.date)
+               s.ad_id as generated_ad_id, s.date,
+               coalesce(s.impressions, 0)::bigint as impressions,
+               coalesce(s.clicks, 0)::bigint as clicks,
+               coalesce(s.conversions, 0)::bigint as conversions,
+               coalesce(s.spend, 0) as spend,
+               coalesce(s.revenue, 0) as revenue,
+               nullif(btrim(s.campaign_objective), '') as campaign_objective
+        from pg_temp.genome_staged_performance s
+        order by s.ad_id, s.date, s.ord desc
     ), classified as (
         select i.*,
                case when p.generated_ad_id is null then 'inserted'
@@ -50,45 +59,53 @@ begin
                     else 'unchanged' end as outcome
         from incoming i
         left join public.ad_performance p on p.generated_ad_id = i.generated_ad_id and p.date = i.date
-    ), written as (
-        insert into public.ad_performance as p
+    ), inserted as (
+        insert into public.ad_performance
             (generated_ad_id, date, impressions, clicks, conversions, spend, revenue, campaign_objective)
         select generated_ad_id, date, impressions, clicks, conversions, spend, revenue, campaign_objective
-        from classified where outcome <> 'unchanged'
-        on conflict (generated_ad_id, date) do update
-            set impressions = excluded.impressions, clicks = excluded.clicks,
-                conversions = excluded.conversions, spend = excluded.spend, revenue = excluded.revenue,
-                campaign_objective = excluded.campaign_objective
+        from classified where outcome = 'inserted'
+    ), updated as (
+        update public.ad_performance p
+           set impressions = c.impressions, clicks = c.clicks, conversions = c.conversions,
+               spend = c.spend, revenue = c.revenue, campaign_objective = c.campaign_objective
+          from classified c
+         where c.outcome = 'updated' and p.generated_ad_id = c.generated_ad_id and p.date = c.date
+    ), per_ad as (
+        select c.generated_ad_id as id, bool_or(c.outcome <> 'unchanged') as written
+        from classified c group by c.generated_ad_id
     )
     select jsonb_build_object(
                'inserted', count(*) filter (where outcome = 'inserted'),
                'updated', count(*) filter (where outcome = 'updated'),
                'unchanged', count(*) filter (where outcome = 'unchanged')),
-           (select array_agg(distinct a.brand_id) from public.generated_ads a
-             where a.id in (select c.generated_ad_id from classified c)),
-           coalesce(array_agg(distinct generated_ad_id) filter (where outcome <> 'unchanged'), '{}')
-      into v_counts, v_brand_ids, v_written
+           (select coalesce(array_agg(a.id), '{}') from per_ad a),
+           (select coalesce(array_agg(a.id) filter (where a.written), '{}') from per_ad a)
+      into v_counts, v_ads, v_written
       from classified;
+    select coalesce(array_agg(distinct a.brand_id), '{}') into v_brand_ids
+      from public.generated_ads a where a.id = any(v_ads);
 
-    -- the written ads' totals, from all their stored rows (every such ad has rows now)
+    -- the written ads' totals, from all their stored rows (every such ad has rows now), one ad at a time
+    -- (its rows in key order from the primary key)
     insert into public.ad_performance_totals as t
         (generated_ad_id, impressions, clicks, conversions, spend, revenue, first_date, last_date,
          campaign_objective)
-    select p.generated_ad_id, sum(p.impressions), sum(p.clicks), sum(p.conversions),
-           sum(p.spend order by p.date), sum(p.revenue order by p.date), min(p.date), max(p.date),
-           coalesce((array_agg(p.campaign_objective order by p.date desc)
-                        filter (where coalesce(p.campaign_objective, '') <> ''))[1], '')
-    from public.ad_performance p
-    where p.generated_ad_id in (select unnest(v_written))
-    group by p.generated_ad_id
+    select w.id, total.*
+    from unnest(v_written) as w (id)
+    cross join lateral (
+        select sum(p.impressions), sum(p.clicks), sum(p.conversions),
+               sum(p.spend order by p.date), sum(p.revenue order by p.date), min(p.date), max(p.date),
+               coalesce((array_agg(p.campaign_objective order by p.date desc)
+                            filter (where coalesce(p.campaign_objective, '') <> ''))[1], '')
+        from public.ad_performance p where p.generated_ad_id = w.id
+    ) as total
     on conflict (generated_ad_id) do update
         set impressions = excluded.impressions, clicks = excluded.clicks,
             conversions = excluded.conversions, spend = excluded.spend, revenue = excluded.revenue,
             first_date = excluded.first_date, last_date = excluded.last_date,
             campaign_objective = excluded.campaign_objective;
 
-    v_job := public.genome_record_job('import_performance', coalesce(v_brand_ids, '{}'), 'succeeded',
-                                      p_started_at, v_counts);
+    v_job := public.genome_record_job('import_performance', v_brand_ids, 'succeeded', p_started_at, v_counts);
     return v_counts || jsonb_build_object('job_id', v_job);
 end
 $$;
