@@ -255,7 +255,7 @@ def _refresh_in_parts(url: str) -> dict:
     store._write_refresh = timed("write_s", store._write_refresh)
     compute = timed("compute_s", jobs.compute_refresh)
     try:
-        seconds, _ = _timed(lambda: store.refresh(None, AS_OF, compute))
+        seconds, _ = _timed(lambda: store.refresh(None, AS_OF, compute, g.settings))
     finally:
         g.close()
     return {"refresh_s": seconds, **parts}
