@@ -15,7 +15,6 @@ from datetime import date, datetime
 from importlib.resources.abc import Traversable
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import psycopg
 
@@ -384,33 +383,22 @@ def connect(url: str, timeout_seconds: float, bound_statements: bool = True) -> 
 
 def _stage_rewards(connection: psycopg.Connection, rewards: pd.DataFrame) -> None:
     """`rewards` into the temp table genome_staged_rewards of type genome_reward_row (its columns and
-    types come from the database: 0005_reward_rows.sql), by a binary COPY."""
+    types come from the database: 0005_reward_rows.sql), by a binary COPY built with numpy (pg_copy)."""
     connection.execute("create temp table genome_staged_rewards of public.genome_reward_row")
     fields = connection.execute(
         "select attname, format_type(atttypid, atttypmod) from pg_attribute"
         " where attrelid = 'pg_temp.genome_staged_rewards'::regclass and attnum > 0 order by attnum"
     ).fetchall()
-    names, types = [name for name, _ in fields], [kind for _, kind in fields]
-    frame = payloads.with_columns(rewards, names)
-    columns = [_copy_values(frame[name], kind) for name, kind in fields]
+    frame = payloads.with_columns(rewards, [name for name, _ in fields])
+    if frame.empty:  # no rewards: the table stays empty (and the function removes the stored ones)
+        return
+    binary = {"double precision": "float8", "date": "date", "text": "text"}
+    rows = pg_copy.encode_rows([pg_copy.field(frame[name], binary[kind]) for name, kind in fields])
+    names = ", ".join(name for name, _ in fields)
     with connection.cursor().copy(
-        f"copy pg_temp.genome_staged_rewards ({', '.join(names)}) from stdin (format binary)"
+        f"copy pg_temp.genome_staged_rewards ({names}) from stdin (format binary)"
     ) as copy:
-        copy.set_types(types)
-        for row in zip(*columns, strict=True):
-            copy.write_row(row)
-
-
-def _copy_values(values: pd.Series, kind: str) -> list[Any]:
-    """One column as the Python values a binary COPY of `kind` takes, None where missing (vectorised)."""
-    if kind == "date":
-        return values.to_numpy(dtype="datetime64[D]").astype(object).tolist()
-    if kind == "double precision":
-        numbers = values.to_numpy(dtype="float64", na_value=np.nan)
-        out = numbers.astype(object)
-        out[~np.isfinite(numbers)] = None
-        return out.tolist()
-    return values.astype(object).where(values.notna(), None).tolist()
+        copy.write(pg_copy.SIGNATURE + rows + pg_copy.TRAILER)
 
 
 def _ms(seconds: float) -> int:
