@@ -1,6 +1,6 @@
 """The derived tables on a real server: after any sequence of imports, ad_performance_totals and
 generated_ad_elements hold exactly what the raw rows define, and the live reads that use them
-(genome_ad_aggregates, genome_ad_aggregates_page, genome_ad_element_groups) answer what a reference
+(genome_ad_aggregates, paged or whole, and genome_ad_element_groups) answer what a reference
 computed from the raw rows alone answers (the bodies the functions had before the derived tables).
 
 Money is drawn in quarters, so every sum is exact whatever the order; bit-identical sums of inexact
@@ -105,8 +105,7 @@ def day(ad_id: str, on: int, impressions: int, spend: float, objective: str | No
 @pytest.mark.parametrize(
     "function",
     [
-        "genome_ad_aggregates(text[], date)",
-        "genome_ad_aggregates_page(text[], date, text, integer)",
+        "genome_ad_aggregates(text[], date, text, integer)",
         "genome_ad_element_groups(text[], text[], text, text, text, integer)",
         "genome_import_ads(jsonb, timestamptz)",
         "genome_import_performance(jsonb, timestamptz)",
@@ -203,7 +202,7 @@ def live_reads(connection: psycopg.Connection) -> dict[str, list[list[tuple]]]:
                 for case in AGGREGATE_CASES
             ],
             "aggregates_page": [
-                rows(connection, "select * from public.genome_ad_aggregates_page(%s, %s, %s, %s)", case)
+                rows(connection, "select * from public.genome_ad_aggregates(%s, %s, %s, %s)", case)
                 for case in PAGE_CASES
             ],
             "element_groups": [

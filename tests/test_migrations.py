@@ -35,7 +35,6 @@ FUNCTIONS = {
     "genome_apply_validation",
     "genome_apply_alert_actions",
     "genome_set_alert_status",
-    "genome_ad_aggregates_page",
     "genome_known_ad_ids",
     "genome_ad_element_groups",
     "genome_brand_stats",

@@ -174,7 +174,7 @@ def test_aggregates_are_read_a_page_of_ads_after_the_last_ad_read(last_row, afte
     read = rq.ad_aggregates_read(["brand-a", "b,2"], date(2026, 3, 1))
     assert wire.wire_request(read, last_row=last_row) == wire.WireRequest(
         "POST",
-        "/rpc/genome_ad_aggregates_page",
+        "/rpc/genome_ad_aggregates",
         (("order", "ad_id.asc"),),
         b'{"p_brand_ids":["brand-a","b,2"],"p_as_of":"2026-03-01","p_after_ad_id":'
         + after
@@ -611,7 +611,7 @@ def _answer_names() -> list[str]:
         "generated_ads",
     ]
     functions = [
-        "genome_ad_aggregates_page",
+        "genome_ad_aggregates",
         "genome_ad_element_groups",
         "genome_brand_overview",
         "genome_known_ad_ids",
@@ -642,7 +642,7 @@ def test_reads_page_until_a_short_page(rows):
 def test_keyset_reads_ask_for_the_page_after_the_last_row_until_a_short_page(ads):
     read = rq.ad_aggregates_read(None, date(2026, 3, 1))
     rows = rest_rows(frames.AD_AGGREGATES, ads, ad_id=lambda i: f"ad{i:05d}")
-    fake = FakePostgrest({"rpc/genome_ad_aggregates_page": keyset_answer(rows, read)})
+    fake = FakePostgrest({"rpc/genome_ad_aggregates": keyset_answer(rows, read)})
     frame = store_with(fake).ad_aggregates(None, date(2026, 3, 1))
     assert frame["ad_id"].tolist() == [row["ad_id"] for row in rows]
     pages = ads // 1000 + 1
@@ -694,7 +694,7 @@ def test_a_refresh_costs_requests_per_page_of_aggregates_and_element_groups_neve
         {
             "brands": rest_rows(frames.BRANDS, 1, id="b1"),
             "creative_element_scores": [],
-            "rpc/genome_ad_aggregates_page": keyset_answer(ad_rows, rq.ad_aggregates_read(None, None)),
+            "rpc/genome_ad_aggregates": keyset_answer(ad_rows, rq.ad_aggregates_read(None, None)),
             "rpc/genome_ad_element_groups": keyset_answer(groups, rq.ad_elements_read(None, None)),
             "rpc/genome_apply_refresh": lambda body: applied.append(body) or {"job_id": 1, "rewards_new": 0},
         }
@@ -709,7 +709,7 @@ def test_a_refresh_costs_requests_per_page_of_aggregates_and_element_groups_neve
     assert (len(seen[0].ads), seen[0].brand_ids) == (ads, ("b1",))
     pd.testing.assert_frame_equal(seen[0].elements, frames.coerce(element_rows, frames.AD_ELEMENTS))
     pages_of_ads, pages_of_groups = ads // 1000 + 1, len(groups) // 1000 + 1  # + the short page
-    assert len(fake.calls_to("rpc/genome_ad_aggregates_page")) == pages_of_ads
+    assert len(fake.calls_to("rpc/genome_ad_aggregates")) == pages_of_ads
     assert len(fake.calls_to("rpc/genome_ad_element_groups")) == pages_of_groups
     assert len(fake.requests) == pages_of_ads + pages_of_groups + 3  # brands, scores, the one apply call
     assert len(applied) == 1 and applied[0]["p_brand_ids"] == ["b1"]
@@ -841,7 +841,7 @@ def test_a_failed_job_is_recorded_after_the_fact_and_the_error_raised():
         {
             "brands": rest_rows(frames.BRANDS, 1, id="b1"),
             "creative_element_scores": [],
-            "rpc/genome_ad_aggregates_page": [],
+            "rpc/genome_ad_aggregates": [],
             "rpc/genome_ad_element_groups": [],
             "rpc/genome_record_job": lambda body: recorded.append(body) or 41,
         }
@@ -1340,7 +1340,7 @@ def test_known_ad_ids_need_no_quoting_and_leave_unknown_ids_out(rest_on_postgres
 
 # the service_role-only functions REST clients page through, by the function file that creates them
 PAGING_FUNCTIONS = {
-    "genome_ad_aggregates_page.sql": ["public.genome_ad_aggregates_page(text[], date, text, integer)"],
+    "genome_ad_aggregates.sql": ["public.genome_ad_aggregates(text[], date, text, integer)"],
     "genome_known_ad_ids.sql": ["public.genome_known_ad_ids(text[])"],
     "genome_ad_element_groups.sql": [
         "public.genome_ad_element_groups(text[], text[], text, text, text, integer)"
@@ -1387,7 +1387,7 @@ def test_only_the_service_role_may_execute_the_paging_functions(paging_grants_da
 @pytest.mark.parametrize(
     ("read", "function"),
     [
-        (lambda s: s.ad_aggregates(None, date(2026, 1, 2)), "genome_ad_aggregates_page"),
+        (lambda s: s.ad_aggregates(None, date(2026, 1, 2)), "genome_ad_aggregates"),
         (lambda s: s.ad_elements(None), "genome_ad_element_groups"),
         (lambda s: s.known_ad_ids(["ad-00001"]), "genome_known_ad_ids"),
     ],

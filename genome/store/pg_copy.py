@@ -47,7 +47,7 @@ def binary_chunks(frame: pd.DataFrame, job_type: str) -> Iterator[bytes]:
         part = with_columns(frame.iloc[start : start + CHUNK_ROWS], columns)
         order = np.arange(start, start + len(part), dtype=">i8")  # `ord`: the last duplicate wins
         fields = [_fixed(order, np.zeros(len(part), bool))]
-        yield encode_rows(fields + [_field(part[name], TYPES.get(name, "text")) for name in columns])
+        yield encode_rows(fields + [field(part[name], TYPES.get(name, "text")) for name in columns])
     yield TRAILER
 
 
@@ -88,7 +88,8 @@ def _scatter(out: np.ndarray, at: np.ndarray, lengths: np.ndarray, data: np.ndar
         out[np.repeat(at - piece_starts, lengths) + np.arange(len(data))] = data
 
 
-def _field(values: pd.Series, kind: str) -> Field:
+def field(values: pd.Series, kind: str) -> Field:
+    """One column as COPY binary values of `kind` (text, float8, bool, date, timestamptz)."""
     missing = values.isna().to_numpy()
     if kind == "text":
         return _text(values, missing)

@@ -23,13 +23,14 @@ from genome.errors import GenomeError, NotFound, StoreError
 from genome.jobs import RefreshOutputs, ValidateOutputs
 from genome.redaction import redact_url, scrub
 from genome.settings import Settings
-from genome.store import frames, migrations, pg_copy, reads
+from genome.store import frames, migrations, payloads, pg_copy, reads
 from genome.store import supabase_requests as rq
 from genome.store.common import (
     JOB_STATEMENT_SECONDS,
     JobFlow,
     JobRun,
     ThreadConnections,
+    dumps,
     job_context,
     new_alert_status,
 )
@@ -48,6 +49,11 @@ KEEPALIVE_PROBES = 3
 LOCK_TIMEOUT = "55P03"
 STATEMENT_TIMEOUT = "57014"
 UNMIGRATED = ("42P01", "42883")  # undefined table, undefined function
+
+# dates and timestamps as text: pandas parses ISO text at C speed, datetime objects one by one
+_AGGREGATE_COLUMNS = ", ".join(
+    f"{name}::text" if kind in ("date", "datetime") else name for name, kind in frames.AD_AGGREGATES.items()
+)
 
 
 class PostgresStore(TableReads, JobFlow[psycopg.Connection]):
@@ -132,7 +138,21 @@ class PostgresStore(TableReads, JobFlow[psycopg.Connection]):
         return self._call(connection, f"select public.genome_{run.job_type}(null, %s)", (run.started,))
 
     def _write_refresh(self, connection: psycopg.Connection, run: JobRun, outputs: RefreshOutputs) -> dict:
-        return self._rpc(rq.apply_refresh_call(run, outputs), connection)
+        """The rewards go in by a binary COPY into the temp table genome_apply_refresh reads (no JSON
+        to format and parse: that cost most of the refresh); the few scores as JSON."""
+        with _errors(self._dsn):
+            _stage_rewards(connection, outputs.rewards)
+        return self._call(
+            connection,
+            "select public.genome_apply_refresh(%s::text[], %s::date, null, %s::jsonb, %s::jsonb, %s)",
+            (
+                list(run.brand_ids),
+                run.as_of,
+                payloads.to_json_records(outputs.scores, payloads.SCORE_PAYLOAD),
+                dumps(outputs.summary),
+                run.started,
+            ),
+        )
 
     def _write_validation(
         self, connection: psycopg.Connection, run: JobRun, outputs: ValidateOutputs
@@ -157,7 +177,7 @@ class PostgresStore(TableReads, JobFlow[psycopg.Connection]):
         brand_ids: Sequence[str] | None,
         as_of: date | None,
     ) -> pd.DataFrame:
-        sql = "select * from public.genome_ad_aggregates(%s::text[], %s::date)"
+        sql = f"select {_AGGREGATE_COLUMNS} from public.genome_ad_aggregates(%s::text[], %s::date)"
         return self._read(sql, (_array(brand_ids), as_of), frames.AD_AGGREGATES, connection)
 
     def _read_ad_elements(
@@ -223,6 +243,26 @@ def connect(url: str, timeout_seconds: float, bound_statements: bool = True) -> 
         ) from None
     connection.prepare_threshold = None
     return connection
+
+
+def _stage_rewards(connection: psycopg.Connection, rewards: pd.DataFrame) -> None:
+    """`rewards` into the temp table genome_staged_rewards of type genome_reward_row (its columns and
+    types come from the database: 0005_reward_rows.sql), by a binary COPY built with numpy (pg_copy)."""
+    connection.execute("create temp table genome_staged_rewards of public.genome_reward_row")
+    fields = connection.execute(
+        "select attname, format_type(atttypid, atttypmod) from pg_attribute"
+        " where attrelid = 'pg_temp.genome_staged_rewards'::regclass and attnum > 0 order by attnum"
+    ).fetchall()
+    frame = payloads.with_columns(rewards, [name for name, _ in fields])
+    if frame.empty:  # no rewards: the table stays empty (and the function removes the stored ones)
+        return
+    binary = {"double precision": "float8", "date": "date", "text": "text"}
+    rows = pg_copy.encode_rows([pg_copy.field(frame[name], binary[kind]) for name, kind in fields])
+    names = ", ".join(name for name, _ in fields)
+    with connection.cursor().copy(
+        f"copy pg_temp.genome_staged_rewards ({names}) from stdin (format binary)"
+    ) as copy:
+        copy.write(pg_copy.SIGNATURE + rows + pg_copy.TRAILER)
 
 
 def _ms(seconds: float) -> int:

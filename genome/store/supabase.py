@@ -2,7 +2,7 @@
 
 For deployments that hold only the project URL and a secret key (`sb_secret_…`). Reads page through
 tables and set-returning SQL functions 1,000 rows at a time; the per-ad aggregates and elements are
-read with keyset-paged functions (genome_ad_aggregates_page, genome_ad_element_groups), so each page
+read with keyset-paged functions (genome_ad_aggregates, genome_ad_element_groups), so each page
 costs the server one page of work. Every job writes with one `.rpc()` call to a function of
 genome/migrations/postgres/functions, which applies the whole job in one transaction. What to ask is built
 in `supabase_requests` (pure); `_send` is the one place that does I/O.

@@ -100,7 +100,7 @@ def select_list(read: Read) -> str:
 def ad_aggregates_read(brand_ids: Sequence[str] | None, as_of: date | None) -> KeysetRead:
     """Per-ad aggregates, computed in SQL from the daily rows up to `as_of`, a page of ads at a time."""
     args = {"p_brand_ids": _text_array(brand_ids), "p_as_of": as_of.isoformat() if as_of else None}
-    return KeysetRead("genome_ad_aggregates_page", args, ("ad_id",), ("p_after_ad_id",))
+    return KeysetRead("genome_ad_aggregates", args, ("ad_id",), ("p_after_ad_id",))
 
 
 def ad_elements_read(brand_ids: Sequence[str] | None, elements: Sequence[str] | None) -> KeysetRead:

@@ -3,6 +3,8 @@
 --   p_rewards (the rewards frame): [{"ad_id", "reward_score", "ctr", "conversion_rate", "roas",
 --     "ctr_score", "conversion_score", "roas_score", "ctr_weight", "conversion_weight", "roas_weight",
 --     "campaign_objective", "maturity", "impressions_at_reward", "matured_at": 'YYYY-MM-DD'}]
+--     (the fields of the type public.genome_reward_row, 0005_reward_rows.sql); null: the caller has
+--     staged them in the temp table genome_staged_rewards of that type (a COPY), which this drops.
 --   p_scores (complete for the refreshed brands): [{"brand_id", "element_name", "element_value",
 --     "alpha", "beta", "prior_alpha", "prior_beta", "prior_source", "total_observations", "mean_reward"}]
 -- Rewards upserted by ad only where changed (computed_at kept otherwise); rewards of refreshed brands
@@ -38,8 +40,14 @@ begin
     values ('refresh', case when cardinality(p_brand_ids) = 1 then p_brand_ids[1] end,
             coalesce(p_started_at, now()), 'running')
     returning id into v_job;
+    if p_rewards is not null then
+        create temp table genome_staged_rewards of public.genome_reward_row;
+        insert into pg_temp.genome_staged_rewards
+        select * from jsonb_populate_recordset(null::public.genome_reward_row, p_rewards);
+    end if;
 
-    -- rewards: upsert by ad where anything changed (computed_at kept otherwise)
+    -- rewards: new ones inserted, changed ones updated, unchanged ones kept with their computed_at
+    -- (a plain insert and an update by join: no speculative insertion per row as `on conflict` makes)
     with incoming as (
         select r.ad_id, a.brand_id, r.reward_score,
                jsonb_build_object(
@@ -52,13 +60,7 @@ begin
                r.maturity,
                coalesce(r.impressions_at_reward, 0)::bigint as impressions_at_reward,
                r.matured_at
-        from jsonb_to_recordset(coalesce(p_rewards, '[]'::jsonb)) as r (
-            ad_id text, reward_score double precision, ctr double precision,
-            conversion_rate double precision, roas double precision, ctr_score double precision,
-            conversion_score double precision, roas_score double precision, ctr_weight double precision,
-            conversion_weight double precision, roas_weight double precision, campaign_objective text,
-            maturity text, impressions_at_reward numeric, matured_at date
-        )
+        from pg_temp.genome_staged_rewards r
         join public.generated_ads a on a.id = r.ad_id and a.brand_id = any (p_brand_ids)
     ), classified as (
         select i.*,
@@ -71,19 +73,21 @@ begin
                     else 'unchanged' end as outcome
         from incoming i
         left join public.creative_element_rewards c on c.generated_ad_id = i.ad_id
-    ), written as (
-        insert into public.creative_element_rewards as c
+    ), inserted as (
+        insert into public.creative_element_rewards
             (generated_ad_id, brand_id, reward_score, reward_components, campaign_objective, maturity,
              impressions_at_reward, matured_at, computed_at)
         select ad_id, brand_id, reward_score, reward_components, campaign_objective, maturity,
                impressions_at_reward, matured_at, now()
-        from classified where outcome <> 'unchanged'
-        on conflict (generated_ad_id) do update
-            set brand_id = excluded.brand_id, reward_score = excluded.reward_score,
-                reward_components = excluded.reward_components,
-                campaign_objective = excluded.campaign_objective, maturity = excluded.maturity,
-                impressions_at_reward = excluded.impressions_at_reward,
-                matured_at = excluded.matured_at, computed_at = excluded.computed_at
+        from classified where outcome = 'new'
+    ), updated as (
+        update public.creative_element_rewards as c
+           set brand_id = i.brand_id, reward_score = i.reward_score,
+               reward_components = i.reward_components, campaign_objective = i.campaign_objective,
+               maturity = i.maturity, impressions_at_reward = i.impressions_at_reward,
+               matured_at = i.matured_at, computed_at = now()
+          from classified i
+         where i.outcome = 'updated' and c.generated_ad_id = i.ad_id
     )
     select count(*) filter (where outcome = 'new'), count(*) filter (where outcome = 'updated'),
            count(*) filter (where outcome = 'unchanged')
@@ -93,9 +97,9 @@ begin
     delete from public.creative_element_rewards c
      where c.brand_id = any (p_brand_ids)
        and not exists (
-           select 1 from jsonb_to_recordset(coalesce(p_rewards, '[]'::jsonb)) as r (ad_id text)
-            where r.ad_id = c.generated_ad_id);
+           select 1 from pg_temp.genome_staged_rewards r where r.ad_id = c.generated_ad_id);
     get diagnostics v_removed = row_count;
+    drop table pg_temp.genome_staged_rewards;
 
     -- scores: the complete new set of the refreshed brands (unchanged rows keep last_updated), and
     -- the history snapshot per (brand, element, value, as_of): the latest refresh of that day wins.
