@@ -32,6 +32,8 @@ FUNCTIONS = {
     "genome_refuse_unknown_ads",
     "genome_delete_ad_rows",
     "genome_apply_refresh",
+    "genome_store_rewards",
+    "genome_store_scores",
     "genome_apply_validation",
     "genome_apply_alert_actions",
     "genome_set_alert_status",

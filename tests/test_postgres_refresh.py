@@ -5,12 +5,14 @@ the call, whether it succeeds, fails or runs twice in one transaction."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import psycopg
 import pytest
 
 from genome.jobs import RefreshOutputs
 from genome.store import supabase_requests
-from genome.store.common import utc_now
+from genome.store.common import JobRun, utc_now
 from genome.store.postgres import PostgresStore
 from tests.test_store_contract import AS_OF, loaded, refresh_violating_a_check, simple_refresh
 
@@ -47,9 +49,8 @@ def refreshed(postgres_database: str) -> tuple[str, RefreshOutputs]:
 
 def json_arguments(outputs: RefreshOutputs) -> tuple:
     """genome_apply_refresh's arguments as the supabase backend sends them (rewards as JSON)."""
-    args = supabase_requests.apply_refresh_call(
-        ["b1", "b2"], AS_OF, outputs.rewards, outputs.scores, {}, utc_now()
-    ).args
+    run = JobRun("refresh", utc_now(), ("b1", "b2"), AS_OF)
+    args = supabase_requests.apply_refresh_call(run, replace(outputs, summary={})).args
     return tuple(
         psycopg.types.json.Jsonb(args[name]) if name in ("p_rewards", "p_scores", "p_summary") else args[name]
         for name in ("p_brand_ids", "p_as_of", "p_rewards", "p_scores", "p_summary", "p_started_at")

@@ -7,9 +7,8 @@
 --     staged them in the temp table genome_staged_rewards of that type (a COPY), which this drops.
 --   p_scores (complete for the refreshed brands): [{"brand_id", "element_name", "element_value",
 --     "alpha", "beta", "prior_alpha", "prior_beta", "prior_source", "total_observations", "mean_reward"}]
--- Rewards upserted by ad only where changed (computed_at kept otherwise); rewards of refreshed brands
--- absent from p_rewards deleted. Scores likewise (last_updated kept), and the history snapshot
--- (brand, element, value, p_as_of) upserted where changed, absent ones of that as_of deleted.
+-- Rewards written by genome_store_rewards, scores and their history snapshot by genome_store_scores
+-- (each in its own file), inside this job.
 -- -> p_summary || {"job_id", "brand_ids", "as_of", "rewards_new", "rewards_updated",
 --    "rewards_unchanged", "rewards_removed", "scores", "elements_updated", "duration_seconds"},
 --    job_type 'refresh' (brand_id = the brand when exactly one).
@@ -28,8 +27,8 @@ set search_path = '' set timezone = 'UTC'
 as $$
 declare
     v_job bigint;
-    v_new bigint; v_updated bigint; v_unchanged bigint; v_removed bigint;
-    v_scores bigint; v_elements_updated bigint;
+    v_rewards bigint[];  -- new, updated, unchanged, removed (genome_store_rewards)
+    v_scores bigint[];  -- scores, elements_updated (genome_store_scores)
     v_summary jsonb;
 begin
     if p_brand_ids is null or p_as_of is null then
@@ -46,130 +45,15 @@ begin
         select * from jsonb_populate_recordset(null::public.genome_reward_row, p_rewards);
     end if;
 
-    -- rewards: new ones inserted, changed ones updated, unchanged ones kept with their computed_at
-    -- (a plain insert and an update by join: no speculative insertion per row as `on conflict` makes)
-    with incoming as (
-        select r.ad_id, a.brand_id, r.reward_score,
-               jsonb_build_object(
-                   'ctr', r.ctr, 'conversion_rate', r.conversion_rate, 'roas', r.roas,
-                   'ctr_score', r.ctr_score, 'conversion_score', r.conversion_score,
-                   'roas_score', r.roas_score, 'ctr_weight', r.ctr_weight,
-                   'conversion_weight', r.conversion_weight, 'roas_weight', r.roas_weight
-               ) as reward_components,
-               coalesce(r.campaign_objective, '') as campaign_objective,
-               r.maturity,
-               coalesce(r.impressions_at_reward, 0)::bigint as impressions_at_reward,
-               r.matured_at
-        from pg_temp.genome_staged_rewards r
-        join public.generated_ads a on a.id = r.ad_id and a.brand_id = any (p_brand_ids)
-    ), classified as (
-        select i.*,
-               case when c.generated_ad_id is null then 'new'
-                    when (c.brand_id, c.reward_score, c.reward_components, c.campaign_objective, c.maturity,
-                          c.impressions_at_reward, c.matured_at)
-                         is distinct from (i.brand_id, i.reward_score, i.reward_components,
-                                           i.campaign_objective, i.maturity, i.impressions_at_reward,
-                                           i.matured_at) then 'updated'
-                    else 'unchanged' end as outcome
-        from incoming i
-        left join public.creative_element_rewards c on c.generated_ad_id = i.ad_id
-    ), inserted as (
-        insert into public.creative_element_rewards
-            (generated_ad_id, brand_id, reward_score, reward_components, campaign_objective, maturity,
-             impressions_at_reward, matured_at, computed_at)
-        select ad_id, brand_id, reward_score, reward_components, campaign_objective, maturity,
-               impressions_at_reward, matured_at, now()
-        from classified where outcome = 'new'
-    ), updated as (
-        update public.creative_element_rewards as c
-           set brand_id = i.brand_id, reward_score = i.reward_score,
-               reward_components = i.reward_components, campaign_objective = i.campaign_objective,
-               maturity = i.maturity, impressions_at_reward = i.impressions_at_reward,
-               matured_at = i.matured_at, computed_at = now()
-          from classified i
-         where i.outcome = 'updated' and c.generated_ad_id = i.ad_id
-    )
-    select count(*) filter (where outcome = 'new'), count(*) filter (where outcome = 'updated'),
-           count(*) filter (where outcome = 'unchanged')
-      into v_new, v_updated, v_unchanged
-      from classified;
-
-    delete from public.creative_element_rewards c
-     where c.brand_id = any (p_brand_ids)
-       and not exists (
-           select 1 from pg_temp.genome_staged_rewards r where r.ad_id = c.generated_ad_id);
-    get diagnostics v_removed = row_count;
+    v_rewards := public.genome_store_rewards(p_brand_ids);
     drop table pg_temp.genome_staged_rewards;
 
-    -- scores: the complete new set of the refreshed brands (unchanged rows keep last_updated), and
-    -- the history snapshot per (brand, element, value, as_of): the latest refresh of that day wins.
-    -- One statement: every part sees the same snapshot and they touch disjoint rows.
-    with incoming as (
-        select s.brand_id, s.element_name, s.element_value, s.alpha, s.beta,
-               coalesce(s.prior_alpha, 1) as prior_alpha, coalesce(s.prior_beta, 1) as prior_beta,
-               coalesce(s.prior_source, 'uniform') as prior_source,
-               coalesce(s.total_observations, 0) as total_observations, s.mean_reward
-        from jsonb_to_recordset(coalesce(p_scores, '[]'::jsonb)) as s (
-            brand_id text, element_name text, element_value text, alpha double precision,
-            beta double precision, prior_alpha double precision, prior_beta double precision,
-            prior_source text, total_observations double precision, mean_reward double precision
-        )
-        where s.brand_id = any (p_brand_ids)
-    ), scores_written as (
-        insert into public.creative_element_scores as s
-            (brand_id, element_name, element_value, alpha, beta, prior_alpha, prior_beta, prior_source,
-             total_observations, mean_reward, last_updated)
-        select brand_id, element_name, element_value, alpha, beta, prior_alpha, prior_beta, prior_source,
-               total_observations, mean_reward, now()
-        from incoming
-        on conflict (brand_id, element_name, element_value) do update
-            set alpha = excluded.alpha, beta = excluded.beta, prior_alpha = excluded.prior_alpha,
-                prior_beta = excluded.prior_beta, prior_source = excluded.prior_source,
-                total_observations = excluded.total_observations, mean_reward = excluded.mean_reward,
-                last_updated = excluded.last_updated
-            where (s.alpha, s.beta, s.prior_alpha, s.prior_beta, s.prior_source, s.total_observations,
-                   s.mean_reward)
-                  is distinct from (excluded.alpha, excluded.beta, excluded.prior_alpha,
-                                    excluded.prior_beta, excluded.prior_source,
-                                    excluded.total_observations, excluded.mean_reward)
-        returning 1
-    ), scores_removed as (
-        delete from public.creative_element_scores s
-         where s.brand_id = any (p_brand_ids)
-           and not exists (
-               select 1 from incoming i
-                where (i.brand_id, i.element_name, i.element_value)
-                      = (s.brand_id, s.element_name, s.element_value))
-        returning 1
-    ), history_written as (
-        insert into public.creative_element_score_history as h
-            (brand_id, element_name, element_value, as_of, alpha, beta, mean_reward, total_observations,
-             job_run_id)
-        select brand_id, element_name, element_value, p_as_of, alpha, beta, mean_reward,
-               total_observations, v_job
-        from incoming
-        on conflict (brand_id, element_name, element_value, as_of) do update
-            set alpha = excluded.alpha, beta = excluded.beta, mean_reward = excluded.mean_reward,
-                total_observations = excluded.total_observations, job_run_id = excluded.job_run_id
-            where (h.alpha, h.beta, h.mean_reward, h.total_observations)
-                  is distinct from (excluded.alpha, excluded.beta, excluded.mean_reward,
-                                    excluded.total_observations)
-    ), history_removed as (
-        delete from public.creative_element_score_history h
-         where h.brand_id = any (p_brand_ids) and h.as_of = p_as_of
-           and not exists (
-               select 1 from incoming i
-                where (i.brand_id, i.element_name, i.element_value)
-                      = (h.brand_id, h.element_name, h.element_value))
-    )
-    select (select count(*) from incoming),
-           (select count(*) from scores_written) + (select count(*) from scores_removed)
-      into v_scores, v_elements_updated;
+    v_scores := public.genome_store_scores(p_brand_ids, p_as_of, p_scores, v_job);
 
     v_summary := coalesce(p_summary, '{}'::jsonb) || jsonb_build_object(
         'brand_ids', to_jsonb(p_brand_ids), 'as_of', p_as_of,
-        'rewards_new', v_new, 'rewards_updated', v_updated, 'rewards_unchanged', v_unchanged,
-        'rewards_removed', v_removed, 'scores', v_scores, 'elements_updated', v_elements_updated,
+        'rewards_new', v_rewards[1], 'rewards_updated', v_rewards[2], 'rewards_unchanged', v_rewards[3],
+        'rewards_removed', v_rewards[4], 'scores', v_scores[1], 'elements_updated', v_scores[2],
         'duration_seconds',
         round(extract(epoch from clock_timestamp() - coalesce(p_started_at, now()))::numeric, 3));
     update public.genome_job_runs
