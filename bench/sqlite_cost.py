@@ -8,8 +8,8 @@ Each repetition measures a floor and ours back to back, so load that comes and g
 - **import**: `Genome.import_performance` of the workload's daily rows (validation included) into a
   new workspace holding its brands and ads, against the floor: the same rows, already Python tuples,
   `executemany` into a table keyed (ad_id, date) in a new file with the store's pragmas, and commit.
-  "floor with the schema's index" adds ad_performance's `(date)` index and its foreign key to the
-  ads, which every daily row also pays.
+  "floor with the schema's key" adds ad_performance's foreign key to the ads, which every daily row
+  also pays (its `(date)` index is gone: SQLite migration 0004).
 - **refresh**: the first `Genome.refresh` of the brand on a fresh copy of the imported workspace,
   against the grouped scan of `bench/baseline.py` (every daily row read and summed, fetched).
 
@@ -87,8 +87,6 @@ def import_floor(folder: Path, rows: list[tuple], ad_ids: list[tuple], schema: b
     connection.execute("create table ads (id text primary key)")
     connection.executemany("insert into ads values (?)", ad_ids)
     connection.execute(FLOOR_TABLE.format(references="references ads (id)" if schema else ""))
-    if schema:
-        connection.execute("create index floor_date on floor (date)")
 
     def insert() -> None:
         connection.execute("begin")
