@@ -62,7 +62,7 @@ def encode_rows(fields: list[Field]) -> bytes:
     at = starts + 2
     for (lengths, data), size in zip(fields, sizes, strict=True):
         width = int(lengths[0]) if rows else 0
-        if width >= 0 and len(data) == rows * width:  # no nulls, one width: header and value at once
+        if width >= 0 and (lengths == width).all():  # no nulls, one width: header and value at once
             block = np.hstack(
                 [lengths.astype(">i4").view(np.uint8).reshape(rows, 4), data.reshape(rows, width)]
             )
