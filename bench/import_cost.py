@@ -35,6 +35,7 @@ from bench.workload import build_workload
 from genome import validation
 from genome.store import supabase_requests as rq
 from genome.store.postgres import migrate
+from support import wire
 from support.pg_server import PostgresServer
 
 RESULTS = Path(__file__).with_name("results") / "import_cost.json"
@@ -110,7 +111,7 @@ def supabase_requests(workload) -> dict:
         *_calls(rq.import_ads_call(workload.ads, started)),
         *_calls(rq.import_performance_call(workload.performance, started)),
     ]
-    bodies = [len(rq.wire_request(call).body or b"") for call in calls]
+    bodies = [len(wire.wire_request(call).body or b"") for call in calls]
     performance_calls = len(_calls(rq.import_performance_call(workload.performance, started)))
     return {
         "requests": len(calls),
