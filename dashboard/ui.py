@@ -63,6 +63,26 @@ def run_job(label: str, action: Callable, notice_key: str, done: Callable[[dict]
     st.rerun()
 
 
+def refresh_every_brand(notice_key: str) -> None:
+    """Refresh every brand with visible progress; the page says what it did in a sentence."""
+    run_job(
+        "Refreshing every brand",
+        lambda g: g.refresh(),
+        notice_key,
+        lambda s: f"Refresh finished for {job_summary_text('refresh', s)}.",
+    )
+
+
+def validate_every_brand(notice_key: str) -> None:
+    """Validate every brand (health metrics and alerts) with visible progress."""
+    run_job(
+        "Validating every brand",
+        lambda g: g.validate(),
+        notice_key,
+        lambda s: f"Validation finished for {job_summary_text('validate', s)}.",
+    )
+
+
 def paged_table(frame: pd.DataFrame, key: str, page_size: int = PAGE_SIZE, **dataframe_args) -> None:
     """Show a table a page at a time (a big workspace has too many rows to ship to the browser at once)."""
     dataframe_args.setdefault("placeholder", formats.MISSING)  # a missing value reads "—", never "None"

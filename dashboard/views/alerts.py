@@ -306,9 +306,4 @@ metric_history(ws, brand_filter, names)
 with job_progress:
     if validate_clicked:
         st.session_state[PICK_GENERATION] = st.session_state.get(PICK_GENERATION, 0) + 1  # labels may change
-        ui.run_job(
-            "Validating every brand",
-            lambda g: g.validate(),
-            NOTICE,
-            lambda s: f"Validation finished for {ui.job_summary_text('validate', s)}.",
-        )
+        ui.validate_every_brand(NOTICE)

@@ -188,12 +188,7 @@ if st.button(
     disabled=brands.empty,
     help="Recompute every brand's priors and posteriors with the brands as they are now.",
 ):
-    ui.run_job(
-        "Refreshing every brand",
-        lambda g: g.refresh(),
-        NOTICE,
-        lambda s: f"Refresh finished for {ui.job_summary_text('refresh', s)}.",
-    )
+    ui.refresh_every_brand(NOTICE)
 
 st.subheader("Import a brands CSV")
 st.caption(

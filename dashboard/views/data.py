@@ -219,9 +219,4 @@ with st.expander("Settings in use"):
     )
 with job_progress:
     if refresh_clicked:
-        ui.run_job(
-            "Refreshing every brand",
-            lambda g: g.refresh(),
-            NOTICE,
-            lambda s: f"Refresh finished for {ui.job_summary_text('refresh', s)}.",
-        )
+        ui.refresh_every_brand(NOTICE)

@@ -107,19 +107,9 @@ ui.paged_table(
 )
 with job_progress:
     if refresh_clicked:
-        ui.run_job(
-            "Refreshing every brand",
-            lambda g: g.refresh(),
-            NOTICE,
-            lambda s: f"Refresh finished for {ui.job_summary_text('refresh', s)}.",
-        )
+        ui.refresh_every_brand(NOTICE)
     if validate_clicked:
-        ui.run_job(
-            "Validating every brand",
-            lambda g: g.validate(),
-            NOTICE,
-            lambda s: f"Validation finished for {ui.job_summary_text('validate', s)}.",
-        )
+        ui.validate_every_brand(NOTICE)
 st.caption("Pick a brand in the sidebar to see its elements, exploration and generation preview.")
 
 changes.all_brands_section(ws)  # What changed across brands (dash-b)
