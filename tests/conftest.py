@@ -47,17 +47,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 #: left out of the fast loop (scripts/test.sh --fast) with the `slow` marker: they start processes and
-#: kill them, fuzz, or drive every dashboard page through AppTest
+#: kill them, or fuzz; so is every dashboard suite (test_dashboard_*.py: AppTest or a browser)
 SLOW_FILES = frozenset(
-    {
-        "test_concurrency.py",
-        "test_crash.py",
-        "test_dashboard_apptest.py",
-        "test_dashboard_brands.py",
-        "test_faults.py",
-        "test_fuzz.py",
-        "test_remote_failure.py",
-    }
+    {"test_concurrency.py", "test_crash.py", "test_faults.py", "test_fuzz.py", "test_remote_failure.py"}
 )
 POSTGRES_FIXTURES = frozenset(
     {"postgres_url", "postgres_template", "postgres_database", "empty_postgres_database"}
@@ -66,10 +58,10 @@ POSTGRES_FIXTURES = frozenset(
 
 @pytest.hookimpl(tryfirst=True)  # before -m deselects
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """`slow` on SLOW_FILES; `postgres` on every test that asks for the server, so `-m "not postgres"`
+    """`slow` on SLOW_FILES and the dashboard suites; `postgres` on every test that asks for the server, so `-m "not postgres"`
     never starts it."""
     for item in items:
-        if item.path.name in SLOW_FILES:
+        if item.path.name in SLOW_FILES or item.path.name.startswith("test_dashboard_"):
             item.add_marker(pytest.mark.slow)
         if POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.postgres)
