@@ -12,9 +12,8 @@ import pytest
 
 import genome
 from dashboard import changes
+from tests import test_dashboard_browser as suite
 from tests.test_dashboard_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     VIEWPORT,
     WAIT_MS,
     assert_no_exception,
@@ -24,6 +23,7 @@ from tests.test_dashboard_browser import (
 )
 
 pytestmark = pytest.mark.browser
+browser = suite.browser  # the browser suite's Chromium fixture
 
 VALUES = 10_000
 MAX_RENDER_S = 3.0  # the acceptance bound for a fresh render of the page
@@ -81,18 +81,6 @@ def wide_url(tmp_path_factory) -> str:
 def wide_server(wide_url):
     with running_dashboard(wide_url, free_port()) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("needs /usr/bin/chromium (scripts/system-deps.sh installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def load_elements(browser, base: str) -> tuple[object, float, float]:
